@@ -1,0 +1,200 @@
+import { access, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, isAbsolute, join } from 'node:path';
+import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
+import { execCapture } from '../../util/exec.js';
+import { checkVermagic, readModinfo } from './modinfo.js';
+
+/**
+ * Build an out-of-tree kernel module (an agent) against a kernel build dir such as the one
+ * fetchKernelHeaders returns, in a scratch copy of its source, and check that the result is
+ * loadable by that kernel (vermagic) before handing it out.
+ */
+
+export interface BuildKmodOptions {
+  /** Module source: a directory with a Kbuild (or Makefile with obj-m). Never written to. */
+  sourceDir: string;
+  /** `uname -r` of the target kernel; the module's vermagic must name it. */
+  kernelRelease: string;
+  /** Kernel build dir (`make -C` target), e.g. from fetchKernelHeaders. */
+  headersDir: string;
+  /** Where the .ko is copied. */
+  outDir: string;
+  /** Which module to return when the source builds several (file name without .ko). */
+  moduleName?: string;
+  signal?: AbortSignal;
+}
+
+export interface BuildKmodResult {
+  koPath: string;
+  vermagic: string;
+  /** Compiler and modpost warnings, paths as in sourceDir. Empty for a clean build. */
+  warnings: string[];
+  durationMs: number;
+}
+
+/** Files a previous in-place build leaves in a source dir; never copied into the scratch build. */
+export function isBuildArtifact(name: string): boolean {
+  return (
+    /\.(o|ko|mod|a|dwo|order|symvers|cmd)$/.test(name) ||
+    name.endsWith('.mod.c') ||
+    name === '.tmp_versions' ||
+    name === '.cache.mk' ||
+    name === '.git'
+  );
+}
+
+/** The compiler the kernel was built with, from Debian's `.kernelvariables` (`CC = ... $(CROSS_COMPILE)gcc-12`). */
+export function kernelCompiler(kernelvariables: string | undefined): string {
+  const m = kernelvariables ? /^CC\s*[:?]?=(.*)$/m.exec(kernelvariables) : null;
+  const last = m?.[1]!.trim().split(/\s+/).pop() ?? '';
+  const cc = last.replace(/\$\([^)]*\)/g, '');
+  return /^[A-Za-z0-9_.+-]+$/.test(cc) ? cc : 'gcc';
+}
+
+export interface BuildDiagnostics {
+  errors: string[];
+  warnings: string[];
+}
+
+/** Compiler, linker and modpost messages from a kbuild run, scratch paths mapped back to the source dir. */
+export function summarizeBuildOutput(output: string, scratchDir?: string, sourceDir?: string): BuildDiagnostics {
+  const text = scratchDir && sourceDir ? output.split(`${scratchDir}/`).join(`${sourceDir}/`) : output;
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trimEnd();
+    if (/\b(fatal )?error:/.test(line) || /^ERROR:/.test(line) || /undefined reference to|\bundefined!$/.test(line)) errors.push(line.trim());
+    else if (/\bwarning:/.test(line) || /^WARNING:/.test(line)) warnings.push(line.trim());
+  }
+  return { errors, warnings };
+}
+
+function makeFailureMessage(output: string, diag: BuildDiagnostics): string {
+  if (diag.errors.length > 0) return diag.errors.slice(0, 12).join('\n');
+  const makeErrors = output.split('\n').filter((l) => /\*\*\*/.test(l));
+  const tail = output.trim().split('\n').slice(-12);
+  return (makeErrors.length > 0 ? makeErrors : tail).join('\n');
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function findKos(dir: string): Promise<string[]> {
+  const order = await readFile(join(dir, 'modules.order'), 'utf8').catch(() => '');
+  const listed = order
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => (l.endsWith('.o') ? `${l.slice(0, -2)}.ko` : l))
+    .map((l) => (isAbsolute(l) ? l : join(dir, l)));
+  const found: string[] = [];
+  for (const ko of listed) if (await exists(ko)) found.push(ko);
+  if (found.length > 0) return found;
+  const all = await readdir(dir, { recursive: true });
+  return all.filter((f) => f.endsWith('.ko')).map((f) => join(dir, f));
+}
+
+/** Environment for make: the caller's, minus what would redirect or reconfigure kbuild. */
+function buildEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  for (const k of ['ARCH', 'CROSS_COMPILE', 'KBUILD_OUTPUT', 'KBUILD_EXTMOD', 'O', 'M', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'DEBIAN_KERNEL_USE_CCACHE']) {
+    delete env[k];
+  }
+  return env;
+}
+
+export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult> {
+  const { sourceDir, kernelRelease, headersDir, outDir, signal } = opts;
+  const started = Date.now();
+
+  const srcStat = await stat(sourceDir).catch(() => undefined);
+  if (!srcStat?.isDirectory()) {
+    throw new ConfigError('KMOD_SOURCE_MISSING', `module source directory ${sourceDir} does not exist`, { file: sourceDir });
+  }
+  if (!(await exists(join(sourceDir, 'Kbuild'))) && !(await exists(join(sourceDir, 'Makefile')))) {
+    throw new ConfigError('KMOD_SOURCE_INVALID', `${sourceDir} has neither a Kbuild nor a Makefile declaring obj-m`, { file: sourceDir });
+  }
+  if (!(await exists(join(headersDir, 'Makefile')))) {
+    throw new ConfigError('KERNEL_HEADERS_MISSING', `${headersDir} is not a kernel build directory (no Makefile); fetch the headers of ${kernelRelease} first`, {
+      file: headersDir,
+    });
+  }
+  const uts = await readFile(join(headersDir, 'include/generated/utsrelease.h'), 'utf8').catch(() => '');
+  const headersRelease = /UTS_RELEASE\s+"([^"]*)"/.exec(uts)?.[1];
+  if (headersRelease && headersRelease !== kernelRelease) {
+    throw new ConfigError('KERNEL_HEADERS_MISMATCH', `${headersDir} holds the headers of ${headersRelease}, not of ${kernelRelease}`, { file: headersDir });
+  }
+
+  // The kernel's own compiler must be on the host: a module built with another one may not load.
+  const cc = kernelCompiler(await readFile(join(headersDir, '.kernelvariables'), 'utf8').catch(() => undefined));
+  try {
+    await execCapture(cc, ['--version'], { signal });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'HOST_TOOL_MISSING') {
+      throw new LabError('HOST_TOOL_MISSING', `${cc}, the compiler kernel ${kernelRelease} was built with, is not installed on this host (apt-get install ${cc})`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+
+  throwIfAborted(signal);
+  const scratch = await mkdtemp(join(tmpdir(), 'bootgate-kmod-'));
+  const src = join(scratch, 'src');
+  try {
+    await cp(sourceDir, src, { recursive: true, filter: (p) => p === sourceDir || !isBuildArtifact(basename(p)) });
+    const jobs = Math.max(1, availableParallelism());
+    const r = await execCapture('make', ['-C', headersDir, `M=${src}`, `-j${jobs}`, 'modules'], {
+      env: buildEnv(),
+      signal,
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    const diag = summarizeBuildOutput(output, src, sourceDir);
+    if (r.code !== 0) {
+      throw new ConfigError(
+        'KMOD_BUILD_FAILED',
+        `building the module in ${sourceDir} against ${kernelRelease} failed (make exited ${r.code}):\n${makeFailureMessage(output.split(`${src}/`).join(`${sourceDir}/`), diag)}`,
+        { file: sourceDir },
+      );
+    }
+
+    const kos = await findKos(src);
+    let ko: string | undefined;
+    if (opts.moduleName) ko = kos.find((k) => basename(k) === `${opts.moduleName}.ko`);
+    else if (kos.length === 1) ko = kos[0];
+    if (!ko) {
+      const names = kos.map((k) => basename(k)).join(', ') || 'none';
+      throw new ConfigError(
+        kos.length > 1 ? 'KMOD_AMBIGUOUS' : 'KMOD_NOT_BUILT',
+        opts.moduleName
+          ? `the build of ${sourceDir} did not produce ${opts.moduleName}.ko (built: ${names})`
+          : kos.length > 1
+            ? `the build of ${sourceDir} produced several modules (${names}): name the agent's module`
+            : `the build of ${sourceDir} succeeded but produced no .ko (is obj-m set in its Kbuild?)`,
+        { file: sourceDir },
+      );
+    }
+
+    let vermagicValue: string | undefined;
+    try {
+      vermagicValue = readModinfo(await readFile(ko)).vermagic?.[0];
+    } catch (e) {
+      throw new ConfigError('KMOD_INVALID', `${basename(ko)} built from ${sourceDir} is not a readable kernel module: ${(e as Error).message}`, {
+        file: sourceDir,
+      });
+    }
+    const vermagic = checkVermagic(vermagicValue, kernelRelease, basename(ko));
+
+    await mkdir(outDir, { recursive: true });
+    const koPath = join(outDir, basename(ko));
+    await copyFile(ko, koPath);
+    return { koPath, vermagic, warnings: diag.warnings, durationMs: Date.now() - started };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

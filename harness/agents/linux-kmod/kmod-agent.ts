@@ -1,0 +1,83 @@
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentDriver, ContentArtifact, GuestInfo, PreparedBuild } from '../agent.js';
+import { AgentInstallError } from '../agent.js';
+import type { GuestTransport } from '../../guest/transport.js';
+import { shellQuote } from '../../guest/ssh-transport.js';
+import { buildKmod } from './build.js';
+import { fetchKernelHeaders } from './headers.js';
+import { ConfigError } from '../../util/errors.js';
+import { treeHash } from '../../util/tree-hash.js';
+
+export interface KmodAgentOptions {
+  name: string;
+  module?: string;
+  health?: string;
+  cacheDir: string;
+}
+
+/**
+ * linux-kmod: a module built per kernel, installed the way a product's package does it
+ * (/lib/modules/<release>/extra, depmod, modules-load.d, options in modprobe.d), so the
+ * guest's own boot loads it early, like a boot-start driver. Works on both userlands.
+ */
+export class KmodAgent implements AgentDriver {
+  readonly kind = 'linux-kmod';
+  private readonly module: string;
+
+  constructor(private readonly o: KmodAgentOptions) {
+    this.module = o.module ?? o.name;
+  }
+
+  get contentPath(): string {
+    return `/var/lib/${this.o.name}/channel.txt`;
+  }
+
+  async prepare(opts: { version: string; source: string; guest: GuestInfo; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild> {
+    const release = opts.guest.kernelRelease;
+    if (!release) throw new ConfigError('KMOD_NO_KERNEL', `a linux-kmod agent needs a Linux image with a known kernel release`);
+    const src = await treeHash(opts.source);
+    const outDir = join(this.o.cacheDir, 'builds', `${this.o.name}-${opts.version}-${src.slice(0, 12)}`, release);
+    const ko = join(outDir, `${this.module}.ko`);
+    const cached = await access(ko).then(
+      () => true,
+      () => false,
+    );
+    if (!cached) {
+      opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}`);
+      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: join(this.o.cacheDir, 'headers'), signal: opts.signal });
+      await mkdir(outDir, { recursive: true });
+      const r = await buildKmod({ sourceDir: opts.source, kernelRelease: release, headersDir, outDir, moduleName: this.module, signal: opts.signal });
+      return { version: opts.version, files: { ko: r.koPath }, detail: r.vermagic };
+    }
+    return { version: opts.version, files: { ko }, detail: `cached build for ${release}` };
+  }
+
+  async install(t: GuestTransport, build: PreparedBuild, content: ContentArtifact, signal?: AbortSignal): Promise<void> {
+    const rel = (await t.exec('uname -r', { signal, timeoutMs: 15_000 })).stdout.trim();
+    const extra = `/lib/modules/${rel}/extra`;
+    const run = async (cmd: string) => {
+      const r = await t.exec(cmd, { signal, timeoutMs: 60_000 });
+      if (r.code !== 0) throw new AgentInstallError(`\`${cmd}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-400)}`);
+    };
+    await run(`mkdir -p ${shellQuote(extra)} /etc/modules-load.d /etc/modprobe.d ${shellQuote(`/var/lib/${this.o.name}`)}`);
+    await t.upload(build.files.ko!, `${extra}/${this.module}.ko`, { signal, mode: 0o644 });
+    await t.upload(content.path, this.contentPath, { signal, mode: 0o644 });
+    await t.uploadData(`${this.module}\n`, `/etc/modules-load.d/${this.o.name}.conf`, { signal, mode: 0o644 });
+    await t.uploadData(`options ${this.module} content=${this.contentPath}\n`, `/etc/modprobe.d/${this.o.name}.conf`, { signal, mode: 0o644 });
+    await run('depmod -a && sync');
+  }
+
+  async health(t: GuestTransport, signal?: AbortSignal): Promise<{ ok: boolean; output: string }> {
+    const cmd = this.o.health ?? `test -d /sys/module/${this.module} && cat /sys/module/${this.module}/version 2>/dev/null; test -d /sys/module/${this.module}`;
+    const r = await t.exec(cmd, { signal, timeoutMs: 30_000 });
+    return { ok: r.code === 0, output: (r.stdout + r.stderr).trim().slice(0, 2000) };
+  }
+
+  async uninstall(t: GuestTransport, signal?: AbortSignal): Promise<void> {
+    await t.exec(
+      `rm -f /etc/modules-load.d/${this.o.name}.conf /etc/modprobe.d/${this.o.name}.conf /lib/modules/$(uname -r)/extra/${this.module}.ko && depmod -a && sync`,
+      { signal, timeoutMs: 60_000 },
+    );
+  }
+}

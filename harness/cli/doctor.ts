@@ -1,0 +1,47 @@
+import { execCapture } from '../util/exec.js';
+import { chooseAccel } from '../providers/qemu/accel.js';
+
+/** Host tools the lab runs, and the Debian package that brings each. */
+export const HOST_TOOLS: { tool: string; pkg: string; why: string }[] = [
+  { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'runs the guests' },
+  { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays' },
+  { tool: 'apt-get', pkg: 'apt', why: 'downloads kernels and userland packages' },
+  { tool: 'dpkg-deb', pkg: 'dpkg', why: 'unpacks packages without installing them' },
+  { tool: 'depmod', pkg: 'kmod', why: 'indexes kernel modules for the initramfs' },
+  { tool: 'readelf', pkg: 'binutils', why: 'finds the libraries of guest binaries' },
+  { tool: 'cpio', pkg: 'cpio', why: 'packs the initramfs' },
+  { tool: 'mkfs.ext4', pkg: 'e2fsprogs', why: 'formats the guest state disk' },
+  { tool: 'xz', pkg: 'xz-utils', why: 'unpacks compressed kernel modules' },
+  { tool: 'zstd', pkg: 'zstd', why: 'unpacks compressed kernel modules' },
+  { tool: 'make', pkg: 'make', why: 'builds kernel module agents' },
+  { tool: 'gcc', pkg: 'gcc', why: 'builds kernel module agents' },
+];
+
+export interface DoctorReport {
+  ok: boolean;
+  lines: string[];
+  missingPackages: string[];
+}
+
+async function found(tool: string): Promise<boolean> {
+  const r = await execCapture('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool} || test -x /sbin/${tool}`]).catch(() => ({ code: 1 }));
+  return r.code === 0;
+}
+
+export async function doctor(): Promise<DoctorReport> {
+  const lines: string[] = [];
+  const missing: string[] = [];
+  for (const t of HOST_TOOLS) {
+    const ok = await found(t.tool);
+    lines.push(`${ok ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${ok ? '' : `(Debian package ${t.pkg}) `}${t.why}`);
+    if (!ok && !missing.includes(t.pkg)) missing.push(t.pkg);
+  }
+  if (!missing.includes('qemu-system-x86')) lines.push(`guests:  ${(await chooseAccel()).why}`);
+  const apt = await execCapture('apt-cache', ['policy', 'linux-image-amd64']).catch(() => ({ stdout: '' }));
+  if (!/Candidate:\s*\d/.test(apt.stdout)) {
+    lines.push('MISSING apt package lists: run `apt-get update` (kernels and userland come from Debian packages)');
+    missing.push('(apt-get update)');
+  }
+  if (missing.length) lines.push(`to fix: apt-get update && apt-get install -y ${missing.filter((m) => !m.startsWith('(')).join(' ')}`.trim());
+  return { ok: missing.length === 0, lines, missingPackages: missing };
+}

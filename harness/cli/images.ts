@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import { ImageCatalog } from '../images/catalog.js';
+import { EXIT } from '../util/errors.js';
+import { cacheRoot, projectRoot } from '../util/paths.js';
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+export function imagesCommand(setCode: (c: number) => void, signal: () => AbortSignal): Command {
+  const catalog = () => new ImageCatalog(projectRoot(), cacheRoot());
+  const cmd = new Command('images').description('the image catalog: list, build, verify');
+
+  cmd
+    .command('list')
+    .description('every image recipe, and whether it is built')
+    .option('--json', 'as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const all = await catalog().list();
+      const rows = all.map((e) => ({
+        name: e.loaded.recipe.name,
+        os: e.loaded.recipe.os,
+        kernel: e.manifest?.kernelRelease ?? e.loaded.recipe.kernel?.package ?? '-',
+        flavour: e.loaded.recipe.kernel?.flavour ?? '-',
+        userland: e.loaded.recipe.userland,
+        built: !!e.manifest,
+        size: e.manifest ? Object.values(e.manifest.files).reduce((a, f) => a + (f?.size ?? 0), 0) : 0,
+        recipeHash: e.loaded.hash,
+      }));
+      if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else {
+        process.stdout.write(['NAME', 'OS', 'KERNEL', 'FLAVOUR', 'USERLAND', 'BUILT', 'SIZE', 'RECIPE'].join('\t') + '\n');
+        for (const r of rows) process.stdout.write([r.name, r.os, r.kernel, r.flavour, r.userland, r.built ? 'yes' : 'no', r.built ? mib(r.size) : '-', r.recipeHash].join('\t') + '\n');
+      }
+    });
+
+  cmd
+    .command('build')
+    .description('build images (cached by recipe hash; rebuilt when the recipe changes)')
+    .argument('[names...]', 'image names')
+    .option('--all', 'every image')
+    .option('--force', 'rebuild even when cached')
+    .action(async (names: string[], o: { all?: boolean; force?: boolean }) => {
+      const c = catalog();
+      const all = await c.list();
+      const wanted = o.all ? all.map((e) => e.loaded.recipe.name) : names;
+      if (wanted.length === 0) {
+        process.stderr.write('bootgate: error: name an image, or give --all (see `bootgate images list`)\n');
+        setCode(EXIT.config);
+        return;
+      }
+      const sig = signal();
+      for (const name of wanted) {
+        const e = await c.find(name);
+        if (e.manifest && !o.force) {
+          process.stderr.write(`${name}: cached (${e.dir})\n`);
+          continue;
+        }
+        const t0 = Date.now();
+        const b = await c.build(e.loaded, (step) => process.stderr.write(`${name}: ${step}\n`), sig);
+        const size = Object.values(b.manifest.files).reduce((a, f) => a + (f?.size ?? 0), 0);
+        process.stderr.write(`${name}: built in ${((Date.now() - t0) / 1000).toFixed(1)}s, ${mib(size)}, kernel ${b.manifest.kernelRelease} (${b.dir})\n`);
+      }
+    });
+
+  cmd
+    .command('verify')
+    .description('check the cached files of built images against their checksums')
+    .action(async () => {
+      const c = catalog();
+      let bad = 0;
+      for (const e of await c.list()) {
+        if (!e.manifest) continue;
+        const p = await c.verify(e);
+        if (p.length) bad++;
+        process.stdout.write(`${e.loaded.recipe.name}: ${p.length ? p.join('; ') : 'ok'}\n`);
+      }
+      setCode(bad ? EXIT.lab : EXIT.pass);
+    });
+  return cmd;
+}

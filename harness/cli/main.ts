@@ -1,0 +1,95 @@
+import { Command, CommanderError } from 'commander';
+import { resolve } from 'node:path';
+import { doctor } from './doctor.js';
+import { imagesCommand } from './images.js';
+import { PlainReporter } from '../report/plain-reporter.js';
+import { runSuite } from '../run/run-suite.js';
+import { BootgateError, ConfigError, EXIT } from '../util/errors.js';
+import { cacheRoot, projectRoot } from '../util/paths.js';
+import { bootgateVersion } from '../util/version.js';
+
+/** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  let count = 0;
+  const on = (sig: NodeJS.Signals) => {
+    count++;
+    if (count > 1) process.exit(EXIT.lab);
+    process.stderr.write(`\nbootgate: ${sig}: stopping VMs and saving results (again to quit at once)\n`);
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return ac.signal;
+}
+
+function report(e: unknown): number {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`bootgate: error: ${e.toString()}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof BootgateError) {
+    process.stderr.write(`bootgate: ${e.exitCode === EXIT.lab ? 'lab error' : 'error'}: ${e.message}\n`);
+    if (process.env.BOOTGATE_DEBUG && e.cause) process.stderr.write(`cause: ${String((e.cause as Error).stack ?? e.cause)}\n`);
+    return e.exitCode;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`bootgate: internal error: ${msg}\n`);
+  if (process.env.BOOTGATE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return EXIT.lab;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.pass;
+  const program = new Command('bootgate')
+    .description('Boot lab for kernel-level agents: boots guests, installs builds and content, reboots, records crashes.')
+    .version(bootgateVersion())
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run a suite: exit 0 pass, 1 fail, 2 configuration error, 3 inconclusive')
+    .argument('<suite>', 'suite file (YAML)')
+    .option('--results <dir>', 'where runs are written', 'results')
+    .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `--concurrency takes a whole number >= 1, not ${v}`);
+      return n;
+    })
+    .action(async (suite: string, opts: { results: string; concurrency?: number }) => {
+      const reporter = new PlainReporter();
+      const r = await runSuite({
+        suiteFile: resolve(suite),
+        resultsDir: resolve(opts.results),
+        cacheDir: cacheRoot(),
+        root: projectRoot(),
+        concurrency: opts.concurrency,
+        emit: reporter.on,
+        signal: interruptSignal(),
+      });
+      process.stdout.write(`${r.runDir}/run.json\n`);
+      code = r.exitCode;
+    });
+
+  program
+    .command('doctor')
+    .description('check that this host has what the lab needs, and say what to install')
+    .action(async () => {
+      const r = await doctor();
+      process.stdout.write(r.lines.join('\n') + '\n');
+      code = r.ok ? EXIT.pass : EXIT.lab;
+    });
+
+  program.addCommand(imagesCommand((c) => (code = c), interruptSignal));
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.pass : EXIT.config;
+    }
+    return report(e);
+  }
+}

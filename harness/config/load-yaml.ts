@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../util/errors.js';
+
+/** A validated YAML file, with a way back from any field to its line for later errors. */
+export interface LoadedYaml<T> {
+  file: string;
+  text: string;
+  value: T;
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+export function positionsOf(doc: Document, lc: LineCounter) {
+  return (path: readonly (string | number)[]): number | undefined => {
+    // Walk up to the nearest node that exists: a missing field is reported at its parent.
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+}
+
+/** Parse and validate YAML text; every problem becomes a ConfigError naming file, line and field. */
+export function parseYaml<S extends z.ZodType>(file: string, text: string, schema: S): LoadedYaml<z.infer<S>> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lc.linePos(e.pos[0]).line;
+    throw new ConfigError('YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, { file, line });
+  }
+  const lineOf = positionsOf(doc, lc);
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) throw new ConfigError('EMPTY_FILE', 'the file is empty', { file, line: 1 });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const field = fieldName(path) || '(top level)';
+    throw new ConfigError('SCHEMA', issue.message, { file, line: lineOf(path), field });
+  }
+  return { file, text, value: parsed.data as z.infer<S>, lineOf };
+}
+
+export async function loadYaml<S extends z.ZodType>(file: string, schema: S): Promise<LoadedYaml<z.infer<S>>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read (${code})`;
+    throw new ConfigError('FILE_UNREADABLE', why, { file }, { cause: e });
+  }
+  return parseYaml(file, text, schema);
+}

@@ -1,0 +1,29 @@
+import type { Suite } from './suite-schema.js';
+
+export interface CellPlan {
+  /** Stable and file-system safe: the same cell has the same id in every run of the suite. */
+  id: string;
+  image: string;
+  build: { version: string; source: string };
+  content: { version: string; path: string };
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+
+/** images x builds x content, in the suite's order (images outermost). */
+export function expandMatrix(suite: Suite): CellPlan[] {
+  const cells: CellPlan[] = [];
+  for (const image of suite.images) {
+    for (const build of suite.agent.builds) {
+      for (const content of suite.content) {
+        cells.push({
+          id: `${safe(image)}__${safe(suite.agent.name)}-${safe(build.version)}__content-${safe(content.version)}`,
+          image,
+          build,
+          content,
+        });
+      }
+    }
+  }
+  return cells;
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. 90s, 2m, 1500ms)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const version = z.union([z.string(), z.number()]).transform((v) => String(v));
+
+export const buildSchema = z
+  .object({
+    version,
+    /** Source folder of the agent (built per kernel), relative to the lab root. */
+    source: z.string(),
+  })
+  .strict();
+
+export const contentSchema = z
+  .object({
+    version,
+    path: z.string(),
+  })
+  .strict();
+
+export const agentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'agent names are letters, digits, _ and -'),
+    kind: z.enum(['linux-kmod', 'linux-ebpf', 'windows-driver']),
+    /** Kernel module name, when it differs from the agent name. */
+    module: z.string().optional(),
+    /** A guest command that exits 0 when the agent runs; the kind's default otherwise. */
+    health: z.string().optional(),
+    builds: z.array(buildSchema).min(1, 'at least one build is needed'),
+  })
+  .strict();
+
+export const bootSchema = z
+  .object({
+    baseline: z.number().int().min(0).max(100).default(1),
+    cycles: z.number().int().min(1).max(10_000).default(3),
+    timeout: duration.default(90_000),
+    /** How an agent cycle reboots: warm (the guest reboots inside the same VM) or cold (a new VM process). */
+    reboot: z.enum(['warm', 'cold']).default('warm'),
+    /** Consecutive failed boots after install that make a boot loop and stop the cell. */
+    bootLoop: z.number().int().min(1).default(2),
+    /** After ready, how long a crash still counts against the boot. */
+    settle: duration.default(1000),
+    /** An oops is fatal, as a fault in a boot-start driver is on Windows (kernel oops=panic). */
+    panicOnOops: z.boolean().default(true),
+  })
+  .strict();
+
+export const gatePolicySchema = z
+  .object({
+    bootSuccess: z.number().min(0).max(1).default(1),
+    maxCrashes: z.number().int().min(0).default(0),
+    maxBootOverheadPct: z.number().min(0).optional(),
+    /** Fewer agent cycles than this in a cell make it inconclusive instead of pass. */
+    minCycles: z.number().int().min(1).default(1),
+  })
+  .strict();
+
+export const suiteSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'suite names are letters, digits, ., _ and -'),
+    description: z.string().optional(),
+    images: z.array(z.string()).min(1, 'at least one image is needed'),
+    agent: agentSchema,
+    content: z.array(contentSchema).min(1, 'at least one content version is needed'),
+    boot: bootSchema.default(bootSchema.parse({})),
+    gate: gatePolicySchema.default(gatePolicySchema.parse({})),
+    /** Cells run at once; default: one per host core. */
+    concurrency: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export type Suite = z.infer<typeof suiteSchema>;
+export type BootPolicy = z.infer<typeof bootSchema>;
+export type GatePolicy = z.infer<typeof gatePolicySchema>;

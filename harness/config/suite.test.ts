@@ -1,0 +1,97 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSuite } from './suite.js';
+import { expandMatrix } from './matrix.js';
+import { ConfigError } from '../util/errors.js';
+import { parseDuration } from './duration.js';
+
+let lab: string;
+const GOOD = `name: t
+images: [debian-6.1-generic]
+agent:
+  name: sensor
+  kind: linux-kmod
+  builds:
+    - { version: "2.1.0", source: examples/agents/sensor-kmod }
+content:
+  - { version: "290", path: examples/content/channel-290.txt }
+  - { version: 291, path: examples/content/channel-291.txt }
+boot: { baseline: 1, cycles: 3, timeout: 90s }
+`;
+
+async function suiteFile(text: string): Promise<string> {
+  const f = join(lab, 'suites', `s-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(f, text);
+  return f;
+}
+
+async function configError(text: string): Promise<ConfigError> {
+  const e = await loadSuite(await suiteFile(text)).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(ConfigError);
+  return e as ConfigError;
+}
+
+beforeAll(async () => {
+  lab = await mkdtemp(join(tmpdir(), 'bootgate-suite-'));
+  await mkdir(join(lab, 'suites'));
+  await mkdir(join(lab, 'examples/content'), { recursive: true });
+  await mkdir(join(lab, 'examples/agents/sensor-kmod'), { recursive: true });
+  await writeFile(join(lab, 'examples/content/channel-290.txt'), 'channel 290\n');
+  await writeFile(join(lab, 'examples/content/channel-291.txt'), 'channel 291\n');
+});
+
+describe('loadSuite', () => {
+  it('loads a good suite, resolving paths against the lab root, and expands the matrix', async () => {
+    const s = await loadSuite(await suiteFile(GOOD));
+    expect(s.root).toBe(lab);
+    expect(s.suite.boot.timeout).toBe(90_000);
+    expect(s.suite.boot.reboot).toBe('warm');
+    expect(s.suite.content[1]!.version).toBe('291');
+    const cells = expandMatrix(s.suite);
+    expect(cells.map((c) => c.id)).toEqual(['debian-6.1-generic__sensor-2.1.0__content-290', 'debian-6.1-generic__sensor-2.1.0__content-291']);
+  });
+  it('names file, line and field of a type error', async () => {
+    const e = await configError(GOOD.replace('cycles: 3', 'cycles: three'));
+    expect(e.line).toBe(11);
+    expect(e.field).toBe('boot.cycles');
+    expect(e.exitCode).toBe(2);
+    expect(e.toString()).toMatch(/s-.*\.yaml:11: boot\.cycles: /);
+  });
+  it('names the line of a missing content file', async () => {
+    const e = await configError(GOOD.replace('channel-291.txt', 'channel-999.txt'));
+    expect(e.code).toBe('CONTENT_MISSING');
+    expect(e.line).toBe(10);
+    expect(e.field).toBe('content[1].path');
+  });
+  it('reports YAML syntax errors with their line', async () => {
+    const e = await configError('name: t\nimages: [a\nagent: {\n');
+    expect(e.code).toBe('YAML_SYNTAX');
+    expect(e.line).toBeGreaterThan(1);
+  });
+  it('rejects unknown keys and bad durations', async () => {
+    expect((await configError(GOOD.replace('name: t', 'name: t\nimagez: []'))).message).toMatch(/imagez/);
+    const d = await configError(GOOD.replace('timeout: 90s', 'timeout: soon'));
+    expect(d.field).toBe('boot.timeout');
+    expect(d.message).toMatch(/not a duration/);
+  });
+  it('says so when the file does not exist', async () => {
+    const e = await loadSuite(join(lab, 'nope.yaml')).catch((x: unknown) => x as ConfigError);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).message).toBe('no such file');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads units', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('1500ms')).toBe(1500);
+    expect(parseDuration(5)).toBe(5000);
+    expect(parseDuration('5 parsecs')).toBeUndefined();
+  });
+});

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { loadYaml, type LoadedYaml } from './load-yaml.js';
+import { suiteSchema, type Suite } from './suite-schema.js';
+import { ConfigError } from '../util/errors.js';
+
+export interface LoadedSuite {
+  suite: Suite;
+  file: string;
+  /** Relative paths of the suite resolve here: the folder holding suites/, or the suite's own folder. */
+  root: string;
+  sha256: string;
+  lineOf: LoadedYaml<Suite>['lineOf'];
+  resolvePath(p: string): string;
+}
+
+export function labRootOf(file: string): string {
+  const dir = dirname(resolve(file));
+  return basename(dir) === 'suites' ? dirname(dir) : dir;
+}
+
+async function kindOf(p: string): Promise<'file' | 'dir' | undefined> {
+  const st = await stat(p).catch(() => undefined);
+  return st ? (st.isDirectory() ? 'dir' : 'file') : undefined;
+}
+
+/**
+ * Load a suite and check what can be checked without booting: the schema, and that every
+ * file it names exists. Image names are checked against the catalog by the caller.
+ */
+export async function loadSuite(file: string): Promise<LoadedSuite> {
+  const y = await loadYaml(file, suiteSchema);
+  const root = labRootOf(file);
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
+  const s = y.value;
+  for (const [i, c] of s.content.entries()) {
+    if ((await kindOf(resolvePath(c.path))) !== 'file') {
+      throw new ConfigError('CONTENT_MISSING', `content file not found: ${resolvePath(c.path)}`, { file, line: y.lineOf(['content', i, 'path']), field: `content[${i}].path` });
+    }
+  }
+  for (const [i, b] of s.agent.builds.entries()) {
+    if ((await kindOf(resolvePath(b.source))) !== 'dir') {
+      throw new ConfigError('BUILD_SOURCE_MISSING', `build source folder not found: ${resolvePath(b.source)}`, { file, line: y.lineOf(['agent', 'builds', i, 'source']), field: `agent.builds[${i}].source` });
+    }
+  }
+  const dupe = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+  const d1 = dupe(s.content.map((c) => c.version));
+  if (d1) throw new ConfigError('DUPLICATE', `content version ${d1} is listed twice`, { file, line: y.lineOf(['content']), field: 'content' });
+  const d2 = dupe(s.agent.builds.map((b) => b.version));
+  if (d2) throw new ConfigError('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf(['agent', 'builds']), field: 'agent.builds' });
+  const sha256 = createHash('sha256').update(y.text).digest('hex');
+  return { suite: s, file, root, sha256, lineOf: y.lineOf, resolvePath };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { judgeCell, runVerdict } from './cell-verdict.js';
+import type { CycleResult } from '../results/schema.js';
+import { signatureOf } from '../detect/crash-record.js';
+
+const policy = { bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxBootOverheadPct: 10 };
+const ok = (phase: 'baseline' | 'agent', index: number, uptime = 3000): CycleResult => ({
+  index, phase, kind: 'warm', booted: true, outcome: 'ready', startedAt: '', guestReadyUptimeMs: uptime, consoleLog: `${phase}-${index}.log`,
+});
+const title = 'BUG: kernel NULL pointer dereference in sensor_parse_channel';
+const crash = (index: number): CycleResult => ({
+  index, phase: 'agent', kind: 'warm', booted: false, outcome: 'crash', startedAt: '', consoleLog: `agent-${index}.log`,
+  crash: { os: 'linux', source: 'console', class: 'null-deref', title, module: 'sensor', function: 'sensor_parse_channel', signature: signatureOf(title) },
+});
+
+describe('judgeCell', () => {
+  it('passes a cell whose every agent boot is clean', () => {
+    const j = judgeCell({ baseline: [ok('baseline', 1)], cycles: [ok('agent', 1), ok('agent', 2), ok('agent', 3)], install: { ok: true, ms: 1 } }, policy);
+    expect(j.verdict).toBe('pass');
+    expect(j.rules.find((r) => r.rule === 'maxBootOverheadPct')?.outcome).toBe('skipped');
+  });
+  it('fails a boot loop and names the crash', () => {
+    const j = judgeCell({ baseline: [ok('baseline', 1)], cycles: [crash(1), crash(2)], install: { ok: true, ms: 1 }, bootLoop: true }, policy);
+    expect(j.verdict).toBe('fail');
+    expect(j.reason).toBe(`boot loop: ${title}`);
+    expect(j.rules.find((r) => r.rule === 'bootSuccess')).toMatchObject({ actual: 0, outcome: 'fail' });
+  });
+  it('never blames the agent when the baseline did not boot', () => {
+    const bad = { ...crash(1), phase: 'baseline' as const };
+    const j = judgeCell({ baseline: [bad], cycles: [] }, policy);
+    expect(j.verdict).toBe('error');
+    expect(j.reason).toMatch(/baseline boot 1 without the agent failed/);
+  });
+  it('is inconclusive on a lab error in a cycle', () => {
+    const lab: CycleResult = { ...ok('agent', 2), booted: false, outcome: 'lab-error', error: 'the VM process exited' };
+    expect(judgeCell({ baseline: [ok('baseline', 1)], cycles: [ok('agent', 1), lab], install: { ok: true, ms: 1 } }, policy).verdict).toBe('error');
+  });
+  it('applies the boot overhead rule once there are enough samples', () => {
+    const base = [1, 2, 3].map((i) => ok('baseline', i, 3000));
+    const slow = [1, 2, 3].map((i) => ok('agent', i, 3600));
+    const j = judgeCell({ baseline: base, cycles: slow, install: { ok: true, ms: 1 } }, policy);
+    expect(j.rules.find((r) => r.rule === 'maxBootOverheadPct')).toMatchObject({ actual: 20, outcome: 'fail' });
+    expect(j.verdict).toBe('fail');
+  });
+});
+
+describe('runVerdict', () => {
+  it('fail beats error beats pass', () => {
+    expect(runVerdict(['pass', 'fail', 'error'])).toEqual({ verdict: 'fail', exitCode: 1 });
+    expect(runVerdict(['pass', 'error'])).toEqual({ verdict: 'error', exitCode: 3 });
+    expect(runVerdict(['pass', undefined])).toEqual({ verdict: 'error', exitCode: 3 });
+    expect(runVerdict(['pass', 'pass'])).toEqual({ verdict: 'pass', exitCode: 0 });
+    expect(runVerdict([])).toEqual({ verdict: 'error', exitCode: 3 });
+  });
+});

@@ -1,0 +1,106 @@
+import type { GatePolicy } from '../config/suite-schema.js';
+import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
+
+export interface RuleResult {
+  rule: string;
+  threshold?: number | string;
+  actual?: number | string;
+  outcome: 'pass' | 'fail' | 'skipped' | 'error';
+  reason: string;
+}
+
+export interface CellJudgement {
+  verdict: Verdict;
+  reason: string;
+  rules: RuleResult[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Fewer baseline boots than this and the boot overhead has no meaning: the rule is skipped. */
+export const MIN_OVERHEAD_SAMPLES = 3;
+
+/**
+ * The verdict of one finished cell. Pure: the same cell and policy give the same verdict,
+ * at run time and when `bootgate gate` re-evaluates a stored run.
+ * - error: the lab could not answer (baseline did not boot, a VM died, install failed for the lab);
+ * - fail: the agent is to blame (crash, boot loop, boot success below policy, unhealthy agent);
+ * - pass: otherwise.
+ */
+export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'install' | 'bootLoop'>, policy: GatePolicy): CellJudgement {
+  const rules: RuleResult[] = [];
+  const labErr = (c: CycleResult) => c.outcome === 'lab-error';
+
+  const badBaseline = cell.baseline.find((c) => !c.booted);
+  if (badBaseline) {
+    const why = badBaseline.crash?.title ?? badBaseline.error ?? badBaseline.outcome;
+    return { verdict: 'error', reason: `baseline boot ${badBaseline.index} without the agent failed (${why}): the image or the lab is broken`, rules };
+  }
+  if (cell.install && !cell.install.ok) {
+    return { verdict: 'error', reason: `install failed: ${cell.install.error ?? 'unknown'}`, rules };
+  }
+  const lab = cell.cycles.find(labErr);
+  if (lab) return { verdict: 'error', reason: `cycle ${lab.index}: lab error: ${lab.error ?? 'unknown'}`, rules };
+
+  const cycles = cell.cycles;
+  const booted = cycles.filter((c) => c.booted).length;
+  const crashes = cycles.filter((c) => c.crash).length;
+  const rate = cycles.length ? booted / cycles.length : 0;
+
+  rules.push({
+    rule: 'bootLoop',
+    outcome: cell.bootLoop ? 'fail' : 'pass',
+    reason: cell.bootLoop ? 'the guest failed to boot on consecutive cycles after install: boot loop' : 'no boot loop',
+  });
+  rules.push({
+    rule: 'bootSuccess',
+    threshold: policy.bootSuccess,
+    actual: Math.round(rate * 1000) / 1000,
+    outcome: rate >= policy.bootSuccess ? 'pass' : 'fail',
+    reason: `${booted}/${cycles.length} agent cycles booted`,
+  });
+  rules.push({
+    rule: 'maxCrashes',
+    threshold: policy.maxCrashes,
+    actual: crashes,
+    outcome: crashes <= policy.maxCrashes ? 'pass' : 'fail',
+    reason: `${crashes} crash(es) after install`,
+  });
+  const unhealthy = cycles.filter((c) => c.outcome === 'unhealthy').length;
+  rules.push({
+    rule: 'agentHealth',
+    threshold: 0,
+    actual: unhealthy,
+    outcome: unhealthy === 0 ? 'pass' : 'fail',
+    reason: unhealthy === 0 ? 'the agent answered its health check on every boot' : `the agent's health check failed on ${unhealthy} boot(s)`,
+  });
+  if (policy.maxBootOverheadPct !== undefined) {
+    const base = cell.baseline.map((c) => c.guestReadyUptimeMs).filter((x): x is number => x !== undefined);
+    const agent = cycles.map((c) => c.guestReadyUptimeMs).filter((x): x is number => x !== undefined);
+    if (base.length < MIN_OVERHEAD_SAMPLES || agent.length < MIN_OVERHEAD_SAMPLES) {
+      rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, outcome: 'skipped', reason: `needs ${MIN_OVERHEAD_SAMPLES} baseline and agent boots, has ${base.length} and ${agent.length}` });
+    } else {
+      const pct = Math.round((median(agent) / median(base) - 1) * 1000) / 10;
+      rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, actual: pct, outcome: pct <= policy.maxBootOverheadPct ? 'pass' : 'fail', reason: `median guest boot ${pct}% over baseline` });
+    }
+  }
+  if (cycles.length < policy.minCycles && !rules.some((r) => r.outcome === 'fail')) {
+    return { verdict: 'error', reason: `only ${cycles.length} agent cycle(s), the policy needs ${policy.minCycles}`, rules };
+  }
+  const failed = rules.filter((r) => r.outcome === 'fail');
+  if (failed.length === 0) return { verdict: 'pass', reason: `${booted}/${cycles.length} boots, no crash`, rules };
+  const firstCrash = cycles.find((c) => c.crash)?.crash;
+  const head = cell.bootLoop ? 'boot loop' : failed.map((r) => r.rule).join(', ');
+  return { verdict: 'fail', reason: firstCrash ? `${head}: ${firstCrash.title}` : `${head}: ${failed[0]!.reason}`, rules };
+}
+
+/** The run's verdict and exit code: any fail is 1; else any error is 3 (inconclusive); else 0. */
+export function runVerdict(verdicts: (Verdict | undefined)[]): { verdict: Verdict; exitCode: 0 | 1 | 3 } {
+  if (verdicts.some((v) => v === 'fail')) return { verdict: 'fail', exitCode: 1 };
+  if (verdicts.length === 0 || verdicts.some((v) => v !== 'pass')) return { verdict: 'error', exitCode: 3 };
+  return { verdict: 'pass', exitCode: 0 };
+}

@@ -1,0 +1,152 @@
+import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { aptDownload, candidateVersion, debExtract, resolveDependsOn } from './debs.js';
+import { sharedLibClosure } from './elf-deps.js';
+import { loadOrder, parseModulesDep, moduleName } from './module-order.js';
+import type { LoadedRecipe } from './recipe.js';
+import type { ImageManifest } from './manifest.js';
+import { exec } from '../util/exec.js';
+import { LabError } from '../util/errors.js';
+import { sha256File } from '../util/fsutil.js';
+
+export type Progress = (step: string) => void;
+
+/** Drivers the guest needs before it can reach its state disk, network and pvpanic. */
+const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'pvpanic_mmio', 'pvpanic_pci'];
+const USERLAND_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
+const STATE_DISK_MIB = 512;
+
+/** linux-image-amd64 -> linux-image-6.1.0-56-amd64; a concrete package is kept as it is. */
+async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
+  if (/^linux-image-\d/.test(pkg)) return pkg;
+  return resolveDependsOn(pkg, 'linux-image-', signal);
+}
+
+async function decompressModule(src: string, dest: string, signal?: AbortSignal): Promise<void> {
+  // busybox insmod takes plain .ko files; newer Debian kernels ship .ko.xz or .ko.zst.
+  if (src.endsWith('.ko')) return copyFile(src, dest);
+  const tool = src.endsWith('.xz') ? 'xz' : src.endsWith('.zst') ? 'zstd' : 'gzip';
+  await exec('sh', ['-c', `${tool} -dc "$1" > "$2"`, 'sh', src, dest], { signal });
+}
+
+/** Build the kernel + busybox/dropbear initramfs + state disk of one recipe into outDir. */
+export async function buildInitramfsImage(
+  loaded: LoadedRecipe,
+  outDir: string,
+  work: string,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<ImageManifest> {
+  const t0 = Date.now();
+  const { recipe } = loaded;
+  if (!recipe.kernel) throw new LabError('RECIPE_NO_KERNEL', `${recipe.name}: an initramfs image needs a kernel`);
+
+  progress('resolving packages');
+  const kernelPkg = await concreteKernelPackage(recipe.kernel.package, signal);
+  const pkgs = [kernelPkg, ...USERLAND_PACKAGES];
+  const versions: Record<string, string> = {};
+  for (const p of pkgs) versions[p] = await candidateVersion(p, signal);
+
+  progress(`downloading ${pkgs.length} packages (${kernelPkg} ${versions[kernelPkg]})`);
+  const debs = await aptDownload(pkgs, join(work, 'debs'), signal);
+  const pkgRoot = join(work, 'pkgroot');
+  progress('unpacking packages');
+  for (const d of debs) await debExtract(d, pkgRoot, signal);
+
+  const releases = await readdir(join(pkgRoot, 'lib/modules')).catch(() => readdir(join(pkgRoot, 'usr/lib/modules')));
+  const release = releases[0];
+  if (!release) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} has no lib/modules/<release>`);
+  // Debian 12 ships modules under lib/, later releases under usr/lib/ (merged /usr).
+  const base = (await stat(join(pkgRoot, 'lib/modules', release)).catch(() => undefined)) ? pkgRoot : join(pkgRoot, 'usr');
+  const modRoot = join(base, 'lib/modules', release);
+
+  progress(`indexing modules of ${release}`);
+  await exec('depmod', ['-b', base, release], { signal });
+  const builtin = new Set(
+    (await readFile(join(modRoot, 'modules.builtin'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(moduleName),
+  );
+  const wanted = BOOT_MODULES.filter((m) => !builtin.has(m));
+  const order = loadOrder(parseModulesDep(await readFile(join(modRoot, 'modules.dep'), 'utf8')), wanted);
+
+  progress(`staging initramfs (${order.length} modules)`);
+  const st = join(work, 'staging');
+  for (const d of ['bin', 'sbin', 'etc/dropbear', 'proc', 'sys', 'dev', 'root', 'tmp', 'run', `lib/modules/${release}`]) {
+    await mkdir(join(st, d), { recursive: true });
+  }
+  await copyFile(join(pkgRoot, 'bin/busybox'), join(st, 'bin/busybox'));
+  await copyFile(join(loaded.file, '..', 'initramfs', 'init.sh'), join(st, 'init'));
+  await chmod(join(st, 'init'), 0o755);
+  await copyFile(join(pkgRoot, 'usr/sbin/dropbear'), join(st, 'sbin/dropbear'));
+  for (const lib of await sharedLibClosure(pkgRoot, ['usr/sbin/dropbear'], signal)) {
+    await mkdir(join(st, dirname(lib)), { recursive: true });
+    await cp(join(pkgRoot, lib), join(st, lib), { dereference: true });
+  }
+  // The dynamic loader, at the path the binaries ask for.
+  await mkdir(join(st, 'lib64'), { recursive: true });
+  await cp(join(pkgRoot, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'), join(st, 'lib64/ld-linux-x86-64.so.2'), { dereference: true });
+  await mkdir(join(st, 'lib/x86_64-linux-gnu'), { recursive: true });
+  await symlink('/lib64/ld-linux-x86-64.so.2', join(st, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2')).catch(() => undefined);
+
+  const loadList: string[] = [];
+  for (const path of order) {
+    const dest = path.replace(/\.ko\.(xz|zst|gz)$/, '.ko');
+    await mkdir(join(st, 'lib/modules', release, dirname(dest)), { recursive: true });
+    await decompressModule(join(modRoot, path), join(st, 'lib/modules', release, dest), signal);
+    loadList.push(dest);
+  }
+  await writeFile(join(st, 'lib/modules', release, 'bootgate.load'), loadList.join('\n') + '\n');
+  for (const f of ['modules.builtin', 'modules.order', 'modules.builtin.modinfo']) {
+    await copyFile(join(modRoot, f), join(st, 'lib/modules', release, f)).catch(() => undefined);
+  }
+  await writeFile(join(st, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  await writeFile(join(st, 'etc/group'), 'root:x:0:\n');
+  await writeFile(join(st, 'etc/shells'), '/bin/sh\n');
+  await writeFile(join(st, 'etc/hostname'), `${recipe.name}\n`);
+
+  progress('generating the guest host key');
+  const loader = join(pkgRoot, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2');
+  const libPath = [join(pkgRoot, 'lib/x86_64-linux-gnu'), join(pkgRoot, 'usr/lib/x86_64-linux-gnu')].join(':');
+  const hostKeyFile = join(st, 'etc/dropbear/dropbear_ed25519_host_key');
+  await exec(loader, ['--library-path', libPath, join(pkgRoot, 'usr/bin/dropbearkey'), '-t', 'ed25519', '-f', hostKeyFile], { signal });
+  const pub = await exec(loader, ['--library-path', libPath, join(pkgRoot, 'usr/bin/dropbearkey'), '-y', '-f', hostKeyFile], { signal });
+  const hostKeyLine = /^(ssh-ed25519 \S+)/m.exec(pub.stdout)?.[1];
+  if (!hostKeyLine) throw new LabError('IMAGE_HOSTKEY', 'dropbearkey printed no public key');
+
+  progress('packing initramfs');
+  await mkdir(outDir, { recursive: true });
+  const initrd = join(outDir, 'initramfs.cpio.gz');
+  await exec('sh', ['-c', 'cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 > "$2"', 'sh', st, initrd], { signal });
+  const kernel = join(outDir, 'vmlinuz');
+  const vmlinuz = (await readdir(join(pkgRoot, 'boot'))).find((f) => f.startsWith('vmlinuz-'));
+  if (!vmlinuz) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} has no boot/vmlinuz-*`);
+  await copyFile(join(pkgRoot, 'boot', vmlinuz), kernel);
+
+  progress(`making the ${STATE_DISK_MIB} MiB state disk`);
+  const raw = join(work, 'state.raw');
+  await exec('truncate', ['-s', `${STATE_DISK_MIB}M`, raw], { signal });
+  await exec('mkfs.ext4', ['-F', '-q', '-L', 'bootgate-state', '-E', 'lazy_itable_init=0', raw], { signal });
+  const disk = join(outDir, 'state.qcow2');
+  await exec('qemu-img', ['convert', '-q', '-O', 'qcow2', raw, disk], { signal });
+  await rm(raw, { force: true });
+
+  const entry = async (p: string, name: string) => ({ path: name, sha256: await sha256File(p), size: (await stat(p)).size });
+  return {
+    schema: 'bootgate.image/v1',
+    name: recipe.name,
+    recipeHash: loaded.hash,
+    os: recipe.os,
+    userland: recipe.userland,
+    flavour: recipe.kernel.flavour,
+    kernelRelease: release,
+    kernelPackage: kernelPkg,
+    packages: versions,
+    hostKey: hostKeyLine,
+    files: {
+      kernel: await entry(kernel, 'vmlinuz'),
+      initrd: await entry(initrd, 'initramfs.cpio.gz'),
+      disk: await entry(disk, 'state.qcow2'),
+    },
+    builtAt: new Date().toISOString(),
+    buildSeconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+}

@@ -1,0 +1,112 @@
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildInitramfsImage, type Progress } from './build-initramfs.js';
+import { MANIFEST, readManifest, type ImageManifest } from './manifest.js';
+import { loadAllRecipes, type LoadedRecipe } from './recipe.js';
+import { ConfigError, LabError } from '../util/errors.js';
+import { sha256File, writeFileAtomic } from '../util/fsutil.js';
+
+export interface CatalogEntry {
+  loaded: LoadedRecipe;
+  dir: string;
+  manifest?: ImageManifest;
+}
+
+export interface BuiltImage {
+  recipe: LoadedRecipe;
+  dir: string;
+  manifest: ImageManifest;
+}
+
+/** Images are kept by name and recipe hash: a changed recipe gets a new folder, never a stale one. */
+export class ImageCatalog {
+  constructor(
+    readonly root: string,
+    readonly cache: string,
+  ) {}
+
+  imagesDir(): string {
+    return join(this.cache, 'images');
+  }
+
+  dirOf(l: LoadedRecipe): string {
+    return join(this.imagesDir(), `${l.recipe.name}-${l.hash}`);
+  }
+
+  async list(): Promise<CatalogEntry[]> {
+    const recipes = await loadAllRecipes(this.root);
+    return Promise.all(
+      recipes.map(async (loaded) => {
+        const dir = this.dirOf(loaded);
+        const manifest = await readManifest(dir);
+        return { loaded, dir, manifest: manifest?.recipeHash === loaded.hash ? manifest : undefined };
+      }),
+    );
+  }
+
+  async find(name: string): Promise<CatalogEntry> {
+    const all = await this.list();
+    const e = all.find((x) => x.loaded.recipe.name === name);
+    if (!e) {
+      throw new ConfigError('UNKNOWN_IMAGE', `unknown image ${name} (known: ${all.map((x) => x.loaded.recipe.name).join(', ') || 'none'})`);
+    }
+    return e;
+  }
+
+  /** The image, built first if the cache has no complete copy of this recipe. */
+  async ensure(name: string, progress: Progress, signal?: AbortSignal): Promise<BuiltImage> {
+    const e = await this.find(name);
+    if (e.manifest) return { recipe: e.loaded, dir: e.dir, manifest: e.manifest };
+    return this.build(e.loaded, progress, signal);
+  }
+
+  async build(loaded: LoadedRecipe, progress: Progress, signal?: AbortSignal): Promise<BuiltImage> {
+    const dir = this.dirOf(loaded);
+    const work = `${dir}.partial-${process.pid}`;
+    await mkdir(this.imagesDir(), { recursive: true });
+    await rm(work, { recursive: true, force: true });
+    const out = join(work, 'out');
+    try {
+      let manifest: ImageManifest;
+      if (loaded.recipe.userland === 'initramfs') {
+        manifest = await buildInitramfsImage(loaded, out, work, progress, signal);
+      } else {
+        throw new ConfigError('USERLAND_UNSUPPORTED', `${loaded.recipe.name}: userland ${loaded.recipe.userland} cannot be built yet`, { file: loaded.file });
+      }
+      // The manifest is written last and the folder renamed into place: a killed build leaves
+      // only a .partial folder, which is never mistaken for an image.
+      await writeFileAtomic(join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+      await rm(dir, { recursive: true, force: true });
+      await rename(out, dir);
+      return { recipe: loaded, dir, manifest };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        throw new LabError('NO_DISK_SPACE', `no disk space left in ${this.imagesDir()} while building ${loaded.recipe.name}`, { cause: e });
+      }
+      throw e;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Checksums of the cached files against the manifest: names each file that differs. */
+  async verify(e: CatalogEntry): Promise<string[]> {
+    if (!e.manifest) return ['not built'];
+    const problems: string[] = [];
+    for (const f of Object.values(e.manifest.files)) {
+      if (!f) continue;
+      const p = join(e.dir, f.path);
+      const st = await stat(p).catch(() => undefined);
+      if (!st) problems.push(`${f.path}: missing`);
+      else if (st.size !== f.size || (await sha256File(p)) !== f.sha256) problems.push(`${f.path}: checksum differs`);
+    }
+    return problems;
+  }
+
+  /** Leftover folders of other recipe hashes and of killed builds. */
+  async stale(): Promise<string[]> {
+    const keep = new Set((await this.list()).map((e) => e.dir));
+    const names = await readdir(this.imagesDir()).catch(() => [] as string[]);
+    return names.map((n) => join(this.imagesDir(), n)).filter((d) => !keep.has(d));
+  }
+}

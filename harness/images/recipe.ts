@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { loadYaml, type LoadedYaml } from '../config/load-yaml.js';
+import { ConfigError } from '../util/errors.js';
+
+export const recipeSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'image names are lower case letters, digits, dots and dashes'),
+    os: z.enum(['linux', 'windows']),
+    distro: z.string().optional(),
+    kernel: z
+      .object({
+        package: z.string(),
+        flavour: z.enum(['generic', 'cloud', 'rt']),
+      })
+      .strict()
+      .optional(),
+    userland: z.enum(['initramfs', 'disk', 'user-disk']),
+    tags: z.array(z.string()).default([]),
+    memoryMiB: z.number().int().min(128).default(512),
+    cpus: z.number().int().min(1).default(1),
+  })
+  .strict();
+export type Recipe = z.infer<typeof recipeSchema>;
+
+export interface LoadedRecipe {
+  recipe: Recipe;
+  file: string;
+  /** Hash of the recipe and of the builder files it uses: the cache key. */
+  hash: string;
+}
+
+/** Where recipes live: the repository's images/ folder. */
+export function recipesDir(root: string): string {
+  return join(root, 'images');
+}
+
+/** Files whose change must rebuild every image of a userland. */
+async function builderInputs(root: string, recipe: Recipe): Promise<string[]> {
+  if (recipe.userland === 'initramfs') return [join(root, 'images', 'initramfs', 'init.sh')];
+  return [];
+}
+
+/** Bumped when the builder's own logic changes in a way that alters its output. */
+export const BUILDER_REVISION = 1;
+
+export async function loadRecipe(root: string, file: string): Promise<LoadedRecipe> {
+  const loaded: LoadedYaml<Recipe> = await loadYaml(file, recipeSchema);
+  const expected = basename(file).replace(/\.ya?ml$/, '');
+  if (loaded.value.name !== expected) {
+    throw new ConfigError('RECIPE_NAME', `name must match the file name (${expected})`, { file, line: loaded.lineOf(['name']), field: 'name' });
+  }
+  const h = createHash('sha256').update(`rev ${BUILDER_REVISION}\n`).update(loaded.text);
+  for (const f of await builderInputs(root, loaded.value)) h.update(await readFile(f));
+  return { recipe: loaded.value, file, hash: h.digest('hex').slice(0, 16) };
+}
+
+export async function loadAllRecipes(root: string): Promise<LoadedRecipe[]> {
+  const dir = recipesDir(root);
+  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return Promise.all(files.map((f) => loadRecipe(root, join(dir, f))));
+}

@@ -1,0 +1,50 @@
+/**
+ * The plug-in point for VM backends: a provider starts machines, a machine is one VM process
+ * (one cold boot, then any number of warm reboots inside it). Providers import nothing from run/.
+ */
+export interface MachineSpec {
+  /** For log lines and process titles. */
+  name: string;
+  /** Scratch folder of this machine: sockets, pid file. Removed by dispose(). */
+  workDir: string;
+  /** The cell's copy-on-write disk (made with createOverlay); the base image is never written. */
+  disk: string;
+  kernel?: string;
+  initrd?: string;
+  kernelArgs?: string[];
+  memoryMiB: number;
+  cpus: number;
+  /** TCP port inside the guest forwarded to a free 127.0.0.1 port. */
+  guestSshPort: number;
+}
+
+/** What a machine reports, normalized from its backend (QMP events for QEMU). */
+export type MachineEvent =
+  | { type: 'reset'; guest: boolean; reason: string; at: number }
+  | { type: 'shutdown'; guest: boolean; reason: string; at: number }
+  | { type: 'panic'; action: string; info?: Record<string, unknown>; at: number }
+  | { type: 'crashloaded'; action: string; info?: Record<string, unknown>; at: number }
+  | { type: 'exit'; code: number | null; signal: string | null; stderr: string; at: number };
+
+export interface Machine {
+  readonly id: string;
+  readonly accel: 'kvm' | 'tcg';
+  readonly ssh: { host: string; port: number };
+  /** Host time (ms) the process was started. */
+  readonly startedAt: number;
+  onConsole(cb: (chunk: string) => void): () => void;
+  onEvent(cb: (e: MachineEvent) => void): () => void;
+  /** A hard reset from the host; resumes the guest when it was paused by a panic. */
+  hostReset(): Promise<void>;
+  /** Stop the VM (graceful quit, then kill) and remove its scratch files. Safe to call twice. */
+  dispose(): Promise<void>;
+  readonly running: boolean;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Why this host runs guests the way it does (e.g. "TCG: /dev/kvm is missing"), said once. */
+  describe(): Promise<string>;
+  createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void>;
+  start(spec: MachineSpec, signal?: AbortSignal): Promise<Machine>;
+}

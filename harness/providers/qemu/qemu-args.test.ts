@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { qemuArgs } from './qemu-args.js';
+
+const spec = { name: 'c1', workDir: '/w', disk: '/w/disk.qcow2', kernel: '/img/vmlinuz', initrd: '/img/initrd', kernelArgs: ['oops=panic'], memoryMiB: 512, cpus: 1, guestSshPort: 22 };
+
+const after = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);
+
+describe('qemuArgs', () => {
+  it('uses TCG with -cpu max when KVM is not usable', () => {
+    const a = qemuArgs({ spec, accel: 'tcg', qmpSocket: '/w/q.sock', sshPort: 40000 });
+    expect(after(a, '-accel')).toEqual(['tcg']);
+    expect(after(a, '-cpu')).toEqual(['max']);
+    expect(after(a, '-accel').concat(after(a, '-cpu'))).not.toContain('host');
+  });
+  it('uses KVM with the host CPU when it works', () => {
+    const a = qemuArgs({ spec, accel: 'kvm', qmpSocket: '/w/q.sock', sshPort: 40000 });
+    expect(after(a, '-cpu')).toEqual(['host']);
+  });
+  it('restricts user networking and forwards SSH on loopback only', () => {
+    const a = qemuArgs({ spec, accel: 'tcg', qmpSocket: '/w/q.sock', sshPort: 40123 });
+    const net = after(a, '-netdev')[0]!;
+    expect(net).toContain('restrict=on');
+    expect(net).toContain('hostfwd=tcp:127.0.0.1:40123-:22');
+  });
+  it('boots the overlay, never the base, and pauses on a guest panic with pvpanic', () => {
+    const a = qemuArgs({ spec, accel: 'tcg', qmpSocket: '/w/q.sock', sshPort: 1 });
+    expect(after(a, '-drive')[0]).toMatch(/^file=\/w\/disk\.qcow2,/);
+    expect(after(a, '-device')).toContain('pvpanic');
+    expect(after(a, '-action')).toEqual(['panic=pause']);
+    expect(after(a, '-qmp')).toEqual(['unix:/w/q.sock,server=on,wait=off']);
+    expect(after(a, '-append')[0]).toBe('console=ttyS0,115200 oops=panic');
+  });
+});

@@ -1,0 +1,44 @@
+import type { MachineSpec } from '../provider.js';
+
+export interface QemuArgsInput {
+  spec: MachineSpec;
+  accel: 'kvm' | 'tcg';
+  qmpSocket: string;
+  sshPort: number;
+}
+
+/**
+ * The qemu-system-x86_64 command line of a Linux guest. Pure, so it is unit tested.
+ * - serial console on stdio: the harness reads every byte from the first one, no socket race;
+ * - -nodefaults: no VGA or default NICs to emulate, which matters under TCG;
+ * - user networking with restrict=on: the guest reaches nothing but its forwarded SSH port;
+ * - pvpanic + panic=pause: a guest panic becomes a GUEST_PANICKED event and the VM waits
+ *   for the harness, instead of rebooting before the console is read.
+ */
+export function qemuArgs({ spec, accel, qmpSocket, sshPort }: QemuArgsInput): string[] {
+  const args = [
+    '-name', `bootgate-${spec.name},process=bootgate-${spec.name}`,
+    '-machine', 'q35',
+    '-accel', accel,
+    '-cpu', accel === 'kvm' ? 'host' : 'max',
+    '-m', String(spec.memoryMiB),
+    '-smp', String(spec.cpus),
+    '-nodefaults', '-no-user-config',
+    '-display', 'none',
+    '-monitor', 'none',
+    '-chardev', 'stdio,id=con0,signal=off',
+    '-serial', 'chardev:con0',
+    '-qmp', `unix:${qmpSocket},server=on,wait=off`,
+    '-drive', `file=${spec.disk},if=virtio,format=qcow2,cache=unsafe,discard=unmap`,
+    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${sshPort}-:${spec.guestSshPort}`,
+    '-device', 'virtio-net-pci,netdev=n0',
+    '-device', 'pvpanic',
+    '-action', 'panic=pause',
+  ];
+  if (spec.kernel) {
+    args.push('-kernel', spec.kernel);
+    if (spec.initrd) args.push('-initrd', spec.initrd);
+    args.push('-append', ['console=ttyS0,115200', ...(spec.kernelArgs ?? [])].join(' '));
+  }
+  return args;
+}

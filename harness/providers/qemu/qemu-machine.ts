@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { track } from './child-registry.js';
+import { freeLoopbackPort } from './free-port.js';
+import { qemuArgs } from './qemu-args.js';
+import { QmpClient, type QmpEvent } from './qmp-client.js';
+import type { Machine, MachineEvent, MachineSpec } from '../provider.js';
+import { AbortedError, LabError } from '../../util/errors.js';
+
+export class QemuStartError extends LabError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('QEMU_START', message, options);
+  }
+}
+
+function normalize(e: QmpEvent): MachineEvent | undefined {
+  const d = e.data ?? {};
+  const at = e.receivedAt;
+  switch (e.event) {
+    case 'RESET':
+      return { type: 'reset', guest: d.guest === true, reason: String(d.reason ?? ''), at };
+    case 'SHUTDOWN':
+      return { type: 'shutdown', guest: d.guest === true, reason: String(d.reason ?? ''), at };
+    case 'GUEST_PANICKED':
+      return { type: 'panic', action: String(d.action ?? ''), info: d.info as Record<string, unknown> | undefined, at };
+    case 'GUEST_CRASHLOADED':
+      return { type: 'crashloaded', action: String(d.action ?? ''), info: d.info as Record<string, unknown> | undefined, at };
+    default:
+      return undefined;
+  }
+}
+
+/** One qemu-system-x86_64 process: its serial console, its QMP socket, its forwarded SSH port. */
+export class QemuMachine implements Machine {
+  private readonly bus = new EventEmitter<{ console: [string]; event: [MachineEvent] }>();
+  private qmp?: QmpClient;
+  private stderr = '';
+  private exitedFlag = false;
+  private disposed?: Promise<void>;
+  readonly exited: Promise<void>;
+
+  private constructor(
+    readonly id: string,
+    readonly accel: 'kvm' | 'tcg',
+    readonly ssh: { host: string; port: number },
+    readonly startedAt: number,
+    private readonly child: ChildProcess,
+    private readonly workDir: string,
+  ) {
+    this.bus.setMaxListeners(50);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => this.bus.emit('console', d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-8192)));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitedFlag = true;
+        this.bus.emit('event', { type: 'exit', code, signal, stderr: this.stderr.trim(), at: Date.now() });
+        resolve();
+      }),
+    );
+  }
+
+  static async start(spec: MachineSpec, accel: 'kvm' | 'tcg', qemu: string, signal?: AbortSignal): Promise<QemuMachine> {
+    await mkdir(spec.workDir, { recursive: true });
+    // A free port can be taken between our probe and QEMU's bind: try again with another.
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new AbortedError('VM start aborted');
+      const port = await freeLoopbackPort();
+      const qmpSocket = join(spec.workDir, `qmp-${attempt}.sock`);
+      const child = spawn(qemu, qemuArgs({ spec, accel, qmpSocket, sshPort: port }), {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group: Ctrl-C reaches the harness, which then stops VMs in order.
+        detached: true,
+      });
+      track(child);
+      const startedAt = Date.now();
+      const m = new QemuMachine(`${spec.name}#${child.pid ?? '?'}`, accel, { host: '127.0.0.1', port }, startedAt, child, spec.workDir);
+      const spawnErr = new Promise<Error>((resolve) => child.once('error', resolve));
+      try {
+        m.qmp = await Promise.race([
+          QmpClient.connect(qmpSocket, { timeoutMs: 15_000, signal }),
+          m.exited.then(() => {
+            throw new QemuStartError(`QEMU exited at start: ${m.stderr.trim() || 'no message'}`);
+          }),
+          spawnErr.then((e) => {
+            throw new QemuStartError(`cannot run ${qemu}: ${e.message} (run \`bootgate doctor\`)`, { cause: e });
+          }),
+        ]);
+      } catch (e) {
+        await m.dispose();
+        const hostfwdClash = /host forwarding rule|Address already in use/i.test(m.stderr);
+        if (hostfwdClash && attempt < 4) continue;
+        throw e;
+      }
+      m.qmp.on('event', (e) => {
+        const n = normalize(e);
+        if (n) m.bus.emit('event', n);
+      });
+      return m;
+    }
+  }
+
+  get running(): boolean {
+    return !this.exitedFlag;
+  }
+
+  onConsole(cb: (chunk: string) => void): () => void {
+    this.bus.on('console', cb);
+    return () => this.bus.off('console', cb);
+  }
+
+  onEvent(cb: (e: MachineEvent) => void): () => void {
+    this.bus.on('event', cb);
+    return () => this.bus.off('event', cb);
+  }
+
+  async hostReset(): Promise<void> {
+    if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
+    await this.qmp.execute('system_reset');
+    const st = await this.qmp.execute<{ status: string; running: boolean }>('query-status');
+    if (!st.running) await this.qmp.execute('cont');
+  }
+
+  dispose(): Promise<void> {
+    this.disposed ??= this.stop();
+    return this.disposed;
+  }
+
+  private async stop(): Promise<void> {
+    if (!this.exitedFlag) {
+      // quit is a power cut for the guest; callers sync the guest first when they care.
+      await this.qmp?.execute('quit').catch(() => undefined);
+      const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+      await this.exited;
+      clearTimeout(t);
+    }
+    this.qmp?.close();
+    await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

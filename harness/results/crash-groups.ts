@@ -1,0 +1,19 @@
+import type { CellResult, RunResult } from './schema.js';
+
+/** Each distinct crash signature once, with its count, where it hit, and the first excerpt. */
+export function groupCrashes(cells: CellResult[]): RunResult['crashes'] {
+  const groups = new Map<string, RunResult['crashes'][number]>();
+  for (const cell of cells) {
+    for (const c of [...cell.baseline, ...cell.cycles]) {
+      if (!c.crash) continue;
+      let g = groups.get(c.crash.signature);
+      if (!g) {
+        g = { signature: c.crash.signature, title: c.crash.title, class: c.crash.class, module: c.crash.module, count: 0, hits: [], excerpt: c.crash.excerpt };
+        groups.set(c.crash.signature, g);
+      }
+      g.count++;
+      g.hits.push({ cell: cell.id, phase: c.phase, cycle: c.index });
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}

@@ -1,0 +1,60 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { groupCrashes } from './crash-groups.js';
+import { runVerdict } from '../gate/cell-verdict.js';
+import type { RunResult } from './schema.js';
+import { writeFileAtomic } from '../util/fsutil.js';
+
+/** Recompute what is derived from the cells, so it can never drift from them. */
+export function withSummary(run: RunResult): RunResult {
+  const count = (v: string) => run.cells.filter((c) => c.status === 'done' && c.verdict === v).length;
+  const pending = run.cells.filter((c) => c.status !== 'done').length;
+  const summary: RunResult['summary'] = { cells: run.cells.length, pass: count('pass'), fail: count('fail'), error: count('error'), pending };
+  if (run.status !== 'running') {
+    const v = runVerdict(run.cells.map((c) => (c.status === 'done' ? c.verdict : undefined)));
+    summary.verdict = v.verdict;
+    summary.exitCode = v.exitCode;
+  }
+  return { ...run, summary, crashes: groupCrashes(run.cells) };
+}
+
+/**
+ * results/<run-id>/run.json, rewritten atomically after every change, one write at a time:
+ * a killed run leaves the last complete state on disk.
+ */
+export class RunStore {
+  private chain: Promise<void> = Promise.resolve();
+  private run: RunResult;
+
+  constructor(
+    readonly dir: string,
+    initial: RunResult,
+  ) {
+    this.run = withSummary(initial);
+  }
+
+  get path(): string {
+    return join(this.dir, 'run.json');
+  }
+
+  get current(): RunResult {
+    return this.run;
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.flush();
+  }
+
+  update(fn: (r: RunResult) => RunResult | void): Promise<void> {
+    const next = fn(this.run);
+    this.run = withSummary(next ?? this.run);
+    return this.flush();
+  }
+
+  private flush(): Promise<void> {
+    const snapshot = JSON.stringify(this.run, null, 2) + '\n';
+    this.chain = this.chain.then(() => writeFileAtomic(this.path, snapshot));
+    return this.chain;
+  }
+}

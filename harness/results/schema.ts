@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { crashRecordSchema } from '../detect/crash-record.js';
+
+/**
+ * bootgate.run/v1: the contract with release gates. Add optional fields freely; renaming or
+ * removing one is a new schema version. schemas/run.schema.json is generated from this.
+ */
+export const verdictSchema = z.enum(['pass', 'fail', 'error']);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const cycleSchema = z.object({
+  /** 1-based within its phase. */
+  index: z.number().int(),
+  phase: z.enum(['baseline', 'agent']),
+  /** cold: a new VM process; warm: the guest rebooted inside the same VM. */
+  kind: z.enum(['cold', 'warm']),
+  booted: z.boolean(),
+  /** ready: marker, SSH and health all answered; crash, timeout: the agent's problem or not is judged per cell; lab-error: the lab failed. */
+  outcome: z.enum(['ready', 'crash', 'timeout', 'unhealthy', 'lab-error']),
+  startedAt: z.string(),
+  /** From power-on or reset to the guest's ready marker, host clock. */
+  bootMs: z.number().optional(),
+  /** From power-on or reset to SSH and health answering. */
+  readyMs: z.number().optional(),
+  /** Kernel uptime when the ready marker was printed: independent of firmware and QEMU start. */
+  guestReadyUptimeMs: z.number().optional(),
+  bootId: z.string().optional(),
+  crash: crashRecordSchema.optional(),
+  health: z.object({ ok: z.boolean(), output: z.string() }).optional(),
+  error: z.string().optional(),
+  /** Relative to the run folder. */
+  consoleLog: z.string(),
+});
+export type CycleResult = z.infer<typeof cycleSchema>;
+
+export const ruleResultSchema = z.object({
+  rule: z.string(),
+  threshold: z.union([z.number(), z.string()]).optional(),
+  actual: z.union([z.number(), z.string()]).optional(),
+  outcome: z.enum(['pass', 'fail', 'skipped', 'error']),
+  reason: z.string(),
+});
+
+export const cellSchema = z.object({
+  id: z.string(),
+  image: z.object({ name: z.string(), kernelRelease: z.string().optional(), recipeHash: z.string().optional() }),
+  agent: z.object({ name: z.string(), kind: z.string(), build: z.string() }),
+  content: z.object({ version: z.string(), sha256: z.string().optional() }),
+  status: z.enum(['pending', 'running', 'done']),
+  verdict: verdictSchema.optional(),
+  /** One line: why the verdict. */
+  reason: z.string().optional(),
+  bootLoop: z.boolean().optional(),
+  install: z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() }).optional(),
+  baseline: z.array(cycleSchema),
+  cycles: z.array(cycleSchema),
+  rules: z.array(ruleResultSchema).optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+});
+export type CellResult = z.infer<typeof cellSchema>;
+
+export const crashGroupSchema = z.object({
+  signature: z.string(),
+  title: z.string(),
+  class: z.string(),
+  module: z.string().optional(),
+  count: z.number().int(),
+  hits: z.array(z.object({ cell: z.string(), phase: z.string(), cycle: z.number().int() })),
+  excerpt: z.string().optional(),
+});
+
+export const runSchema = z.object({
+  schema: z.literal('bootgate.run/v1'),
+  id: z.string(),
+  status: z.enum(['running', 'finished', 'interrupted']),
+  suite: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
+  host: z.object({ hostname: z.string(), platform: z.string(), cpus: z.number(), memoryMiB: z.number(), provider: z.string(), accel: z.string() }),
+  versions: z.object({ bootgate: z.string(), node: z.string(), qemu: z.string().optional() }),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  summary: z.object({
+    cells: z.number().int(),
+    pass: z.number().int(),
+    fail: z.number().int(),
+    error: z.number().int(),
+    pending: z.number().int(),
+    /** pass only when every cell passed; fail when any cell failed; error (inconclusive) otherwise. */
+    verdict: verdictSchema.optional(),
+    exitCode: z.number().int().optional(),
+  }),
+  cells: z.array(cellSchema),
+  crashes: z.array(crashGroupSchema),
+});
+export type RunResult = z.infer<typeof runSchema>;

@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signatureOf, type CrashRecord } from '../detect/crash-record.js';
+import { LinuxConsoleDetector } from '../detect/linux-console.js';
+import type { Machine, MachineEvent } from '../providers/provider.js';
+import type { ConsoleRecorder } from './console-recorder.js';
+import { ReadyMarkerScanner, type ReadyMarker } from './ready-marker.js';
+
+export type BootOutcome = 'ready' | 'crash' | 'timeout' | 'unhealthy' | 'lab-error';
+
+export interface ReadyResult {
+  health?: { ok: boolean; output: string };
+}
+
+export interface BootObservation {
+  outcome: BootOutcome;
+  booted: boolean;
+  marker?: ReadyMarker;
+  markerAt?: number;
+  readyAt?: number;
+  crash?: CrashRecord;
+  health?: { ok: boolean; output: string };
+  error?: string;
+  /** The VM is paused at a panic (needs a host reset) or gone (needs a cold boot). */
+  vmState: 'running' | 'paused' | 'exited';
+}
+
+export interface WatchBootOptions {
+  machine: Machine;
+  recorder: ConsoleRecorder;
+  /** Host time the boot started: VM start for cold, the reset for warm. */
+  startedAt: number;
+  timeoutMs: number;
+  settleMs: number;
+  /** Called once the guest printed its ready marker: connect, check the boot, run health. */
+  onMarker: (m: ReadyMarker, signal: AbortSignal) => Promise<ReadyResult>;
+  signal?: AbortSignal;
+}
+
+/** After a panic event, the console bytes already sent may still be in the pipe. */
+const FLUSH_MS = 250;
+
+type Stop = { kind: 'panic' | 'reset' | 'exit' | 'shutdown'; event?: MachineEvent };
+
+function timeoutRecord(what: string, seconds: number): CrashRecord {
+  const title = `boot timeout: ${what}`;
+  return { os: 'linux', source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: `no progress within ${seconds}s` };
+}
+
+/**
+ * Watch one boot until the guest is ready (marker, then SSH and health, then a settle time),
+ * crashes, hangs past its timeout, or its VM dies. Crash evidence is the console parser's record;
+ * a panic event with nothing on the console still gives a record, from pvpanic.
+ */
+export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
+  const detector = new LinuxConsoleDetector();
+  const scanner = new ReadyMarkerScanner();
+  const records: CrashRecord[] = [];
+  let marker: { m: ReadyMarker; at: number } | undefined;
+  let stopResolve!: (s: Stop) => void;
+  const stopped = new Promise<Stop>((r) => (stopResolve = r));
+  let markerResolve!: () => void;
+  const markerSeen = new Promise<void>((r) => (markerResolve = r));
+
+  const unwatch = o.recorder.watch((chunk) => {
+    // A non-fatal report (a WARNING, an oops without panic_on_oops) does not end the boot:
+    // a fatal one ends it through the panic event, a reset, or the timeout.
+    records.push(...detector.push(chunk));
+    if (!marker) {
+      const m = scanner.push(chunk);
+      if (m) {
+        marker = { m, at: Date.now() };
+        markerResolve();
+      }
+    }
+  });
+  const unevent = o.machine.onEvent((e) => {
+    if (e.type === 'panic' || e.type === 'crashloaded') stopResolve({ kind: 'panic', event: e });
+    else if (e.type === 'reset' && e.guest) stopResolve({ kind: 'reset', event: e });
+    else if (e.type === 'shutdown' && e.guest) stopResolve({ kind: 'shutdown', event: e });
+    else if (e.type === 'exit') stopResolve({ kind: 'exit', event: e });
+  });
+
+  const ac = new AbortController();
+  const onOuterAbort = () => ac.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const deadline = o.startedAt + o.timeoutMs;
+  const timer = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: ac.signal }).catch(() => 'aborted' as const);
+
+  const finishCrash = async (stop: Stop | undefined): Promise<CrashRecord | undefined> => {
+    await sleep(FLUSH_MS);
+    records.push(...detector.end());
+    if (records.length > 0) return records[0];
+    if (stop?.kind === 'panic') {
+      const title = 'guest panic reported by pvpanic (no crash report on the console)';
+      return { os: 'linux', source: 'pvpanic', class: 'guest-panic', title, signature: signatureOf(title) };
+    }
+    if (stop?.kind === 'reset') {
+      const title = 'guest reset before ready (no crash report on the console)';
+      return { os: 'linux', source: 'qmp', class: 'unknown', title, signature: signatureOf(title) };
+    }
+    return undefined;
+  };
+
+  const vmState = (stop: Stop | undefined): BootObservation['vmState'] =>
+    stop?.kind === 'exit' || !o.machine.running ? 'exited' : stop?.kind === 'panic' ? 'paused' : 'running';
+
+  try {
+    // Phase 1: the ready marker, or the end of this boot.
+    const first = await Promise.race([markerSeen.then(() => 'marker' as const), stopped, timer]);
+    if (first === 'aborted') return { outcome: 'lab-error', booted: false, error: 'aborted', vmState: vmState(undefined) };
+    if (first === 'timeout') {
+      const crash = (await finishCrash(undefined)) ?? timeoutRecord('no ready marker on the console', o.timeoutMs / 1000);
+      return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, crash, vmState: vmState(undefined) };
+    }
+    if (first !== 'marker') return endedEarly(first);
+
+    // Phase 2: SSH and health, still racing a crash and the deadline.
+    const ready = o.onMarker(marker!.m, ac.signal).then(
+      (r) => ({ kind: 'ready' as const, r }),
+      (e: unknown) => ({ kind: 'ready-failed' as const, e }),
+    );
+    const second = await Promise.race([ready, stopped, timer]);
+    if (second === 'aborted') return { outcome: 'lab-error', booted: false, error: 'aborted', vmState: vmState(undefined) };
+    if (second === 'timeout') {
+      const crash = (await finishCrash(undefined)) ?? timeoutRecord('ready marker seen, SSH or health did not answer', o.timeoutMs / 1000);
+      return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, marker: marker!.m, markerAt: marker!.at, crash, vmState: vmState(undefined) };
+    }
+    if (second.kind !== 'ready' && second.kind !== 'ready-failed') return endedEarly(second);
+    if (second.kind === 'ready-failed') {
+      const crash = await finishCrash(undefined);
+      const msg = second.e instanceof Error ? second.e.message : String(second.e);
+      if (crash) return { outcome: 'crash', booted: false, marker: marker!.m, markerAt: marker!.at, crash, vmState: vmState(undefined) };
+      const title = 'boot timeout: ready marker seen, SSH did not answer';
+      return {
+        outcome: 'timeout',
+        booted: false,
+        marker: marker!.m,
+        markerAt: marker!.at,
+        error: msg,
+        crash: { os: 'linux', source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: msg },
+        vmState: vmState(undefined),
+      };
+    }
+    const readyAt = Date.now();
+    const health = second.r.health;
+
+    // Phase 3: settle: a crash right after ready still belongs to this boot.
+    const settle = await Promise.race([sleep(o.settleMs, 'settled' as const), stopped]);
+    if (settle !== 'settled') return endedEarly(settle, { readyAt, health });
+    records.push(...detector.end());
+    const crash = records[0];
+    const outcome: BootOutcome = health && !health.ok ? 'unhealthy' : 'ready';
+    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running' };
+  } finally {
+    ac.abort();
+    unwatch();
+    unevent();
+    o.signal?.removeEventListener('abort', onOuterAbort);
+  }
+
+  async function endedEarly(stop: Stop, after?: { readyAt: number; health?: ReadyResult['health'] }): Promise<BootObservation> {
+    const crash = await finishCrash(stop);
+    const base = { marker: marker?.m, markerAt: marker?.at, readyAt: after?.readyAt, health: after?.health };
+    if (stop.kind === 'exit' && !crash) {
+      const e = stop.event as Extract<MachineEvent, { type: 'exit' }> | undefined;
+      return { ...base, outcome: 'lab-error', booted: false, error: `the VM process exited (code ${e?.code ?? '?'}, signal ${e?.signal ?? 'none'}): ${e?.stderr || 'no message'}`, vmState: 'exited' };
+    }
+    if (stop.kind === 'shutdown' && !crash) {
+      return { ...base, outcome: 'lab-error', booted: false, error: 'the guest powered off during boot', vmState: vmState(stop) };
+    }
+    return { ...base, outcome: 'crash', booted: false, crash, vmState: vmState(stop) };
+  }
+}

@@ -1,0 +1,290 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
+import type { LoadedSuite } from '../config/suite.js';
+import type { CellPlan } from '../config/matrix.js';
+import { judgeCell } from '../gate/cell-verdict.js';
+import { waitForSsh, type SshTransport } from '../guest/ssh-transport.js';
+import type { BuiltImage } from '../images/catalog.js';
+import type { Machine, Provider } from '../providers/provider.js';
+import type { CellResult, CycleResult } from '../results/schema.js';
+import type { RunStore } from '../results/run-store.js';
+import { ConsoleRecorder } from './console-recorder.js';
+import { watchBoot, type BootObservation } from './boot-watch.js';
+import type { RunEventSink } from './events.js';
+import { Teardowns } from './teardowns.js';
+import { BootgateError } from '../util/errors.js';
+
+export interface CellContext {
+  runDir: string;
+  plan: CellPlan;
+  suite: LoadedSuite;
+  image: BuiltImage;
+  provider: Provider;
+  agent: AgentDriver;
+  build: PreparedBuild;
+  content: ContentArtifact;
+  labKey: { privateKey: string; publicKey: string };
+  store: RunStore;
+  emit: RunEventSink;
+  signal: AbortSignal;
+}
+
+type Phase = 'baseline' | 'agent';
+type StartKind = 'cold' | 'warm-guest' | 'warm-host';
+
+const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * One cell: baseline boots without the agent, install of build and content, then agent cycles
+ * until the count is reached or a boot loop is proven. Every cycle is written to run.json as it
+ * ends; the VM and its scratch files go away on every exit path.
+ */
+export class CellRunner {
+  private machine?: Machine;
+  private ssh?: SshTransport;
+  private readonly recorder = new ConsoleRecorder();
+  private readonly teardowns = new Teardowns();
+  private overlay = '';
+  private workDir = '';
+  private installed = false;
+
+  constructor(private readonly ctx: CellContext) {}
+
+  private get id(): string {
+    return this.ctx.plan.id;
+  }
+
+  private async patch(fn: (c: CellResult) => void): Promise<void> {
+    await this.ctx.store.update((r) => {
+      const c = r.cells.find((x) => x.id === this.id);
+      if (c) fn(c);
+    });
+  }
+
+  async run(): Promise<CellResult> {
+    const { suite, image, provider, signal } = this.ctx;
+    const boot = suite.suite.boot;
+    await this.patch((c) => {
+      c.status = 'running';
+      c.startedAt = new Date().toISOString();
+      c.baseline = [];
+      c.cycles = [];
+      delete c.install;
+      delete c.bootLoop;
+    });
+    this.ctx.emit({ type: 'cell-start', cell: this.id });
+    let fatal: string | undefined;
+    try {
+      this.workDir = await mkdtemp(join(tmpdir(), 'bootgate-cell-'));
+      this.teardowns.add('scratch', () => rm(this.workDir, { recursive: true, force: true }));
+      this.teardowns.add('console', () => this.recorder.dispose());
+      this.teardowns.add('vm', () => this.machine?.dispose());
+      this.teardowns.add('ssh', () => this.ssh?.close());
+      this.overlay = join(this.workDir, 'disk.qcow2');
+      await provider.createOverlay(join(image.dir, image.manifest.files.disk.path), this.overlay, signal);
+
+      // Baseline: the image alone, so a broken image or lab is never blamed on the agent.
+      let last: BootObservation | undefined;
+      for (let i = 1; i <= boot.baseline; i++) {
+        last = await this.cycle('baseline', i, i === 1 ? 'cold' : this.nextStart(last, 'warm'));
+        if (!last.booted) return await this.finish();
+      }
+      if (!last) last = await this.cycle('baseline', 1, 'cold', true);
+      if (!last.booted || !this.ssh) return await this.finish();
+
+      await this.install();
+      if (!this.installed) return await this.finish();
+
+      let failedInRow = 0;
+      for (let i = 1; i <= boot.cycles; i++) {
+        last = await this.cycle('agent', i, this.nextStart(last, boot.reboot));
+        if (last.outcome === 'lab-error') break;
+        failedInRow = last.booted ? 0 : failedInRow + 1;
+        if (failedInRow >= boot.bootLoop) {
+          await this.patch((c) => (c.bootLoop = true));
+          break;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof BootgateError) && !(e instanceof Error)) throw e;
+      fatal = signal.aborted ? 'interrupted' : errMsg(e);
+    }
+    return this.finish(fatal);
+  }
+
+  /** How the next boot starts: as the suite asks, unless the VM's state forces a way. */
+  private nextStart(prev: BootObservation | undefined, want: 'warm' | 'cold'): StartKind {
+    if (!prev || prev.vmState === 'exited' || want === 'cold') return 'cold';
+    if (prev.vmState === 'paused' || !prev.booted || !this.ssh) return 'warm-host';
+    return 'warm-guest';
+  }
+
+  private async install(): Promise<void> {
+    const t0 = Date.now();
+    try {
+      await this.ctx.agent.install(this.ssh!, this.ctx.build, this.ctx.content, this.ctx.signal);
+      this.installed = true;
+      await this.patch((c) => (c.install = { ok: true, ms: Date.now() - t0 }));
+      this.ctx.emit({ type: 'install', cell: this.id, ok: true, ms: Date.now() - t0 });
+    } catch (e) {
+      const error = errMsg(e);
+      await this.patch((c) => (c.install = { ok: false, ms: Date.now() - t0, error }));
+      this.ctx.emit({ type: 'install', cell: this.id, ok: false, ms: Date.now() - t0, error });
+    }
+  }
+
+  private kernelArgs(): string[] {
+    const boot = this.ctx.suite.suite.boot;
+    const key = this.ctx.labKey.publicKey.split(/\s+/)[1]!;
+    // loglevel=5 keeps boot chatter off the slow serial line but shows every warning and oops.
+    return ['loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), `bootgate.authkey=${key}`];
+  }
+
+  private async startBoot(how: StartKind): Promise<number> {
+    const { image, provider, signal } = this.ctx;
+    if (how === 'warm-guest') {
+      const ssh = this.ssh!;
+      this.ssh = undefined;
+      const m = this.machine!;
+      const reset = new Promise<number | undefined>((resolve) => {
+        const t = setTimeout(() => (off(), resolve(undefined)), 30_000);
+        const off = m.onEvent((e) => {
+          if (e.type === 'reset' || e.type === 'exit') {
+            clearTimeout(t);
+            off();
+            resolve(e.type === 'reset' ? e.at : undefined);
+          }
+        });
+      });
+      // The connection drops as the guest reboots: that ends the exec, not an error.
+      void ssh.exec('sync; reboot -f', { timeoutMs: 10_000 }).catch(() => undefined);
+      const at = await reset;
+      await ssh.close();
+      if (at !== undefined) return at;
+      // The guest did not reboot on request: force it, the boot still counts as warm.
+      if (m.running) {
+        await m.hostReset();
+        return Date.now();
+      }
+      return this.startBoot('cold');
+    }
+    await this.ssh?.close();
+    this.ssh = undefined;
+    if (how === 'warm-host' && this.machine?.running) {
+      await this.machine.hostReset();
+      return Date.now();
+    }
+    if (this.machine) {
+      await this.machine.dispose();
+      this.machine = undefined;
+    }
+    const r = image.recipe.recipe;
+    this.machine = await provider.start(
+      {
+        name: this.id,
+        workDir: join(this.workDir, 'vm'),
+        disk: this.overlay,
+        kernel: image.manifest.files.kernel && join(image.dir, image.manifest.files.kernel.path),
+        initrd: image.manifest.files.initrd && join(image.dir, image.manifest.files.initrd.path),
+        kernelArgs: this.kernelArgs(),
+        memoryMiB: r.memoryMiB,
+        cpus: r.cpus,
+        guestSshPort: 22,
+      },
+      signal,
+    );
+    this.recorder.attach(this.machine);
+    return this.machine.startedAt;
+  }
+
+  private async cycle(phase: Phase, index: number, how: StartKind, quiet = false): Promise<BootObservation> {
+    const { runDir, suite, image, labKey, signal } = this.ctx;
+    const boot = suite.suite.boot;
+    const kind = how === 'cold' ? 'cold' : 'warm';
+    const consoleLog = join('cells', this.id, `${phase}-${index}.log`);
+    this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind });
+    await this.recorder.switchTo(join(runDir, consoleLog));
+    const startedIso = new Date().toISOString();
+    let obs: BootObservation;
+    try {
+      const startedAt = await this.startBoot(how);
+      obs = await watchBoot({
+        machine: this.machine!,
+        recorder: this.recorder,
+        startedAt,
+        timeoutMs: boot.timeout,
+        settleMs: boot.settle,
+        signal,
+        onMarker: async (marker, sig) => {
+          const ssh = await waitForSsh({
+            host: this.machine!.ssh.host,
+            port: this.machine!.ssh.port,
+            username: 'root',
+            privateKey: labKey.privateKey,
+            hostKey: { expected: image.manifest.hostKey },
+            deadlineMs: Math.max(1000, startedAt + boot.timeout - Date.now()),
+            readyTimeoutMs: 20_000,
+            signal: sig,
+          });
+          this.ssh = ssh;
+          // The boot id read over SSH must be the one on the console: proof that this is the new boot.
+          const id = (await ssh.exec('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 15_000, signal: sig })).stdout.trim();
+          if (id !== marker.bootId) throw new Error(`SSH reached boot ${id}, the console says ${marker.bootId}`);
+          if (!this.installed) return {};
+          return { health: await this.ctx.agent.health(ssh, sig) };
+        },
+      });
+      const startedAtFinal = startedAt;
+      if (obs.markerAt !== undefined) obs.markerAt -= startedAtFinal;
+      if (obs.readyAt !== undefined) obs.readyAt -= startedAtFinal;
+    } catch (e) {
+      obs = { outcome: 'lab-error', booted: false, error: errMsg(e), vmState: this.machine?.running ? 'running' : 'exited' };
+    }
+    const cycle: CycleResult = {
+      index,
+      phase,
+      kind,
+      booted: obs.booted,
+      outcome: obs.outcome,
+      startedAt: startedIso,
+      bootMs: obs.markerAt,
+      readyMs: obs.readyAt,
+      guestReadyUptimeMs: obs.marker?.uptimeMs,
+      bootId: obs.marker?.bootId,
+      crash: obs.crash,
+      health: obs.health,
+      error: obs.error,
+      consoleLog,
+    };
+    if (!quiet) {
+      await this.patch((c) => (phase === 'baseline' ? c.baseline : c.cycles).push(cycle));
+      this.ctx.emit({ type: 'cycle-end', cell: this.id, cycle });
+    }
+    return obs;
+  }
+
+  private async finish(fatal?: string): Promise<CellResult> {
+    const cleanup = await this.teardowns.run();
+    const policy = this.ctx.suite.suite.gate;
+    let result!: CellResult;
+    await this.patch((c) => {
+      const j = judgeCell(c, policy);
+      c.status = 'done';
+      c.endedAt = new Date().toISOString();
+      c.rules = j.rules;
+      if (fatal) {
+        c.verdict = 'error';
+        c.reason = `lab error: ${fatal}`;
+      } else {
+        c.verdict = j.verdict;
+        c.reason = j.reason;
+      }
+      if (cleanup.length) c.reason += ` (cleanup: ${cleanup.join('; ')})`;
+      result = structuredClone(c);
+    });
+    this.ctx.emit({ type: 'cell-end', cell: result });
+    return result;
+  }
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
+import { KmodAgent } from '../agents/linux-kmod/kmod-agent.js';
+import { expandMatrix } from '../config/matrix.js';
+import { loadSuite, type LoadedSuite } from '../config/suite.js';
+import { ensureLabKey } from '../guest/lab-keys.js';
+import { ImageCatalog, type BuiltImage } from '../images/catalog.js';
+import { QemuProvider } from '../providers/qemu/qemu-provider.js';
+import type { Provider } from '../providers/provider.js';
+import { RunStore } from '../results/run-store.js';
+import type { CellResult, RunResult } from '../results/schema.js';
+import { CellRunner } from './cell-runner.js';
+import type { RunEventSink } from './events.js';
+import { runPool } from './pool.js';
+import { ConfigError } from '../util/errors.js';
+import { execCapture } from '../util/exec.js';
+import { sha256File } from '../util/fsutil.js';
+import { bootgateVersion } from '../util/version.js';
+
+export interface RunSuiteOptions {
+  suiteFile: string;
+  resultsDir: string;
+  cacheDir: string;
+  root: string;
+  provider?: Provider;
+  concurrency?: number;
+  emit: RunEventSink;
+  signal: AbortSignal;
+}
+
+function runId(suite: string): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${suite}-${t}-${randomBytes(2).toString('hex')}`;
+}
+
+function agentFor(s: LoadedSuite, cacheDir: string): AgentDriver {
+  const a = s.suite.agent;
+  if (a.kind === 'linux-kmod') return new KmodAgent({ name: a.name, module: a.module, health: a.health, cacheDir });
+  throw new ConfigError('AGENT_KIND_UNSUPPORTED', `agent kind ${a.kind} is not supported yet`, { file: s.file, line: s.lineOf(['agent', 'kind']), field: 'agent.kind' });
+}
+
+/** Check names, build images and agent builds: all before the first VM starts. */
+async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
+  const catalog = new ImageCatalog(o.root, o.cacheDir);
+  const known = new Map((await catalog.list()).map((e) => [e.loaded.recipe.name, e]));
+  for (const [i, name] of s.suite.images.entries()) {
+    if (!known.has(name)) {
+      throw new ConfigError('UNKNOWN_IMAGE', `unknown image ${name} (known: ${[...known.keys()].join(', ')}; see \`bootgate images list\`)`, { file: s.file, line: s.lineOf(['images', i]), field: `images[${i}]` });
+    }
+  }
+  const progress = (m: string) => o.emit({ type: 'prepare', message: m });
+  const images = new Map<string, BuiltImage>();
+  for (const name of s.suite.images) {
+    const e = known.get(name)!;
+    if (!e.manifest) progress(`building image ${name} (once; cached after)`);
+    images.set(name, await catalog.ensure(name, (step) => progress(`image ${name}: ${step}`), o.signal));
+  }
+  const agent = agentFor(s, o.cacheDir);
+  const builds = new Map<string, PreparedBuild>();
+  for (const b of s.suite.agent.builds) {
+    for (const img of images.values()) {
+      const key = `${b.version}@${img.recipe.recipe.name}`;
+      builds.set(key, await agent.prepare({ version: b.version, source: s.resolvePath(b.source), guest: { os: img.recipe.recipe.os, kernelRelease: img.manifest.kernelRelease }, signal: o.signal, progress }));
+    }
+  }
+  const contents = new Map<string, ContentArtifact>();
+  for (const c of s.suite.content) {
+    const path = s.resolvePath(c.path);
+    contents.set(c.version, { version: c.version, path, sha256: await sha256File(path) });
+  }
+  return { images, agent, builds, contents };
+}
+
+/** Run a suite end to end; resolves with the run folder and the exit code of the contract. */
+export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; run: RunResult; exitCode: number }> {
+  const s = await loadSuite(o.suiteFile);
+  const provider = o.provider ?? new QemuProvider();
+  const prepared = await prepare(o, s);
+  const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
+  const plans = expandMatrix(s.suite);
+  const id = runId(s.suite.name);
+  const runDir = join(o.resultsDir, id);
+  const accel = await provider.describe();
+  const qemuVersion = (await execCapture('qemu-system-x86_64', ['--version']).catch(() => ({ stdout: '' }))).stdout.split('\n')[0];
+
+  const cells: CellResult[] = plans.map((p) => {
+    const img = prepared.images.get(p.image)!;
+    return {
+      id: p.id,
+      image: { name: p.image, kernelRelease: img.manifest.kernelRelease, recipeHash: img.manifest.recipeHash },
+      agent: { name: s.suite.agent.name, kind: s.suite.agent.kind, build: p.build.version },
+      content: { version: p.content.version, sha256: prepared.contents.get(p.content.version)!.sha256 },
+      status: 'pending',
+      baseline: [],
+      cycles: [],
+    };
+  });
+  const store = new RunStore(runDir, {
+    schema: 'bootgate.run/v1',
+    id,
+    status: 'running',
+    suite: { name: s.suite.name, file: relative(o.root, s.file) || s.file, sha256: s.sha256 },
+    host: { hostname: hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpus().length, memoryMiB: Math.round(totalmem() / 2 ** 20), provider: provider.name, accel },
+    versions: { bootgate: bootgateVersion(), node: process.version, qemu: qemuVersion || undefined },
+    startedAt: new Date().toISOString(),
+    summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: cells.length },
+    cells,
+    crashes: [],
+  });
+  await store.init();
+  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel });
+
+  const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
+  await runPool(
+    plans,
+    limit,
+    async (plan) => {
+      await new CellRunner({
+        runDir,
+        plan,
+        suite: s,
+        image: prepared.images.get(plan.image)!,
+        provider,
+        agent: prepared.agent,
+        build: prepared.builds.get(`${plan.build.version}@${plan.image}`)!,
+        content: prepared.contents.get(plan.content.version)!,
+        labKey,
+        store,
+        emit: o.emit,
+        signal: o.signal,
+      }).run();
+    },
+    o.signal,
+  );
+  await store.update((r) => {
+    r.status = o.signal.aborted ? 'interrupted' : 'finished';
+    r.endedAt = new Date().toISOString();
+  });
+  const run = store.current;
+  const exitCode = run.summary.exitCode ?? 3;
+  o.emit({ type: 'run-end', runDir, verdict: run.summary.verdict ?? 'error', exitCode });
+  return { runDir, run, exitCode };
+}
