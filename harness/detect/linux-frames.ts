@@ -17,6 +17,8 @@ export interface Frame {
   module?: string;
   /** Printed with `? `: a stale return address, not part of the call chain. */
   unreliable: boolean;
+  /** arm `(callee) from (caller)` lines name the caller too. */
+  caller?: Frame;
 }
 
 function isNameStart(c: number): boolean {
@@ -34,7 +36,15 @@ function isHex(c: number): boolean {
 /** `foo.isra.0` -> `foo`; `foo.cold` -> `foo`. */
 export function cleanFunctionName(name: string): string {
   const dot = name.indexOf('.');
-  return dot > 0 ? name.slice(0, dot) : name;
+  const base = dot > 0 ? name.slice(0, dot) : name;
+  // A C++ (Itanium-mangled) name, as some out-of-tree modules have: `_Z8fakeNameiii` -> `fakeName`.
+  const m = /^_Z(\d+)/.exec(base);
+  if (m?.[1]) {
+    const len = Number(m[1]);
+    const start = m[0].length;
+    if (start + len <= base.length) return base.slice(start, start + len);
+  }
+  return base;
 }
 
 /** Index after `+0xHEX/0xHEX` at `i`, or -1. */
@@ -112,7 +122,15 @@ export function parseFrame(body: string): Frame | null {
       while (isNameChar(body.charCodeAt(k))) k++;
       const close = body.charCodeAt(k);
       if (k === i + 1 || (close !== 41 /* ) */ && close !== 43 /* + */)) return null;
-      return { fn: cleanFunctionName(body.slice(i + 1, k)), unreliable: false };
+      const frame: Frame = { fn: cleanFunctionName(body.slice(i + 1, k)), unreliable: false };
+      const from = body.indexOf(' from [<', k);
+      if (from > 0) {
+        const open = body.indexOf('(', from);
+        let e = open + 1;
+        while (isNameChar(body.charCodeAt(e))) e++;
+        if (open > 0 && e > open + 1) frame.caller = { fn: cleanFunctionName(body.slice(open + 1, e)), unreliable: false };
+      }
+      return frame;
     }
   } else if (!isNameStart(c) && c !== 63 /* ? */) {
     return null;

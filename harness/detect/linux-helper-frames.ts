@@ -23,10 +23,8 @@ const EXACT = new Set([
   'do_trap', 'do_invalid_op', 'invalid_op', 'exc_invalid_op', 'do_general_protection', 'general_protection',
   'exc_general_protection', 'do_divide_error', 'divide_error', 'exc_divide_error', 'do_double_fault',
   'double_fault', 'exc_double_fault', 'die', '__die', '__die_body', 'die_addr', 'oops_end', 'oops_begin',
-  'no_context', 'page_fault', 'do_page_fault', '__do_page_fault', 'do_user_addr_fault',
-  'do_kern_addr_fault', 'handle_page_fault', 'exc_page_fault', 'page_fault_oops', 'kernelmode_fixup_or_oops',
-  'spurious_kernel_fault', 'bad_area', 'bad_area_nosemaphore', '__bad_area', '__bad_area_nosemaphore',
-  'do_bad_area', 'do_translation_fault', 'do_mem_abort', 'do_sect_fault', 'do_DataAbort', 'do_PrefetchAbort',
+  'page_fault', 'handle_page_fault', 'exc_page_fault', 'page_fault_oops', 'kernelmode_fixup_or_oops',
+  'spurious_kernel_fault', 'do_translation_fault', 'do_mem_abort', 'do_sect_fault', 'do_DataAbort', 'do_PrefetchAbort',
   'el1_abort', 'el1_da', 'el1_ia', 'el1_sync', 'el1_sync_handler', 'el1h_64_sync', 'el1h_64_sync_handler',
   'el1_dbg', 'el1_undef', 'el1_inv', 'el1_bti', 'el1_pc', 'el1_sp_pc', '__do_kernel_fault', 'do_alignment',
   'do_alignment_fault', 'die_kernel_fault', 'arm64_notify_die', 'do_undefinstr', 'bug_handler', 'brk_handler',
@@ -227,6 +225,43 @@ const EXACT = new Set([
   'save_stack', 'save_stack_trace', 'save_stack_trace_tsk', 'stack_trace_save', 'stack_trace_save_tsk',
   'arch_stack_walk', 'unwind_next_frame', '__unwind_start', 'show_trace', 'walk_stackframe',
   'stack_depot_save', '__stack_depot_save', 'stack_depot_save_flags', 'ftrace_graph_caller',
+  // scheduler and tty lock wrappers
+  'task_rq_lock', '__task_rq_lock', 'rq_lock', 'rq_lock_irq', 'rq_lock_irqsave', 'raw_spin_rq_lock',
+  'raw_spin_rq_lock_nested', '_raw_spin_rq_lock', 'double_rq_lock', 'tty_ldisc_lock', 'tty_ldisc_lock_pair',
+  'tty_ldisc_lock_pair_timeout', 'tty_lock', 'tty_lock_interruptible', 'tty_write_lock', 'lock_sock',
+  'lock_sock_nested', 'lock_sock_fast', 'reacquire_held_locks', 'lock_set_class', '__lock_set_class',
+  'lock_downgrade', 'osq_lock', 'osq_unlock', 'complete', 'complete_all', 'swake_up_locked',
+  // workqueue and timer API, debugobjects callbacks
+  'queue_work_on', '__queue_work', 'queue_work', 'queue_delayed_work_on', '__queue_delayed_work',
+  'mod_delayed_work_on', 'insert_work', 'work_is_static_object', 'timer_is_static_object',
+  'del_timer', 'del_timer_sync', 'try_to_del_timer_sync', '__del_timer_sync', 'timer_delete',
+  'timer_delete_sync', '__timer_delete_sync', 'lock_timer_base', 'mod_timer', '__mod_timer', 'add_timer',
+  'hrtimer_cancel', 'hrtimer_try_to_cancel', 'hrtimer_start_range_ns', 'init_timer_key',
+  // driver core and kobjects: a driver's misuse surfaces inside them
+  'kobject_del', '__kobject_del', 'kobject_put', 'kobject_get', 'kobject_release', 'kobject_cleanup',
+  'kobject_uevent', 'kobject_uevent_env', 'add_uevent_var', 'kobject_add', 'kobject_add_internal',
+  'kobject_init_and_add', 'device_del', 'device_unregister', 'device_add', 'device_register',
+  'device_remove_file', 'device_create_file', 'device_release_driver_internal', 'put_device', 'get_device',
+  'klist_next', 'klist_prev', 'klist_iter_exit', 'klist_del', 'klist_remove', 'iput', 'dput',
+  // skb and page helpers that BUG or free on a caller's behalf
+  'skb_pull', 'skb_push', 'skb_put', '__skb_pull', '__skb_push', '__skb_put', 'skb_over_panic',
+  'skb_under_panic', 'skb_panic', 'kfree_skb', '__kfree_skb', 'kfree_skb_reason', 'consume_skb',
+  'skb_release_data', 'skb_release_head_state', 'skb_release_all', 'skb_free_head', 'put_page',
+  '__put_page', 'free_large_kmalloc', 'warn_alloc', 'free_page_is_bad_report', 'free_page_is_bad',
+  'bad_page', 'free_pages_prepare', 'free_unref_page', 'free_unref_page_prepare', '__free_pages',
+  '__free_pages_ok', 'free_pages', '__folio_put', 'folio_put', 'release_pages',
+  // string formatting and library routines that only read what they are given
+  'string', 'string_nocheck', 'pointer', 'widen_string', 'format_decode', 'hex_dump_to_buffer',
+  'print_hex_dump', 'read_word_at_a_time', 'crc_itu_t', 'crc16', 'crc32_le', 'crc32_be', 'crc32_le_base',
+  '__crc32c_le', '__crc32c_le_base', 'crc32c', 'crc_t10dif', 'crc_t10dif_generic', 'rb_erase',
+  'rb_insert_color', '__rb_erase_color', '__rb_insert_augmented', 'rb_next', 'rb_prev', 'rb_first',
+  'test_and_clear_bit', 'test_and_set_bit', 'set_bit', 'clear_bit', 'change_bit', 'test_and_change_bit',
+  '__test_and_clear_bit', '__test_and_set_bit', 'clear_bit_unlock', 'test_and_set_bit_lock',
+  // more crash machinery
+  'df_debug', 'do_tag_check_fault', 'do_tag_recovery', 'report_tag_fault', 'warn_bogus_irq_restore',
+  'ref_tracker_dir_exit', 'ref_tracker_free', 'ref_tracker_alloc', '__bad_stack', '__virt_to_phys',
+  '__phys_addr', 'handle_percpu_devid_irq', '__handle_domain_irq', 'handle_domain_irq',
+  'generic_handle_arch_irq', 'do_trap_break', 'do_trap_insn_illegal', 'do_page_fault_oops',
 ]);
 
 /** Name prefixes. */
@@ -244,7 +279,9 @@ const PREFIXES = [
   '__schedule', 'schedule_timeout', 'schedule_hrtimeout', 'wait_for_completion', 'trace_hardirqs', 'stack_depot', 'fortify_',
   '__fortify_', '__stack_chk', '__list_add_valid', '__list_del_entry_valid', 'check_memory_region',
   'kmemleak_', '__kmem_cache_alloc', '__kmalloc', 'kmalloc_', 'kmem_cache_alloc', 'slab_alloc',
-  '__slab_alloc', 'rcu_read_', '__rcu_read_', 'debug_lockdep_rcu', '__might_', '___might_',
+  '__slab_alloc', 'rcu_read_', '__rcu_read_', 'debug_lockdep_rcu', '__might_', '___might_', 'mutex_',
+  '__mutex_', 'debug_mutex_', 'ldsem_', '__ldsem_', '__hwasan_', 'hwasan_', '__vmalloc', 'vmalloc',
+  'kvmalloc', '__kvmalloc', 'work_fixup_', 'timer_fixup_', 'kobject_', '__kobject_', 'sysfs_', 'rcu_gp_',
 ];
 
 const cache = new Map<string, boolean>();
@@ -253,7 +290,8 @@ const cache = new Map<string, boolean>();
 export function isHelperFrame(fn: string): boolean {
   const hit = cache.get(fn);
   if (hit !== undefined) return hit;
-  let helper = EXACT.has(fn);
+  // `smp_apic_timer_interrupt`, `smp_trace_apic_timer_interrupt_entry_after_kaiser_bti`...
+  let helper = EXACT.has(fn) || fn.includes('apic_timer_interrupt');
   if (!helper) {
     for (const p of PREFIXES) {
       if (fn.startsWith(p)) {

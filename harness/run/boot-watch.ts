@@ -61,7 +61,11 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   let markerResolve!: () => void;
   const markerSeen = new Promise<void>((r) => (markerResolve = r));
 
+  // A reset that arrives before this boot printed anything is the tail of the reset that
+  // started it (a guest reboot can raise two RESET events), not a new failure.
+  let printed = false;
   const unwatch = o.recorder.watch((chunk) => {
+    printed = true;
     // A non-fatal report (a WARNING, an oops without panic_on_oops) does not end the boot:
     // a fatal one ends it through the panic event, a reset, or the timeout.
     records.push(...detector.push(chunk));
@@ -75,7 +79,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   });
   const unevent = o.machine.onEvent((e) => {
     if (e.type === 'panic' || e.type === 'crashloaded') stopResolve({ kind: 'panic', event: e });
-    else if (e.type === 'reset' && e.guest) stopResolve({ kind: 'reset', event: e });
+    else if (e.type === 'reset' && e.guest && printed) stopResolve({ kind: 'reset', event: e });
     else if (e.type === 'shutdown' && e.guest) stopResolve({ kind: 'shutdown', event: e });
     else if (e.type === 'exit') stopResolve({ kind: 'exit', event: e });
   });

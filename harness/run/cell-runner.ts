@@ -196,6 +196,10 @@ export class CellRunner {
       signal,
     );
     this.recorder.attach(this.machine);
+    if (process.env.BOOTGATE_TRACE) {
+      const t0 = this.machine.startedAt;
+      this.machine.onEvent((e) => process.stderr.write(`trace ${this.id} +${((e.at - t0) / 1000).toFixed(2)}s ${JSON.stringify(e)}\n`));
+    }
     return this.machine.startedAt;
   }
 

@@ -117,9 +117,14 @@ export class QemuMachine implements Machine {
 
   async hostReset(): Promise<void> {
     if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
-    await this.qmp.execute('system_reset');
-    const st = await this.qmp.execute<{ status: string; running: boolean }>('query-status');
-    if (!st.running) await this.qmp.execute('cont');
+    // system_reset is carried out later by QEMU's main loop: resuming a panicked guest before
+    // its RESET event would let the old kernel finish its panic and reboot on its own.
+    const qmp = this.qmp;
+    const reset = qmp.waitFor((e) => e.event === 'RESET', 10_000);
+    await qmp.execute('system_reset');
+    await reset;
+    const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
+    if (!st.running) await qmp.execute('cont');
   }
 
   dispose(): Promise<void> {

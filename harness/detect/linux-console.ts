@@ -1,0 +1,272 @@
+/**
+ * Linux kernel console crash detector: finds oopses, BUGs, WARNINGs, sanitizer reports
+ * (KASAN, KMSAN, KFENCE, UBSAN), lockdep splats, lockups, hung tasks, RCU stalls, panics and
+ * kmemleak reports in a serial console log, and turns each into a CrashRecord.
+ *
+ * Streaming: `push()` takes chunks split anywhere, keeps only the open reports (bounded) and
+ * a few lines of context, and returns the reports that completed. A report completes at its
+ * end marker (`---[ end trace`, `Kernel Offset:`, a sanitizer's closing `=====` line...), when
+ * another report of the same printk caller begins, after MAX_REPORT_LINES lines, or at `end()`.
+ *
+ * Records are deduplicated by signature (the same WARNING firing in a loop is one record).
+ * A panic printed after a report (`Kernel panic - not syncing: Fatal exception`) is part of
+ * that report, not a record of its own; so is a reboot after a crash.
+ */
+import type { CrashRecord } from './crash-record.js';
+import { signatureOf } from './crash-record.js';
+import { type ConsoleLine, splitAtTimestamps, splitConsoleLine } from './console-line.js';
+import { BootTracker } from './linux-boot.js';
+import { parseFrame } from './linux-frames.js';
+import { type HeaderHit, matchHeader } from './linux-headers.js';
+import { analyzeReport } from './linux-report.js';
+
+/** Lines kept per report for analysis (the excerpt is shorter). */
+export const MAX_REPORT_LINES = 400;
+/** Reports open at once (interleaved reports from different printk callers). */
+const MAX_OPEN_REPORTS = 8;
+/** A panic this many lines after a report is that report's tail. */
+const PANIC_LINGER_LINES = 300;
+/** A header this close after another one, before any stack, continues that report. */
+const PREAMBLE_MERGE_LINES = 10;
+/** A line longer than this is cut (a console without line breaks must not grow memory). */
+const MAX_LINE_CHARS = 64 * 1024;
+
+export interface LinuxConsoleOptions {
+  /**
+   * Report a reboot that no crash report explains (`unexpected kernel reboot`). Default true;
+   * turn off when the console log spans a reboot the harness asked for.
+   */
+  reboots?: boolean;
+}
+
+interface OpenReport {
+  /** Message number of the header: records are ordered by it. */
+  start: number;
+  hit: HeaderHit;
+  caller: string | undefined;
+  lines: ConsoleLine[];
+  before: string[];
+  spliced: boolean;
+  /** A call trace or frame was seen: the report is past its preamble. */
+  stackSeen: boolean;
+}
+
+function isSeparator(body: string): boolean {
+  const t = body.trim();
+  return t.includes('[ cut here ]') || t.includes('--- cut here ---') || /^={20,}$/.test(t);
+}
+
+function isEndMarker(body: string, r: OpenReport): boolean {
+  const c = body.charCodeAt(0);
+  if (c === 45 /* - */) return body.startsWith('---[ end trace') || body.startsWith('---[ end Kernel panic');
+  if (c === 75 /* K */) return body.startsWith('Kernel Offset:');
+  if (c === 82 /* R */) return body.startsWith('Rebooting in ');
+  if (c === 61 /* = */) return r.hit.fenced === true && r.lines.length > 1 && /^={20,}\s*$/.test(body);
+  return false;
+}
+
+/** A call-trace line: the report is past its preamble. */
+function isStackLine(body: string): boolean {
+  return (
+    body.includes('Call Trace') || body.includes('Call trace') || body.includes('Backtrace') || parseFrame(body) !== null
+  );
+}
+
+/** A completed record and the message number its report began at. */
+interface Emitted {
+  record: CrashRecord;
+  start: number;
+}
+
+export class LinuxConsoleDetector {
+  private partial = '';
+  private open: OpenReport[] = [];
+  private context: ConsoleLine[] = [];
+  private seen = new Set<string>();
+  private lineNo = 0;
+  private lastClose = Number.NEGATIVE_INFINITY;
+  /** A report was seen since the machine last booted. */
+  private reportThisBoot = false;
+  private sawHeader = false;
+  private readonly boot: BootTracker | undefined;
+
+  constructor(options: LinuxConsoleOptions = {}) {
+    this.boot = options.reboots === false ? undefined : new BootTracker();
+  }
+
+  /** True once a crash header was seen: the caller may stop waiting for more output. */
+  get crashing(): boolean {
+    return this.sawHeader;
+  }
+
+  /** Feeds console output; returns the reports this chunk completed. */
+  push(chunk: string): CrashRecord[] {
+    return this.feed(chunk).map((e) => e.record);
+  }
+
+  /** End of the log: completes every open report. */
+  end(): CrashRecord[] {
+    return this.finish().map((e) => e.record);
+  }
+
+  /** push() with each record's position in the log. */
+  feed(chunk: string): Emitted[] {
+    const out: Emitted[] = [];
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    if (nl < 0) {
+      this.partial += chunk;
+      if (this.partial.length > MAX_LINE_CHARS) {
+        const line = this.partial;
+        this.partial = '';
+        this.line(line, out);
+      }
+      return out;
+    }
+    this.line(this.partial + chunk.slice(0, nl), out);
+    this.partial = '';
+    start = nl + 1;
+    while ((nl = chunk.indexOf('\n', start)) >= 0) {
+      this.line(chunk.slice(start, nl), out);
+      start = nl + 1;
+    }
+    this.partial = chunk.slice(start);
+    return out;
+  }
+
+  /** end() with each record's position in the log. */
+  finish(): Emitted[] {
+    const out: Emitted[] = [];
+    if (this.partial !== '') {
+      const line = this.partial;
+      this.partial = '';
+      this.line(line, out);
+    }
+    while (this.open.length > 0) this.close(this.open[0] as OpenReport, out, true);
+    return out;
+  }
+
+  private line(text: string, out: Emitted[]): void {
+    let raw = text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text;
+    if (raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1);
+    const pieces = splitAtTimestamps(raw);
+    if (pieces.length === 1) {
+      this.message(splitConsoleLine(raw), false, out);
+      return;
+    }
+    for (const p of pieces) this.message(splitConsoleLine(p), true, out);
+  }
+
+  private message(l: ConsoleLine, spliced: boolean, out: Emitted[]): void {
+    this.lineNo++;
+    if (this.boot?.line(l)) this.rebooted(l, out);
+    const hit = matchHeader(l.body);
+    if (hit) this.header(hit, l, spliced, out);
+    else this.body(l, out);
+    this.context.push(l);
+    if (this.context.length > 3) this.context.shift();
+  }
+
+  /** The open report a line belongs to: its caller's, else the latest. */
+  private target(l: ConsoleLine): OpenReport | undefined {
+    if (l.caller !== undefined) {
+      for (let i = this.open.length - 1; i >= 0; i--) {
+        const r = this.open[i] as OpenReport;
+        if (r.caller === l.caller) return r;
+      }
+    }
+    return this.open[this.open.length - 1];
+  }
+
+  private header(hit: HeaderHit, l: ConsoleLine, spliced: boolean, out: Emitted[]): void {
+    const target = this.target(l);
+    if (hit.panic) {
+      if (target) {
+        this.add(target, l, out);
+        return;
+      }
+      if (hit.followOn && this.reportThisBoot) return;
+      if (this.lineNo - this.lastClose <= PANIC_LINGER_LINES) return;
+    }
+    this.sawHeader = true;
+    // Before its stack, a report may print further header-like lines (`Oops: 0000 [#1]`,
+    // `Internal error:`, a WARNING inside an RCU stall report): they belong to it.
+    if (
+      target &&
+      !target.stackSeen &&
+      (hit.secondary || target.lines.length <= PREAMBLE_MERGE_LINES) &&
+      (l.caller === undefined || target.caller === undefined || l.caller === target.caller)
+    ) {
+      this.add(target, l, out);
+      return;
+    }
+    // A new report: the previous one from the same context is over.
+    for (const r of [...this.open]) {
+      if (l.caller === undefined || r.caller === undefined || r.caller === l.caller) this.close(r, out, false);
+    }
+    if (this.open.length >= MAX_OPEN_REPORTS) this.close(this.open[0] as OpenReport, out, false);
+    const prev = this.context[this.context.length - 1];
+    const report: OpenReport = {
+      start: this.lineNo,
+      hit,
+      caller: l.caller,
+      lines: [l],
+      before: prev && isSeparator(prev.body) ? [prev.raw] : [],
+      spliced,
+      stackSeen: false,
+    };
+    this.open.push(report);
+    this.reportThisBoot = true;
+  }
+
+  private body(l: ConsoleLine, out: Emitted[]): void {
+    if (this.open.length === 0) return;
+    const r = this.target(l);
+    if (r) this.add(r, l, out);
+  }
+
+  private add(r: OpenReport, l: ConsoleLine, out: Emitted[]): void {
+    r.lines.push(l);
+    if (!r.stackSeen && isStackLine(l.body)) r.stackSeen = true;
+    if (isEndMarker(l.body, r) || r.lines.length >= MAX_REPORT_LINES) this.close(r, out, false);
+  }
+
+  private close(r: OpenReport, out: Emitted[], truncated: boolean): void {
+    const i = this.open.indexOf(r);
+    if (i >= 0) this.open.splice(i, 1);
+    this.lastClose = this.lineNo;
+    const record = analyzeReport({ hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced, truncated });
+    if (this.seen.has(record.signature)) return;
+    this.seen.add(record.signature);
+    out.push({ record, start: r.start });
+  }
+
+  private rebooted(l: ConsoleLine, out: Emitted[]): void {
+    while (this.open.length > 0) this.close(this.open[0] as OpenReport, out, false);
+    if (!this.reportThisBoot) {
+      this.sawHeader = true;
+      const title = 'unexpected kernel reboot';
+      if (!this.seen.has(signatureOf(title))) {
+        this.seen.add(signatureOf(title));
+        const record: CrashRecord = {
+          os: 'linux',
+          source: 'console',
+          class: 'unknown',
+          title,
+          signature: signatureOf(title),
+          excerpt: [...this.context.map((c) => c.raw), l.raw].join('\n'),
+        };
+        out.push({ record, start: this.lineNo });
+      }
+    }
+    this.reportThisBoot = false;
+  }
+}
+
+/** Every distinct crash report in a whole console log, in order. */
+export function parseLinuxConsole(text: string, options?: LinuxConsoleOptions): CrashRecord[] {
+  const d = new LinuxConsoleDetector(options);
+  const all = [...d.feed(text), ...d.finish()];
+  // Interleaved reports can complete out of order; the log order is the order they began in.
+  return all.sort((a, b) => a.start - b.start).map((e) => e.record);
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine for bootgate: the host tools it runs (from Debian's
+# packages), then the npm dependencies and the compiled CLI. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(qemu-system-x86 qemu-utils kmod binutils cpio e2fsprogs xz-utils zstd make gcc libc6-dev libelf-dev ca-certificates)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+echo "setup: updating apt package lists (kernels and guest userland come from them)"
+$SUDO apt-get update -qq
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: bootgate needs Node.js 20 or later (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 2
+fi
+echo "setup: installing npm dependencies and compiling"
+npm ci --no-audit --no-fund --loglevel=error

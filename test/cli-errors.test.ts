@@ -1,0 +1,71 @@
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bootgate, ROOT } from './cli-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'bootgate-cli-'));
+mkdirSync(join(dir, 'suites'));
+const suite = (name: string, text: string) => {
+  const f = join(dir, 'suites', name);
+  writeFileSync(f, text);
+  return f;
+};
+const GOOD = `name: t
+images: [debian-6.1-generic]
+agent:
+  name: sensor
+  kind: linux-kmod
+  builds:
+    - { version: "2.1.0", source: ${ROOT}/examples/agents/sensor-kmod }
+content:
+  - { version: "290", path: ${ROOT}/examples/content/channel-290.txt }
+`;
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .*:\d+:\d+/);
+
+describe('bad input: one clear message, exit 2, no stack trace', () => {
+  it('a missing suite file', async () => {
+    const r = await bootgate(['run', join(dir, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`bootgate: error: ${join(dir, 'nope.yaml')}: no such file\n`);
+  });
+  it('malformed YAML', async () => {
+    const r = await bootgate(['run', suite('bad.yaml', 'name: t\nimages: [x\n')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+: YAML syntax error/);
+    noStack(r.stderr);
+  });
+  it('a type error names file, line and field', async () => {
+    const r = await bootgate(['run', suite('type.yaml', `${GOOD}boot: { cycles: "many" }\n`)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/type\.yaml:10: boot\.cycles: /);
+  });
+  it('an unknown image names the line of the image', async () => {
+    const r = await bootgate(['run', suite('img.yaml', GOOD.replace('debian-6.1-generic', 'windows-95'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/img\.yaml:2: images\[0\]: unknown image windows-95 \(known: .*debian-6\.1-generic/);
+  });
+  it('a missing content file names the line of its path', async () => {
+    const r = await bootgate(['run', suite('content.yaml', GOOD.replace('channel-290.txt', 'channel-404.txt'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/content\.yaml:9: content\[0\]\.path: content file not found: .*channel-404\.txt/);
+  });
+  it('an unknown command or flag is a usage error', async () => {
+    expect((await bootgate(['launch'])).code).toBe(2);
+    expect((await bootgate(['run', 'x.yaml', '--concurrency', 'lots'])).code).toBe(2);
+  });
+});
+
+describe('doctor', () => {
+  it('says what to install when QEMU is missing, exit 3', async () => {
+    // A PATH with a shell and nothing else: QEMU is not on it.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const r = await bootgate(['doctor'], { env: { PATH: bin } });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/MISSING qemu-system-x86_64 .*\(Debian package qemu-system-x86\)/);
+    expect(r.stdout).toMatch(/to fix: apt-get update && apt-get install -y .*qemu-system-x86/);
+  });
+});
