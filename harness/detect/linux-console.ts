@@ -201,8 +201,10 @@ export class LinuxConsoleDetector {
       return;
     }
     // A new report: the previous one from the same context is over.
+    // (A line without a caller id, e.g. user space writing to the console, ends no kernel
+    // report that has one.)
     for (const r of [...this.open]) {
-      if (l.caller === undefined || r.caller === undefined || r.caller === l.caller) this.close(r, out, false);
+      if (r.caller === undefined || r.caller === l.caller) this.close(r, out, false);
     }
     if (this.open.length >= MAX_OPEN_REPORTS) this.close(this.open[0] as OpenReport, out, false);
     const prev = this.context[this.context.length - 1];

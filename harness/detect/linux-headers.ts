@@ -43,6 +43,8 @@ export interface HeaderHit {
   generic?: boolean;
   /** A following line that names the culprit outright: `<label>func`. */
   fnLabel?: string;
+  /** lockdep: the line under which the trace naming the culprit is printed. */
+  lockSection?: string;
 }
 
 function hit(cls: CrashClass, stem: string, mode: FnMode, extra?: Partial<HeaderHit>): HeaderHit {
@@ -70,10 +72,13 @@ function lockdepHeader(rest: string, prefix: string): HeaderHit | null {
   if (
     rest.startsWith('possible circular locking dependency detected') ||
     rest.startsWith('possible recursive locking detected') ||
-    rest.startsWith('possible irq lock inversion dependency detected') ||
-    (rest.includes('-safe -> ') && rest.includes('-unsafe lock order detected'))
+    rest.startsWith('possible irq lock inversion dependency detected')
   ) {
     return hit('lockdep', 'possible deadlock', 'lock');
+  }
+  // `HARDIRQ-safe -> HARDIRQ-unsafe lock order detected`: named after where the lock became irq-safe.
+  if (rest.includes('-safe -> ') && rest.includes('-unsafe lock order detected')) {
+    return hit('lockdep', 'possible deadlock', 'lock', { lockSection: '-irq-safe at:' });
   }
   if (rest.startsWith('inconsistent lock state')) return hit('lockdep', 'inconsistent lock state', 'lock');
   if (rest.startsWith('suspicious RCU usage')) return hit('lockdep', `${prefix}suspicious RCU usage`, 'stack');
@@ -231,7 +236,7 @@ function panicHeader(msg: string): HeaderHit {
     return withFrame(hit('stack-corruption', 'kernel panic: stack is corrupted', 'stack'), findFrame(msg));
   }
   if (msg.startsWith('corrupted stack end detected')) {
-    return hit('stack-corruption', 'kernel panic: corrupted stack end', 'stack');
+    return hit('stack-corruption', 'kernel panic: corrupted stack end', 'stall');
   }
   const followOn = FOLLOW_ON_PANICS.some((p) => msg.startsWith(p));
   let text = msg;
@@ -315,7 +320,7 @@ function matchAt(body: string): HeaderHit | null {
       if (body.startsWith('INFO: ')) return infoHeader(body.slice(6));
       if (body.startsWith('Internal error: ')) return internalError(body.slice(16));
       if (body.startsWith('Insufficient stack space to handle exception')) {
-        return hit('stack-corruption', 'kernel stack overflow', 'stack');
+        return hit('stack-corruption', 'kernel stack overflow', 'stall');
       }
       return null;
     case 91: // [  — older lockdep: `[ INFO: possible circular locking dependency detected ]`
@@ -334,7 +339,7 @@ function matchAt(body: string): HeaderHit | null {
         if (file.endsWith('lib/list_debug.c')) return hit('bug', 'BUG: corrupted list', 'stack');
         return hit('bug', 'kernel BUG', 'stack');
       }
-      if (body.startsWith('kernel stack overflow')) return hit('stack-corruption', 'kernel stack overflow', 'stack');
+      if (body.startsWith('kernel stack overflow')) return hit('stack-corruption', 'kernel stack overflow', 'stall');
       return null;
     case 103: // g
       if (body.startsWith('general protection fault') && body.includes('[#') && !body.includes(' ip:')) {

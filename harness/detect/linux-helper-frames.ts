@@ -261,7 +261,13 @@ const EXACT = new Set([
   'df_debug', 'do_tag_check_fault', 'do_tag_recovery', 'report_tag_fault', 'warn_bogus_irq_restore',
   'ref_tracker_dir_exit', 'ref_tracker_free', 'ref_tracker_alloc', '__bad_stack', '__virt_to_phys',
   '__phys_addr', 'handle_percpu_devid_irq', '__handle_domain_irq', 'handle_domain_irq',
-  'generic_handle_arch_irq', 'do_trap_break', 'do_trap_insn_illegal', 'do_page_fault_oops',
+  'generic_handle_arch_irq', 'dump_cpu_task', '_sched_show_task', 'print_context_stack', 'dump_trace',
+  'release_sock', '__release_sock',
+  'flush_workqueue', '__flush_workqueue', 'drain_workqueue', 'cancel_work_sync', '__cancel_work_timer',
+  'flush_delayed_work', 'sk_skb_reason_drop', 'kfree_skb_list_reason', 'proc_register', 'proc_create_data',
+  'proc_create', 'proc_create_seq_private', 'proc_create_single_data', 'proc_mkdir', 'proc_mkdir_data',
+  'proc_mkdir_mode', 'proc_net_mkdir', 'proc_symlink', 'proc_create_net_data', '_proc_mkdir',
+  'do_trap_break', 'do_trap_insn_illegal', 'do_page_fault_oops',
 ]);
 
 /** Name prefixes. */
@@ -284,6 +290,26 @@ const PREFIXES = [
   'kvmalloc', '__kvmalloc', 'work_fixup_', 'timer_fixup_', 'kobject_', '__kobject_', 'sysfs_', 'rcu_gp_',
 ];
 
+/**
+ * Functions that allocate on a caller's behalf: not the owner of a leaked object (but may be
+ * the culprit of other reports).
+ */
+const ALLOCATING = new Set([
+  'radix_tree_node_alloc', 'idr_get_free', 'idr_alloc', 'idr_alloc_u32', 'idr_alloc_cyclic', 'ida_alloc_range',
+  'ida_simple_get', 'ida_pre_get', 'ida_alloc', 'xas_alloc', 'xas_create', 'xas_store', 'xa_store',
+  '__xa_store', '__xa_alloc', 'xa_alloc', 'kvasprintf_const', 'kobject_set_name_vargs', 'dev_set_name',
+  'kvasprintf', 'kasprintf', 'alloc_skb', '__alloc_skb', 'alloc_skb_with_frags', 'sock_alloc_send_pskb',
+  'sk_prot_alloc', 'sk_alloc', 'kmemdup', 'kstrdup', 'kstrdup_const', 'kmemdup_nul', 'kstrndup',
+]);
+
+/** A simple lock wrapper: `reiserfs_write_lock`, `tty_unlock`, `foo_trylock`, `bar_lock_irqsave`. */
+const LOCK_WRAPPER = /(?:^|_)(?:un|try)?lock(?:_nested|_irq|_irqsave|_bh|_interruptible|_killable|_shared)?$/;
+
+/** isHelperFrame() for a kmemleak backtrace: also the allocating helpers. */
+export function isLeakHelperFrame(fn: string): boolean {
+  return ALLOCATING.has(fn) || isHelperFrame(fn);
+}
+
 const cache = new Map<string, boolean>();
 
 /** True when `fn` is printing, crash machinery, a sanitizer, locking or a copy/alloc helper. */
@@ -291,7 +317,7 @@ export function isHelperFrame(fn: string): boolean {
   const hit = cache.get(fn);
   if (hit !== undefined) return hit;
   // `smp_apic_timer_interrupt`, `smp_trace_apic_timer_interrupt_entry_after_kaiser_bti`...
-  let helper = EXACT.has(fn) || fn.includes('apic_timer_interrupt');
+  let helper = EXACT.has(fn) || fn.includes('apic_timer_interrupt') || LOCK_WRAPPER.test(fn);
   if (!helper) {
     for (const p of PREFIXES) {
       if (fn.startsWith(p)) {

@@ -7,9 +7,9 @@ import type { ConsoleLine } from './console-line.js';
 import type { HeaderHit } from './linux-headers.js';
 import { type Frame, cleanFunctionName, parseFrame, parseIpLine, parseLockAt } from './linux-frames.js';
 import { isDispatchFrame } from './linux-dispatch-frames.js';
-import { isHelperFrame } from './linux-helper-frames.js';
+import { isHelperFrame, isLeakHelperFrame } from './linux-helper-frames.js';
 import { parseTaint } from './linux-taint.js';
-import { CORRUPTED_FUNCTION, composeTitle } from './linux-title.js';
+import { CORRUPTED_FUNCTION, composeTitle, normalizeMessage } from './linux-title.js';
 
 export const EXCERPT_LINES = 120;
 
@@ -54,6 +54,15 @@ const SECTION_ENDS = [
   'irq event stamp:',
 ];
 
+/** Lines that start a side trace (not the crashing stack) printed before the main one. */
+const ASIDES = ['page last allocated via', 'page last free', 'page_owner tracks', 'page_owner info'];
+
+function isAside(body: string): boolean {
+  const t = body.trimStart();
+  for (const s of ASIDES) if (t.startsWith(s)) return true;
+  return false;
+}
+
 function isSectionEnd(body: string): boolean {
   const t = body.trimStart();
   for (const s of SECTION_ENDS) if (t.startsWith(s)) return true;
@@ -80,8 +89,17 @@ function ownLines(lines: ConsoleLine[], filter: boolean): ConsoleLine[] {
 function stackEntries(lines: ConsoleLine[]): StackEntry[] {
   const out: StackEntry[] = [];
   let irq = false;
+  let aside = false;
   for (let i = 1; i < lines.length; i++) {
     const body = (lines[i] as ConsoleLine).body;
+    if (aside) {
+      if (body.includes('Call Trace:') || body.includes('Call trace:')) aside = false;
+      continue;
+    }
+    if (isAside(body)) {
+      aside = true;
+      continue;
+    }
     if (out.length > 0 && isSectionEnd(body)) break;
     const ip = parseIpLine(body);
     if (ip) {
@@ -108,21 +126,45 @@ function stackEntries(lines: ConsoleLine[]): StackEntry[] {
   return out;
 }
 
-/** lockdep: the `at: func` of the first lock line that names a non-helper function. */
-function lockFrame(lines: ConsoleLine[]): Frame | null {
-  for (let i = 1; i < lines.length; i++) {
-    const body = (lines[i] as ConsoleLine).body;
-    if (body.trimStart().startsWith('stack backtrace:')) return null;
-    const at = parseLockAt(body);
-    if (!at) continue;
-    let f = at.frame;
-    if (at.trailing) {
-      const next = lines[i + 1];
-      f = next ? parseFrame(next.body) : null;
-    }
-    if (f && !isHelperFrame(f.fn)) return f;
+/** The first usable frame on the lines from `from` on, while they are frames. */
+function frameAfter(lines: ConsoleLine[], from: number): Frame | null {
+  for (let j = from; j < lines.length && j < from + 40; j++) {
+    const t = (lines[j] as ConsoleLine).body.trim();
+    if (t === '...') continue;
+    const f = parseFrame(t);
+    if (!f) return null;
+    if (!f.unreliable && !isHelperFrame(f.fn)) return f;
   }
   return null;
+}
+
+/**
+ * lockdep: where the offending lock is taken. With `section` (e.g. `-irq-safe at:`), the
+ * trace printed under that line; else the first `..., at: func` (or `at:` and a trace on the
+ * next lines) that names a non-helper function.
+ */
+function lockFrame(lines: ConsoleLine[], section: string | undefined): { frame: Frame | null; any: Frame | null } {
+  if (section) {
+    for (let i = 1; i < lines.length; i++) {
+      if ((lines[i] as ConsoleLine).body.includes(section)) {
+        const f = frameAfter(lines, i + 1);
+        if (f) return { frame: f, any: f };
+        break;
+      }
+    }
+  }
+  let any: Frame | null = null;
+  for (let i = 1; i < lines.length; i++) {
+    const body = (lines[i] as ConsoleLine).body;
+    if (body.trimStart().startsWith('stack backtrace:')) break;
+    const at = parseLockAt(body);
+    if (!at) continue;
+    const f = at.trailing ? frameAfter(lines, i + 1) : at.frame;
+    if (!f) continue;
+    any ??= f;
+    if (!f.unreliable && !isHelperFrame(f.fn)) return { frame: f, any };
+  }
+  return { frame: null, any };
 }
 
 /** kmemleak: the first non-allocator frame of the allocation backtrace. */
@@ -140,7 +182,7 @@ function leakFrame(lines: ConsoleLine[]): { frame: Frame | null; seen: boolean }
     const f = parseFrame(t);
     if (!f) continue;
     seen = true;
-    if (!f.unreliable && !isHelperFrame(f.fn)) return { frame: f, seen };
+    if (!f.unreliable && !isLeakHelperFrame(f.fn)) return { frame: f, seen };
   }
   return { frame: null, seen };
 }
@@ -237,9 +279,11 @@ function culprit(input: ReportInput): Culprit {
     const f = namedFrame(lines, hit.fnLabel);
     if (f) return { frame: f, backed: true };
   }
+  let lockAny: Frame | null = null;
   if (hit.mode === 'lock') {
-    const f = lockFrame(lines);
-    if (f) return { frame: f, backed: true };
+    const { frame, any } = lockFrame(lines, hit.lockSection);
+    if (frame) return { frame, backed: true };
+    lockAny = any;
   }
   const entries = stackEntries(lines);
   const trace = entries.filter((e) => !e.ip);
@@ -256,6 +300,7 @@ function culprit(input: ReportInput): Culprit {
     return { frame: f, backed: f !== null && traceUsable };
   }
   const found = entries.find(usable);
+  if (!found && lockAny) return { frame: lockAny, backed: true };
   return { frame: found?.frame ?? null, backed: found !== undefined && (traceUsable || (trace.length === 0 && found.ip)) };
 }
 
@@ -290,7 +335,11 @@ export function analyzeReport(input: ReportInput): CrashRecord {
       }
     }
   }
-  const title = composeTitle(stem, titleFn);
+  // lockdep splat with no lock or stack to name: its own header line is the stablest title.
+  const title =
+    hit.mode === 'lock' && titleFn === CORRUPTED_FUNCTION
+      ? normalizeMessage((lines[0] as ConsoleLine).body.trim().replace(/^\[ (.*) \]$/, '$1'))
+      : composeTitle(stem, titleFn);
   const excerpt = [...input.before, ...lines.slice(0, EXCERPT_LINES - input.before.length).map((l) => l.raw)].join('\n');
   const record: CrashRecord = {
     os: 'linux',

@@ -14,7 +14,7 @@ import { ConsoleRecorder } from './console-recorder.js';
 import { watchBoot, type BootObservation } from './boot-watch.js';
 import type { RunEventSink } from './events.js';
 import { Teardowns } from './teardowns.js';
-import { BootgateError } from '../util/errors.js';
+import { AbortedError, BootgateError } from '../util/errors.js';
 
 export interface CellContext {
   runDir: string;
@@ -246,6 +246,8 @@ export class CellRunner {
     } catch (e) {
       obs = { outcome: 'lab-error', booted: false, error: errMsg(e), vmState: this.machine?.running ? 'running' : 'exited' };
     }
+    // An interrupted boot is no evidence either way: it is left out, and the cell says why.
+    if (signal.aborted) throw new AbortedError('interrupted');
     const cycle: CycleResult = {
       index,
       phase,
@@ -280,7 +282,7 @@ export class CellRunner {
       c.rules = j.rules;
       if (fatal) {
         c.verdict = 'error';
-        c.reason = `lab error: ${fatal}`;
+        c.reason = fatal === 'interrupted' ? 'interrupted: the run was stopped before this cell finished' : `lab error: ${fatal}`;
       } else {
         c.verdict = j.verdict;
         c.reason = j.reason;

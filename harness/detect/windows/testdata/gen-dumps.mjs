@@ -15,7 +15,7 @@ function pageFilled(size) {
 /** DUMP_HEADER64: 0x2000 bytes, "PAGE" "DU64". */
 export function dumpHeader64({
   code = 0x50,
-  params = [0xffff9a8b12345000n, 0x2n, 0xfffff80012345678n, 0x2n],
+  params = [0xffff9a8b12345a18n, 0x2n, 0xfffff80012345678n, 0x2n],
   dumpType = 2,
   processors = 2,
   machine = 0x8664,

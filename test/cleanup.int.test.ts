@@ -1,0 +1,78 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, bootgate } from './cli-helpers.js';
+import { runSchema } from '../harness/results/schema.js';
+
+/** VMs this harness started carry process=bootgate-<cell> in their command line. */
+function vmCount(): number {
+  try {
+    return Number(execFileSync('pgrep', ['-fc', 'process=bootgate-'], { encoding: 'utf8' }).trim());
+  } catch {
+    return 0;
+  }
+}
+const scratchDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bootgate-cell-')).length;
+
+function suite(extra: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bootgate-clean-'));
+  mkdirSync(join(dir, 'suites'));
+  const f = join(dir, 'suites', 'one.yaml');
+  writeFileSync(
+    f,
+    `name: one
+images: [debian-6.1-generic]
+agent:
+  name: sensor
+  kind: linux-kmod
+  builds:
+    - { version: "2.1.0", source: ${ROOT}/examples/agents/sensor-kmod }
+content:
+  - { version: "290", path: ${ROOT}/examples/content/channel-290.txt }
+${extra}
+`,
+  );
+  return f;
+}
+
+describe('every exit path stops the VM and removes its files', () => {
+  it('Ctrl-C: exit 3, run.json says interrupted, nothing left running', async () => {
+    const before = scratchDirs();
+    const results = mkdtempSync(join(tmpdir(), 'bootgate-res-'));
+    const child = spawn(process.execPath, [BIN, 'run', suite('boot: { baseline: 1, cycles: 5 }'), '--results', results], { cwd: ROOT });
+    let err = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        // Interrupt in the middle of an agent cycle: after install, while the guest reboots.
+        if (/install done/.test(err) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    expect(code, err).toBe(3);
+    expect(err).toMatch(/SIGINT: stopping VMs and saving results/);
+    expect(vmCount()).toBe(0);
+    expect(scratchDirs()).toBe(before);
+    const runDir = readdirSync(results)[0]!;
+    const run = runSchema.parse(JSON.parse(readFileSync(join(results, runDir, 'run.json'), 'utf8')));
+    expect(run.status).toBe('interrupted');
+    expect(run.cells[0]!.verdict).toBe('error');
+    expect(run.cells[0]!.reason).toMatch(/^interrupted/);
+    expect(run.cells[0]!.baseline).toHaveLength(1); // what finished is kept
+    expect(run.cells[0]!.baseline[0]!.booted).toBe(true);
+  });
+
+  it('a boot timeout: the cycle is recorded, the cell is inconclusive (baseline), exit 3, no VM left', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'bootgate-res-'));
+    const r = await bootgate(['run', suite('boot: { baseline: 1, cycles: 1, timeout: 1s }'), '--results', results]);
+    expect(r.code, r.stderr).toBe(3);
+    const run = runSchema.parse(JSON.parse(readFileSync(r.stdout.trim(), 'utf8')));
+    const b = run.cells[0]!.baseline[0]!;
+    expect(b).toMatchObject({ booted: false, outcome: 'timeout' });
+    expect(b.crash?.class).toBe('boot-timeout');
+    expect(run.cells[0]!.reason).toMatch(/baseline boot 1 without the agent failed/);
+    expect(vmCount()).toBe(0);
+  });
+});
