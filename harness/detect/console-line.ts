@@ -54,6 +54,27 @@ function callerEnd(s: string, i: number): number {
   return j + 1;
 }
 
+/** `  12.345678` between `from` and `to` as seconds, without allocating. */
+function parseTime(s: string, from: number, to: number): number {
+  let int = 0;
+  let frac = 0;
+  let scale = 1;
+  let seenDot = false;
+  for (let j = from; j < to; j++) {
+    const c = s.charCodeAt(j);
+    if (c === DOT) seenDot = true;
+    else if (isDigit(c)) {
+      if (seenDot) {
+        frac = frac * 10 + (c - 48);
+        scale *= 10;
+      } else {
+        int = int * 10 + (c - 48);
+      }
+    }
+  }
+  return int + frac / scale;
+}
+
 export function splitConsoleLine(raw: string): ConsoleLine {
   let i = 0;
   // <N> syslog level, as /dev/kmsg readers and some consoles print it.
@@ -65,7 +86,7 @@ export function splitConsoleLine(raw: string): ConsoleLine {
   if (raw.charCodeAt(i) !== LBRACKET) return i === 0 ? { raw, body: raw } : { raw, body: raw.slice(i) };
   const te = timestampEnd(raw, i);
   if (te < 0) return i === 0 ? { raw, body: raw } : { raw, body: raw.slice(i) };
-  const time = Number(raw.slice(i + 1, te - 1));
+  const time = parseTime(raw, i + 1, te - 1);
   let caller: string | undefined;
   let b = te;
   const ce = callerEnd(raw, te);

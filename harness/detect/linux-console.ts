@@ -67,9 +67,8 @@ function isEndMarker(body: string, r: OpenReport): boolean {
 
 /** A call-trace line: the report is past its preamble. */
 function isStackLine(body: string): boolean {
-  return (
-    body.includes('Call Trace') || body.includes('Call trace') || body.includes('Backtrace') || parseFrame(body) !== null
-  );
+  if (body.includes('+0x') || body.endsWith('[inline]')) return parseFrame(body) !== null;
+  return body.includes('Call Trace') || body.includes('Call trace') || body.includes('Backtrace');
 }
 
 /** A completed record and the message number its report began at. */

@@ -57,16 +57,23 @@ const SECTION_ENDS = [
 /** Lines that start a side trace (not the crashing stack) printed before the main one. */
 const ASIDES = ['page last allocated via', 'page last free', 'page_owner tracks', 'page_owner info'];
 
-function isAside(body: string): boolean {
-  const t = body.trimStart();
-  for (const s of ASIDES) if (t.startsWith(s)) return true;
+/** First characters of SECTION_ENDS and ASIDES: most lines are rejected on it. */
+const SECTION_CHARS = new Set([...SECTION_ENDS, ...ASIDES].map((s) => s.charCodeAt(0)));
+
+function startsWithAny(body: string, prefixes: string[]): boolean {
+  let i = 0;
+  while (body.charCodeAt(i) === 32 || body.charCodeAt(i) === 9) i++;
+  if (!SECTION_CHARS.has(body.charCodeAt(i))) return false;
+  for (const p of prefixes) if (body.startsWith(p, i)) return true;
   return false;
 }
 
+function isAside(body: string): boolean {
+  return startsWithAny(body, ASIDES);
+}
+
 function isSectionEnd(body: string): boolean {
-  const t = body.trimStart();
-  for (const s of SECTION_ENDS) if (t.startsWith(s)) return true;
-  return false;
+  return startsWithAny(body, SECTION_ENDS);
 }
 
 function stackMarker(t: string): 'irq' | 'task' | null {
@@ -101,6 +108,14 @@ function stackEntries(lines: ConsoleLine[]): StackEntry[] {
       continue;
     }
     if (out.length > 0 && isSectionEnd(body)) break;
+    // Cheap filter: every frame and instruction pointer worth having carries `+0x` or `[inline]`.
+    const framey = body.includes('+0x') || body.endsWith('[inline]');
+    if (!framey && !body.includes('<')) {
+      if (body.includes('RIP: 0033:') || body.includes('RIP: 0023:')) {
+        if (out.length > 0) break;
+      }
+      continue;
+    }
     const ip = parseIpLine(body);
     if (ip) {
       if (ip.kind === 'user') {

@@ -11,14 +11,18 @@ import { sha256File } from '../util/fsutil.js';
 
 export type Progress = (step: string) => void;
 
-/** Drivers the guest needs before it can reach its state disk, network and pvpanic. */
-const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4', 'pvpanic_mmio', 'pvpanic_pci'];
+/** Drivers the guest needs to reach its state disk and network: the build fails without them. */
+const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'ext4'];
+/** Taken when the flavour has them (the cloud kernel has no pvpanic): a panic is still seen on the console. */
+const OPTIONAL_MODULES = ['crc32c_generic', 'crc32c_intel', 'pvpanic_mmio', 'pvpanic_pci'];
 const USERLAND_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
 const STATE_DISK_MIB = 512;
 
 /** linux-image-amd64 -> linux-image-6.1.0-56-amd64; a concrete package is kept as it is. */
 async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
-  if (/^linux-image-\d/.test(pkg)) return pkg;
+  // linux-image-6.1.0-56-amd64 and linux-image-6.12.117+deb12-rt-amd64 are concrete;
+  // linux-image-amd64 and linux-image-6.12-amd64 are metapackages.
+  if (/^linux-image-\d+\.\d+\.\d+/.test(pkg)) return pkg;
   return resolveDependsOn(pkg, 'linux-image-', signal);
 }
 
@@ -65,8 +69,10 @@ export async function buildInitramfsImage(
   const builtin = new Set(
     (await readFile(join(modRoot, 'modules.builtin'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(moduleName),
   );
-  const wanted = BOOT_MODULES.filter((m) => !builtin.has(m));
-  const order = loadOrder(parseModulesDep(await readFile(join(modRoot, 'modules.dep'), 'utf8')), wanted);
+  const deps = parseModulesDep(await readFile(join(modRoot, 'modules.dep'), 'utf8'));
+  const available = new Set([...deps.keys()].map(moduleName));
+  const wanted = [...BOOT_MODULES, ...OPTIONAL_MODULES.filter((m) => available.has(m))].filter((m) => !builtin.has(m));
+  const order = loadOrder(deps, wanted);
 
   progress(`staging initramfs (${order.length} modules)`);
   const st = join(work, 'staging');

@@ -44,7 +44,7 @@ async function builderInputs(root: string, recipe: Recipe): Promise<string[]> {
 }
 
 /** Bumped when the builder's own logic changes in a way that alters its output. */
-export const BUILDER_REVISION = 1;
+export const BUILDER_REVISION = 2;
 
 export async function loadRecipe(root: string, file: string): Promise<LoadedRecipe> {
   const loaded: LoadedYaml<Recipe> = await loadYaml(file, recipeSchema);
