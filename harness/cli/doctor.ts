@@ -15,6 +15,7 @@ export const HOST_TOOLS: { tool: string; pkg: string; why: string }[] = [
   { tool: 'zstd', pkg: 'zstd', why: 'unpacks compressed kernel modules' },
   { tool: 'make', pkg: 'make', why: 'builds kernel module agents' },
   { tool: 'gcc', pkg: 'gcc', why: 'builds kernel module agents' },
+  { tool: 'pahole', pkg: 'dwarves', why: 'BTF for kernel modules built against 6.12 headers' },
 ];
 
 export interface DoctorReport {

@@ -10,10 +10,10 @@ export interface CellPlan {
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 
-/** images x builds x content, in the suite's order (images outermost). */
-export function expandMatrix(suite: Suite): CellPlan[] {
+/** images x builds x content, in the suite's order (images outermost); images as selected from the catalog. */
+export function expandMatrix(suite: Suite, images: string[] = suite.images): CellPlan[] {
   const cells: CellPlan[] = [];
-  for (const image of suite.images) {
+  for (const image of images) {
     for (const build of suite.agent.builds) {
       for (const content of suite.content) {
         cells.push({

@@ -71,7 +71,19 @@ export const suiteSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'suite names are letters, digits, ., _ and -'),
     description: z.string().optional(),
-    images: z.array(z.string()).min(1, 'at least one image is needed'),
+    /** Image names, globs (`linux/*`) or conditions (`kernel>=6.12`, `{ flavour: rt }`): see images/select.ts. */
+    images: z
+      .array(
+        z.union([
+          z.string(),
+          z.record(z.string(), z.union([z.string(), z.number()])).transform((o) =>
+            Object.entries(o)
+              .map(([k, v]) => (/^(>=|<=|!=|>|<|=)/.test(String(v)) ? `${k}${v}` : `${k}=${v}`))
+              .join(','),
+          ),
+        ]),
+      )
+      .min(1, 'at least one image is needed'),
     agent: agentSchema,
     content: z.array(contentSchema).min(1, 'at least one content version is needed'),
     boot: bootSchema.default(bootSchema.parse({})),

@@ -13,6 +13,8 @@ export const recipeSchema = z
     kernel: z
       .object({
         package: z.string(),
+        /** The kernel series (6.1, 6.12): what suites select on with kernel>=6.12. */
+        series: z.string().regex(/^\d+\.\d+$/, 'a kernel series such as "6.1"').optional(),
         flavour: z.enum(['generic', 'cloud', 'rt']),
       })
       .strict()
@@ -40,7 +42,17 @@ export function recipesDir(root: string): string {
 /** Files whose change must rebuild every image of a userland. */
 async function builderInputs(root: string, recipe: Recipe): Promise<string[]> {
   if (recipe.userland === 'initramfs') return [join(root, 'images', 'initramfs', 'init.sh')];
+  if (recipe.userland === 'disk') return filesUnder(join(root, 'images', 'disk'));
   return [];
+}
+
+/** Every file below dir, in a stable order. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
 }
 
 /** Bumped when the builder's own logic changes in a way that alters its output. */

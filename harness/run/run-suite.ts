@@ -7,6 +7,7 @@ import { expandMatrix } from '../config/matrix.js';
 import { loadSuite, type LoadedSuite } from '../config/suite.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
 import { ImageCatalog, type BuiltImage } from '../images/catalog.js';
+import { selectImages } from '../images/select.js';
 import { QemuProvider } from '../providers/qemu/qemu-provider.js';
 import type { Provider } from '../providers/provider.js';
 import { RunStore } from '../results/run-store.js';
@@ -44,15 +45,25 @@ function agentFor(s: LoadedSuite, cacheDir: string): AgentDriver {
 /** Check names, build images and agent builds: all before the first VM starts. */
 async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
   const catalog = new ImageCatalog(o.root, o.cacheDir);
-  const known = new Map((await catalog.list()).map((e) => [e.loaded.recipe.name, e]));
-  for (const [i, name] of s.suite.images.entries()) {
-    if (!known.has(name)) {
-      throw new ConfigError('UNKNOWN_IMAGE', `unknown image ${name} (known: ${[...known.keys()].join(', ')}; see \`bootgate images list\`)`, { file: s.file, line: s.lineOf(['images', i]), field: `images[${i}]` });
+  const entries = await catalog.list();
+  const known = new Map(entries.map((e) => [e.loaded.recipe.name, e]));
+  const names: string[] = [];
+  for (const [i, sel] of s.suite.images.entries()) {
+    const where = { file: s.file, line: s.lineOf(['images', i]), field: `images[${i}]` };
+    let picked: string[];
+    try {
+      picked = selectImages(sel, entries.map((e) => e.loaded.recipe));
+    } catch (e) {
+      throw new ConfigError('IMAGE_SELECTOR', (e as Error).message, where);
     }
+    if (picked.length === 0) {
+      throw new ConfigError('UNKNOWN_IMAGE', `${sel === String(sel) && !/[*?/<>=,]/.test(sel) ? 'unknown image' : 'no image matches'} ${sel} (known: ${[...known.keys()].join(', ')}; see \`bootgate images list\`)`, where);
+    }
+    for (const n of picked) if (!names.includes(n)) names.push(n);
   }
   const progress = (m: string) => o.emit({ type: 'prepare', message: m });
   const images = new Map<string, BuiltImage>();
-  for (const name of s.suite.images) {
+  for (const name of names) {
     const e = known.get(name)!;
     if (!e.manifest) progress(`building image ${name} (once; cached after)`);
     images.set(name, await catalog.ensure(name, (step) => progress(`image ${name}: ${step}`), o.signal));
@@ -70,7 +81,7 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
     const path = s.resolvePath(c.path);
     contents.set(c.version, { version: c.version, path, sha256: await sha256File(path) });
   }
-  return { images, agent, builds, contents };
+  return { names, images, agent, builds, contents };
 }
 
 /** Run a suite end to end; resolves with the run folder and the exit code of the contract. */
@@ -79,7 +90,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
   const provider = o.provider ?? new QemuProvider();
   const prepared = await prepare(o, s);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
-  const plans = expandMatrix(s.suite);
+  const plans = expandMatrix(s.suite, prepared.names);
   const id = runId(s.suite.name);
   const runDir = join(o.resultsDir, id);
   const accel = await provider.describe();

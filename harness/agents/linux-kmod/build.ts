@@ -70,7 +70,13 @@ export function summarizeBuildOutput(output: string, scratchDir?: string, source
   return { errors, warnings };
 }
 
+/** Host tools kbuild calls by name, and the Debian package that brings each. */
+const KBUILD_TOOLS: Record<string, string> = { pahole: 'dwarves', bc: 'bc', flex: 'flex', bison: 'bison', perl: 'perl', gcc: 'gcc' };
+
 function makeFailureMessage(output: string, diag: BuildDiagnostics): string {
+  // "sh: 1: pahole: not found" is a host tool missing, not a fault of the module's source.
+  const missing = /(?:^|\s)(\S+): not found/m.exec(output)?.[1];
+  if (missing) return `the host lacks ${missing}, which kbuild needs${KBUILD_TOOLS[missing] ? ` (install Debian package ${KBUILD_TOOLS[missing]}; see \`bootgate doctor\`)` : ''}`;
   if (diag.errors.length > 0) return diag.errors.slice(0, 12).join('\n');
   const makeErrors = output.split('\n').filter((l) => /\*\*\*/.test(l));
   const tail = output.trim().split('\n').slice(-12);
@@ -156,11 +162,10 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
     const output = `${r.stdout}\n${r.stderr}`;
     const diag = summarizeBuildOutput(output, src, sourceDir);
     if (r.code !== 0) {
-      throw new ConfigError(
-        'KMOD_BUILD_FAILED',
-        `building the module in ${sourceDir} against ${kernelRelease} failed (make exited ${r.code}):\n${makeFailureMessage(output.split(`${src}/`).join(`${sourceDir}/`), diag)}`,
-        { file: sourceDir },
-      );
+      const why = makeFailureMessage(output.split(`${src}/`).join(`${sourceDir}/`), diag);
+      const what = `building the module in ${sourceDir} against ${kernelRelease} failed (make exited ${r.code}):\n${why}`;
+      if (why.startsWith('the host lacks')) throw new LabError('HOST_TOOL_MISSING', what);
+      throw new ConfigError('KMOD_BUILD_FAILED', what, { file: sourceDir });
     }
 
     const kos = await findKos(src);
