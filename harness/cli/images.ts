@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { rm } from 'node:fs/promises';
 import { ImageCatalog } from '../images/catalog.js';
 import { EXIT } from '../util/errors.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
@@ -74,6 +75,29 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
         process.stdout.write(`${e.loaded.recipe.name}: ${p.length ? p.join('; ') : 'ok'}\n`);
       }
       setCode(bad ? EXIT.lab : EXIT.pass);
+    });
+  cmd
+    .command('rm')
+    .description('remove cached images (they are rebuilt when next needed)')
+    .argument('[names...]', 'image names')
+    .option('--stale', 'also remove copies of changed recipes and killed builds')
+    .action(async (names: string[], o: { stale?: boolean }) => {
+      const c = catalog();
+      if (names.length === 0 && !o.stale) {
+        process.stderr.write('bootgate: error: name an image, or give --stale\n');
+        setCode(EXIT.config);
+        return;
+      }
+      for (const n of names) {
+        const gone = await c.remove(n);
+        process.stderr.write(`${n}: ${gone.length ? `removed ${gone.join(', ')}` : 'was not cached'}\n`);
+      }
+      if (o.stale) {
+        for (const d of await c.stale()) {
+          await rm(d, { recursive: true, force: true });
+          process.stderr.write(`removed stale ${d}\n`);
+        }
+      }
     });
   return cmd;
 }

@@ -1,10 +1,14 @@
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildDiskImage } from './build-disk.js';
 import { buildInitramfsImage, type Progress } from './build-initramfs.js';
 import { MANIFEST, readManifest, type ImageManifest } from './manifest.js';
 import { loadAllRecipes, type LoadedRecipe } from './recipe.js';
 import { ConfigError, LabError } from '../util/errors.js';
 import { sha256File, writeFileAtomic } from '../util/fsutil.js';
+
+/** Files smaller than this are checksummed every time an image is used. */
+const CHECKSUM_LIMIT = 64 << 20;
 
 export interface CatalogEntry {
   loaded: LoadedRecipe;
@@ -53,11 +57,28 @@ export class ImageCatalog {
     return e;
   }
 
-  /** The image, built first if the cache has no complete copy of this recipe. */
+  /**
+   * The image, built first if the cache has no complete and intact copy of this recipe.
+   * Sizes are always checked; checksums for files under CHECKSUM_LIMIT (kernels and
+   * initramfs: a few MB), so a corrupted entry is rebuilt rather than booted.
+   */
   async ensure(name: string, progress: Progress, signal?: AbortSignal): Promise<BuiltImage> {
     const e = await this.find(name);
-    if (e.manifest) return { recipe: e.loaded, dir: e.dir, manifest: e.manifest };
+    if (e.manifest) {
+      const problems = await this.verify(e, CHECKSUM_LIMIT);
+      if (problems.length === 0) return { recipe: e.loaded, dir: e.dir, manifest: e.manifest };
+      progress(`cached copy is damaged (${problems.join('; ')}): rebuilding`);
+    }
     return this.build(e.loaded, progress, signal);
+  }
+
+  /** Remove an image's cached copies (every recipe hash of that name). */
+  async remove(name: string): Promise<string[]> {
+    await this.find(name);
+    const names = await readdir(this.imagesDir()).catch(() => [] as string[]);
+    const gone = names.filter((n) => n.startsWith(`${name}-`) && /^[0-9a-f]{16}(\.partial-\d+)?$/.test(n.slice(name.length + 1)));
+    for (const n of gone) await rm(join(this.imagesDir(), n), { recursive: true, force: true });
+    return gone;
   }
 
   async build(loaded: LoadedRecipe, progress: Progress, signal?: AbortSignal): Promise<BuiltImage> {
@@ -70,6 +91,8 @@ export class ImageCatalog {
       let manifest: ImageManifest;
       if (loaded.recipe.userland === 'initramfs') {
         manifest = await buildInitramfsImage(loaded, out, work, progress, signal);
+      } else if (loaded.recipe.userland === 'disk') {
+        manifest = await buildDiskImage(loaded, out, work, progress, signal);
       } else {
         throw new ConfigError('USERLAND_UNSUPPORTED', `${loaded.recipe.name}: userland ${loaded.recipe.userland} cannot be built yet`, { file: loaded.file });
       }
@@ -80,6 +103,11 @@ export class ImageCatalog {
       await rename(out, dir);
       return { recipe: loaded, dir, manifest };
     } catch (e) {
+      if (e instanceof ConfigError && e.code === 'PACKAGE_NOT_FOUND' && !e.file) {
+        const text = await readFile(loaded.file, 'utf8');
+        const line = text.split('\n').findIndex((l) => /^\s*package:|package:/.test(l)) + 1 || undefined;
+        throw new ConfigError(e.code, e.message, { file: loaded.file, line, field: 'kernel.package' }, { cause: e });
+      }
       if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
         throw new LabError('NO_DISK_SPACE', `no disk space left in ${this.imagesDir()} while building ${loaded.recipe.name}`, { cause: e });
       }
@@ -90,7 +118,7 @@ export class ImageCatalog {
   }
 
   /** Checksums of the cached files against the manifest: names each file that differs. */
-  async verify(e: CatalogEntry): Promise<string[]> {
+  async verify(e: CatalogEntry, checksumBelow = Infinity): Promise<string[]> {
     if (!e.manifest) return ['not built'];
     const problems: string[] = [];
     for (const f of Object.values(e.manifest.files)) {
@@ -98,7 +126,8 @@ export class ImageCatalog {
       const p = join(e.dir, f.path);
       const st = await stat(p).catch(() => undefined);
       if (!st) problems.push(`${f.path}: missing`);
-      else if (st.size !== f.size || (await sha256File(p)) !== f.sha256) problems.push(`${f.path}: checksum differs`);
+      else if (st.size !== f.size) problems.push(`${f.path}: size ${st.size}, expected ${f.size}`);
+      else if (f.size < checksumBelow && (await sha256File(p)) !== f.sha256) problems.push(`${f.path}: checksum differs`);
     }
     return problems;
   }

@@ -17,6 +17,8 @@ export const imageManifestSchema = z.object({
   packages: z.record(z.string(), z.string()),
   /** The guest's SSH host key (OpenSSH line), pinned for every connection. */
   hostKey: z.string().optional(),
+  /** Kernel arguments the image itself needs (the disk userland's root=/dev/vda rw), appended after the lab's. */
+  kernelArgs: z.array(z.string()).optional(),
   files: z.object({ kernel: fileEntry.optional(), initrd: fileEntry.optional(), disk: fileEntry }),
   builtAt: z.string(),
   buildSeconds: z.number(),

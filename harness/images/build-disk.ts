@@ -1,0 +1,221 @@
+import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { resolveDependsOn } from './debs.js';
+import type { Progress } from './build-initramfs.js';
+import type { LoadedRecipe } from './recipe.js';
+import type { ImageManifest } from './manifest.js';
+import { exec, execCapture } from '../util/exec.js';
+import { ConfigError, LabError } from '../util/errors.js';
+import { sha256File } from '../util/fsutil.js';
+
+/**
+ * The "disk" userland: a whole Debian system on one ext4 disk, booted by systemd with OpenSSH,
+ * where an agent installs as on a real machine. mmdebstrap makes the root file system (in root
+ * mode, so every file keeps its owner), images/disk/customize.sh turns it into a lab machine, and
+ * the kernel and the initrd it made are taken out for QEMU's direct kernel boot.
+ */
+
+/** What the guest runs besides the essential set and apt; recommends are never installed. */
+export const DISK_PACKAGES = ['systemd-sysv', 'udev', 'openssh-server', 'kmod', 'initramfs-tools', 'iproute2', 'procps'];
+
+/** The disk has no partition table: the root is the whole virtio disk. */
+export const DISK_KERNEL_ARGS = ['root=/dev/vda', 'rw', 'rootfstype=ext4'];
+
+const MIN_DISK_MIB = 2048;
+
+/** Debian's release names, by the recipe's distro field. */
+const SUITES: Record<string, string> = { 'debian-12': 'bookworm' };
+
+export function debianSuite(distro: string | undefined): string {
+  const suite = SUITES[distro ?? 'debian-12'];
+  if (!suite) {
+    throw new ConfigError('DISTRO_UNSUPPORTED', `distro ${distro} cannot be built as a disk image (known: ${Object.keys(SUITES).join(', ')})`);
+  }
+  return suite;
+}
+
+/** The archives the lab reaches: the release, its updates and its security fixes. */
+export function debianSources(suite: string): string[] {
+  return [
+    `deb http://deb.debian.org/debian ${suite} main`,
+    `deb http://deb.debian.org/debian ${suite}-updates main`,
+    `deb http://deb.debian.org/debian-security ${suite}-security main`,
+  ];
+}
+
+export interface MmdebstrapPlan {
+  suite: string;
+  packages: string[];
+  target: string;
+  /** images/disk: customize.sh, rootfs/ and initramfs-tools/. */
+  diskDir: string;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function mmdebstrapArgs(p: MmdebstrapPlan): string[] {
+  return [
+    '--mode=root',
+    '--variant=apt',
+    '--format=directory',
+    `--include=${p.packages.join(',')}`,
+    // Documentation, manuals and translations: half the files, none of them needed.
+    ...['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/lintian/*'].map(
+      (x) => `--dpkgopt=path-exclude=${x}`,
+    ),
+    '--dpkgopt=path-include=/usr/share/doc/*/copyright',
+    '--dpkgopt=path-include=/usr/share/locale/locale.alias',
+    // The initramfs configuration is in place before the kernel package makes its initrd.
+    `--essential-hook=mkdir -p "$1/etc/initramfs-tools" && tar -C ${quote(join(p.diskDir, 'initramfs-tools'))} --owner=0 --group=0 -cf - . | tar -C "$1/etc/initramfs-tools" --no-overwrite-dir -xf -`,
+    `--customize-hook=sh ${quote(join(p.diskDir, 'customize.sh'))} "$1"`,
+    p.suite,
+    p.target,
+    ...debianSources(p.suite),
+  ];
+}
+
+/** `dpkg-query -W -f '${db:Status-Abbrev}\t${Package}\t${Version}\n'` -> installed packages. */
+export function parseInstalled(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const [status, name, version] = line.split('\t');
+    if (status?.startsWith('ii') && name && version) out[name] = version;
+  }
+  return out;
+}
+
+/** The OpenSSH public key line without its comment: `ssh-ed25519 AAAA...`. */
+export function hostKeyLine(pub: string): string {
+  const m = /^(ssh-ed25519 [A-Za-z0-9+/=]+)/m.exec(pub.trim());
+  if (!m) throw new LabError('IMAGE_HOSTKEY', 'the guest has no ed25519 host key');
+  return m[1]!;
+}
+
+/** The raw disk: at least 2 GiB, and room for agents and logs whatever the root file system weighs. */
+export function diskSizeMiB(usedBytes: number): number {
+  const need = Math.ceil((usedBytes * 1.5) / (256 << 20)) * 256 + 512;
+  return Math.max(MIN_DISK_MIB, need);
+}
+
+/** Mount points at or below dir in a /proc/self/mountinfo text, deepest first. */
+export function mountsUnder(mountinfo: string, dir: string): string[] {
+  const root = dir.replace(/\/+$/, '');
+  const points = mountinfo
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => !!p)
+    .map((p) => p.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((p) => p === root || p.startsWith(`${root}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** A killed mmdebstrap may leave /proc, /sys or /dev mounted in the root: unmount before removing it. */
+async function unmountUnder(dir: string): Promise<void> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  for (const p of mountsUnder(info, resolve(dir))) await execCapture('umount', ['--lazy', p]);
+}
+
+async function requireMmdebstrap(signal?: AbortSignal): Promise<void> {
+  try {
+    await execCapture('mmdebstrap', ['--version'], { signal });
+  } catch (e) {
+    if ((e as LabError).code === 'HOST_TOOL_MISSING') {
+      throw new LabError('HOST_TOOL_MISSING', 'mmdebstrap is not installed on this host: disk images need it (apt-get install mmdebstrap)', { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** linux-image-amd64 -> linux-image-6.1.0-NN-amd64, as the host's apt lists say (the headers come from them too). */
+async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
+  if (/^linux-image-\d/.test(pkg)) return pkg;
+  return resolveDependsOn(pkg, 'linux-image-', signal);
+}
+
+/** Build the kernel, initrd and root disk of one recipe with the disk userland into outDir. */
+export async function buildDiskImage(
+  loaded: LoadedRecipe,
+  outDir: string,
+  work: string,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<ImageManifest> {
+  const t0 = Date.now();
+  const { recipe } = loaded;
+  if (!recipe.kernel) throw new LabError('RECIPE_NO_KERNEL', `${recipe.name}: a disk image needs a kernel`);
+  const suite = debianSuite(recipe.distro);
+  await requireMmdebstrap(signal);
+  if (process.getuid?.() !== 0) {
+    throw new LabError('IMAGE_NEEDS_ROOT', `${recipe.name}: building a disk image needs root (mmdebstrap keeps the owners of the guest's files only as root)`);
+  }
+
+  progress('resolving packages');
+  const kernelPkg = await concreteKernelPackage(recipe.kernel.package, signal);
+  const rootfs = join(work, 'rootfs');
+  const diskDir = join(loaded.file, '..', 'disk');
+  const packages = [kernelPkg, ...DISK_PACKAGES];
+
+  progress(`bootstrapping Debian ${suite} with mmdebstrap (${kernelPkg}, ${DISK_PACKAGES.join(' ')})`);
+  await mkdir(work, { recursive: true });
+  try {
+    await exec('mmdebstrap', ['--quiet', ...mmdebstrapArgs({ suite, packages, target: rootfs, diskDir })], {
+      signal,
+      env: { ...process.env, BOOTGATE_HOSTNAME: recipe.name, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } finally {
+    await unmountUnder(rootfs);
+  }
+
+  const releases = (await readdir(join(rootfs, 'lib/modules'))).filter((r) => !r.startsWith('.'));
+  const release = releases.find((r) => kernelPkg.endsWith(r)) ?? releases[0];
+  if (!release) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} installed no lib/modules/<release>`);
+  const installed = parseInstalled(
+    (await exec('dpkg-query', [`--admindir=${join(rootfs, 'var/lib/dpkg')}`, '-W', '-f', '${db:Status-Abbrev}\t${Package}\t${Version}\n'], { signal }))
+      .stdout,
+  );
+  if (!installed[kernelPkg]) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} is not installed in the image`);
+  const hostKey = hostKeyLine(await readFile(join(rootfs, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8'));
+
+  progress('taking out the kernel and initrd');
+  await mkdir(outDir, { recursive: true });
+  const kernel = join(outDir, 'vmlinuz');
+  const initrd = join(outDir, 'initrd.img');
+  await copyFile(join(rootfs, 'boot', `vmlinuz-${release}`), kernel);
+  await copyFile(join(rootfs, 'boot', `initrd.img-${release}`), initrd).catch((e: unknown) => {
+    throw new LabError('IMAGE_NO_INITRD', `initramfs-tools made no initrd for ${release} in the image`, { cause: e });
+  });
+
+  const used = Number((await exec('du', ['-sxb', rootfs], { signal })).stdout.split(/\s/)[0]);
+  const sizeMiB = diskSizeMiB(used);
+  progress(`making the ${sizeMiB} MiB root disk (${Math.round(used / (1 << 20))} MiB of files)`);
+  const raw = join(work, 'root.raw');
+  await exec('truncate', ['-s', `${sizeMiB}M`, raw], { signal });
+  // Inode tables and journal written now: a lazy init would redo it in every cell's first boot.
+  await exec('mkfs.ext4', ['-F', '-q', '-L', 'bootgate-root', '-m', '1', '-E', 'lazy_itable_init=0,lazy_journal_init=0', '-d', rootfs, raw], { signal });
+  await rm(rootfs, { recursive: true, force: true });
+  const disk = join(outDir, 'root.qcow2');
+  await exec('qemu-img', ['convert', '-q', '-O', 'qcow2', raw, disk], { signal });
+  await rm(raw, { force: true });
+
+  const entry = async (p: string, name: string) => ({ path: name, sha256: await sha256File(p), size: (await stat(p)).size });
+  return {
+    schema: 'bootgate.image/v1',
+    name: recipe.name,
+    recipeHash: loaded.hash,
+    os: recipe.os,
+    userland: recipe.userland,
+    flavour: recipe.kernel.flavour,
+    kernelRelease: release,
+    kernelPackage: kernelPkg,
+    kernelArgs: DISK_KERNEL_ARGS,
+    packages: installed,
+    hostKey,
+    files: {
+      kernel: await entry(kernel, 'vmlinuz'),
+      initrd: await entry(initrd, 'initrd.img'),
+      disk: await entry(disk, 'root.qcow2'),
+    },
+    builtAt: new Date().toISOString(),
+    buildSeconds: Math.round((Date.now() - t0) / 100) / 10,
+  };
+}

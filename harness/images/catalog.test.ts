@@ -1,0 +1,85 @@
+import { mkdir, mkdtemp, readdir, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ImageCatalog } from './catalog.js';
+import { MANIFEST, type ImageManifest } from './manifest.js';
+import { sha256File } from '../util/fsutil.js';
+import { ConfigError } from '../util/errors.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+let root: string;
+let cache: string;
+
+const recipe = (name: string, pkg: string) => `name: ${name}
+os: linux
+kernel: { package: ${pkg}, series: "6.1", flavour: generic }
+userland: initramfs
+`;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'bootgate-cat-'));
+  cache = join(root, 'cache');
+  await mkdir(join(root, 'images', 'initramfs'), { recursive: true });
+  await cp(join(ROOT, 'images', 'initramfs', 'init.sh'), join(root, 'images', 'initramfs', 'init.sh'));
+});
+
+/** Pretend a build happened: files and a manifest with their real checksums. */
+async function fakeBuilt(c: ImageCatalog, name: string): Promise<string> {
+  const e = await c.find(name);
+  await mkdir(e.dir, { recursive: true });
+  const files: Record<string, { path: string; sha256: string; size: number }> = {};
+  for (const [k, f] of [['kernel', 'vmlinuz'], ['initrd', 'initramfs.cpio.gz'], ['disk', 'state.qcow2']] as const) {
+    await writeFile(join(e.dir, f), `${k} bytes`);
+    files[k] = { path: f, sha256: await sha256File(join(e.dir, f)), size: `${k} bytes`.length };
+  }
+  const m: ImageManifest = { schema: 'bootgate.image/v1', name, recipeHash: e.loaded.hash, os: 'linux', userland: 'initramfs', packages: {}, files: files as ImageManifest['files'], builtAt: '', buildSeconds: 0 };
+  await writeFile(join(e.dir, MANIFEST), JSON.stringify(m));
+  return e.dir;
+}
+
+describe('ImageCatalog', () => {
+  it('keys the cache by recipe hash: a changed recipe is not built', async () => {
+    await writeFile(join(root, 'images', 'a.yaml'), recipe('a', 'linux-image-amd64'));
+    const c = new ImageCatalog(root, cache);
+    await fakeBuilt(c, 'a');
+    expect((await c.find('a')).manifest).toBeDefined();
+    await writeFile(join(root, 'images', 'a.yaml'), recipe('a', 'linux-image-cloud-amd64'));
+    expect((await c.find('a')).manifest).toBeUndefined();
+    expect(await c.stale()).toHaveLength(1);
+  });
+
+  it('verify names a damaged or missing file', async () => {
+    await writeFile(join(root, 'images', 'a.yaml'), recipe('a', 'linux-image-amd64'));
+    const c = new ImageCatalog(root, cache);
+    const dir = await fakeBuilt(c, 'a');
+    expect(await c.verify(await c.find('a'))).toEqual([]);
+    await writeFile(join(dir, 'vmlinuz'), 'kernel bytez');
+    await writeFile(join(dir, 'state.qcow2'), 'short');
+    expect(await c.verify(await c.find('a'))).toEqual(['vmlinuz: checksum differs', 'state.qcow2: size 5, expected 10']);
+  });
+
+  it('an unknown image is a configuration error naming the known ones', async () => {
+    await writeFile(join(root, 'images', 'a.yaml'), recipe('a', 'linux-image-amd64'));
+    const e = await new ImageCatalog(root, cache).find('zzz').catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as Error).message).toBe('unknown image zzz (known: a)');
+  });
+
+  it('a kernel package that does not exist fails the build cleanly, leaving nothing half-written', async () => {
+    await writeFile(join(root, 'images', 'b.yaml'), recipe('b', 'linux-image-6.99.0-1-amd64'));
+    const c = new ImageCatalog(root, cache);
+    const e = await c.ensure('b', () => undefined).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).code).toBe('PACKAGE_NOT_FOUND');
+    expect((e as ConfigError).toString()).toMatch(/b\.yaml:3: kernel\.package: Debian package linux-image-6\.99\.0-1-amd64 is not in the apt lists/);
+    expect(await readdir(join(cache, 'images'))).toEqual([]);
+  });
+
+  it('a recipe whose name differs from its file is refused with file and line', async () => {
+    await writeFile(join(root, 'images', 'c.yaml'), recipe('d', 'linux-image-amd64'));
+    const e = await new ImageCatalog(root, cache).list().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).toString()).toMatch(/c\.yaml:1: name: name must match the file name \(c\)/);
+  });
+});
