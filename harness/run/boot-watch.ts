@@ -39,6 +39,14 @@ export interface WatchBootOptions {
 /** After a panic event, the console bytes already sent may still be in the pipe. */
 const FLUSH_MS = 250;
 
+/** Classes that do not stop a kernel by themselves: a fatal report after one is the boot's crash. */
+const NON_FATAL = new Set(['warning', 'lockdep', 'memory-leak', 'ubsan', 'kfence', 'kasan', 'kmsan']);
+
+/** The crash a boot is remembered by: the first fatal-looking report, else the first report. */
+export function primaryCrash(records: CrashRecord[]): CrashRecord | undefined {
+  return records.find((r) => !NON_FATAL.has(r.class)) ?? records[0];
+}
+
 type Stop = { kind: 'panic' | 'reset' | 'exit' | 'shutdown'; event?: MachineEvent };
 
 function timeoutRecord(what: string, seconds: number): CrashRecord {
@@ -93,7 +101,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   const finishCrash = async (stop: Stop | undefined): Promise<CrashRecord | undefined> => {
     await sleep(FLUSH_MS);
     records.push(...detector.end());
-    if (records.length > 0) return records[0];
+    if (records.length > 0) return primaryCrash(records);
     if (stop?.kind === 'panic') {
       const title = 'guest panic reported by pvpanic (no crash report on the console)';
       return { os: 'linux', source: 'pvpanic', class: 'guest-panic', title, signature: signatureOf(title) };
@@ -152,7 +160,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     const settle = await Promise.race([sleep(o.settleMs, 'settled' as const), stopped]);
     if (settle !== 'settled') return endedEarly(settle, { readyAt, health });
     records.push(...detector.end());
-    const crash = records[0];
+    const crash = primaryCrash(records);
     const outcome: BootOutcome = health && !health.ok ? 'unhealthy' : 'ready';
     return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running' };
   } finally {

@@ -418,7 +418,11 @@ static int sensor_load_content(const char *path, struct sensor_channel *ch)
 	ssize_t n;
 	int err;
 
-	n = kernel_read_file_from_path(path, 0, &raw, SENSOR_MAX_CONTENT, &file_size, READING_UNKNOWN);
+	/*
+	 * READING_POLICY, not READING_UNKNOWN: 6.12's IPE LSM has no rule for an unknown read
+	 * and WARNs on every one (bootgate's kernel-matrix suite caught this on 6.12 only).
+	 */
+	n = kernel_read_file_from_path(path, 0, &raw, SENSOR_MAX_CONTENT, &file_size, READING_POLICY);
 	if (n < 0) {
 		pr_err("cannot read content %s: error %zd\n", path, n);
 		return n;
