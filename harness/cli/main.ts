@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
+import { detectCommand } from './detect.js';
 import { doctor } from './doctor.js';
 import { imagesCommand } from './images.js';
 import { PlainReporter } from '../report/plain-reporter.js';
@@ -79,6 +80,15 @@ export async function main(argv: string[]): Promise<number> {
       const r = await doctor();
       process.stdout.write(r.lines.join('\n') + '\n');
       code = r.ok ? EXIT.pass : EXIT.lab;
+    });
+
+  program
+    .command('detect')
+    .description('crash records in console logs, Windows dumps, event exports or QEMU logs (stdin when no file): exit 1 when any crash is found')
+    .argument('[files...]', 'evidence files; - for standard input')
+    .option('--json', 'for each file, its path and the array of its crash records')
+    .action(async (files: string[], o: { json?: boolean }) => {
+      code = await detectCommand(files, o);
     });
 
   program.addCommand(imagesCommand((c) => (code = c), interruptSignal));

@@ -60,7 +60,8 @@ function timeoutRecord(what: string, seconds: number): CrashRecord {
  * a panic event with nothing on the console still gives a record, from pvpanic.
  */
 export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
-  const detector = new LinuxConsoleDetector();
+  // Reboots are known from QMP events; the console parser reports only crashes here.
+  const detector = new LinuxConsoleDetector({ reboots: false });
   const scanner = new ReadyMarkerScanner();
   const records: CrashRecord[] = [];
   let marker: { m: ReadyMarker; at: number } | undefined;
