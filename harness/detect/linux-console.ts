@@ -49,6 +49,8 @@ interface OpenReport {
   spliced: boolean;
   /** A call trace or frame was seen: the report is past its preamble. */
   stackSeen: boolean;
+  /** The kernel oopsed (for headers that need one to be a crash). */
+  oopsed: boolean;
 }
 
 function isSeparator(body: string): boolean {
@@ -72,7 +74,7 @@ function isStackLine(body: string): boolean {
 }
 
 /** A completed record and the message number its report began at. */
-interface Emitted {
+export interface PositionedRecord {
   record: CrashRecord;
   start: number;
 }
@@ -109,8 +111,8 @@ export class LinuxConsoleDetector {
   }
 
   /** push() with each record's position in the log. */
-  feed(chunk: string): Emitted[] {
-    const out: Emitted[] = [];
+  feed(chunk: string): PositionedRecord[] {
+    const out: PositionedRecord[] = [];
     let start = 0;
     let nl = chunk.indexOf('\n');
     if (nl < 0) {
@@ -134,18 +136,18 @@ export class LinuxConsoleDetector {
   }
 
   /** end() with each record's position in the log. */
-  finish(): Emitted[] {
-    const out: Emitted[] = [];
+  finish(): PositionedRecord[] {
+    const out: PositionedRecord[] = [];
     if (this.partial !== '') {
       const line = this.partial;
       this.partial = '';
       this.line(line, out);
     }
-    while (this.open.length > 0) this.close(this.open[0] as OpenReport, out, true);
+    while (this.open.length > 0) this.close(this.open[0] as OpenReport, out);
     return out;
   }
 
-  private line(text: string, out: Emitted[]): void {
+  private line(text: string, out: PositionedRecord[]): void {
     let raw = text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text;
     if (raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1);
     const pieces = splitAtTimestamps(raw);
@@ -156,7 +158,7 @@ export class LinuxConsoleDetector {
     for (const p of pieces) this.message(splitConsoleLine(p), true, out);
   }
 
-  private message(l: ConsoleLine, spliced: boolean, out: Emitted[]): void {
+  private message(l: ConsoleLine, spliced: boolean, out: PositionedRecord[]): void {
     this.lineNo++;
     if (this.boot?.line(l)) this.rebooted(l, out);
     const hit = matchHeader(l.body);
@@ -177,7 +179,7 @@ export class LinuxConsoleDetector {
     return this.open[this.open.length - 1];
   }
 
-  private header(hit: HeaderHit, l: ConsoleLine, spliced: boolean, out: Emitted[]): void {
+  private header(hit: HeaderHit, l: ConsoleLine, spliced: boolean, out: PositionedRecord[]): void {
     const target = this.target(l);
     if (hit.panic) {
       if (target) {
@@ -187,13 +189,13 @@ export class LinuxConsoleDetector {
       if (hit.followOn && this.reportThisBoot) return;
       if (this.lineNo - this.lastClose <= PANIC_LINGER_LINES) return;
     }
-    this.sawHeader = true;
+    if (!hit.needsOops) this.sawHeader = true;
     // Before its stack, a report may print further header-like lines (`Oops: 0000 [#1]`,
     // `Internal error:`, a WARNING inside an RCU stall report): they belong to it.
     if (
       target &&
       !target.stackSeen &&
-      (hit.secondary || target.lines.length <= PREAMBLE_MERGE_LINES) &&
+      (hit.secondary || (target.lines.length <= PREAMBLE_MERGE_LINES && target.hit.mode !== 'none')) &&
       (l.caller === undefined || target.caller === undefined || l.caller === target.caller)
     ) {
       this.add(target, l, out);
@@ -203,9 +205,9 @@ export class LinuxConsoleDetector {
     // (A line without a caller id, e.g. user space writing to the console, ends no kernel
     // report that has one.)
     for (const r of [...this.open]) {
-      if (r.caller === undefined || r.caller === l.caller) this.close(r, out, false);
+      if (r.caller === undefined || r.caller === l.caller) this.close(r, out);
     }
-    if (this.open.length >= MAX_OPEN_REPORTS) this.close(this.open[0] as OpenReport, out, false);
+    if (this.open.length >= MAX_OPEN_REPORTS) this.close(this.open[0] as OpenReport, out);
     const prev = this.context[this.context.length - 1];
     const report: OpenReport = {
       start: this.lineNo,
@@ -215,35 +217,42 @@ export class LinuxConsoleDetector {
       before: prev && isSeparator(prev.body) ? [prev.raw] : [],
       spliced,
       stackSeen: false,
+      oopsed: !hit.needsOops,
     };
     this.open.push(report);
-    this.reportThisBoot = true;
+    if (report.oopsed) this.reportThisBoot = true;
   }
 
-  private body(l: ConsoleLine, out: Emitted[]): void {
+  private body(l: ConsoleLine, out: PositionedRecord[]): void {
     if (this.open.length === 0) return;
     const r = this.target(l);
     if (r) this.add(r, l, out);
   }
 
-  private add(r: OpenReport, l: ConsoleLine, out: Emitted[]): void {
+  private add(r: OpenReport, l: ConsoleLine, out: PositionedRecord[]): void {
     r.lines.push(l);
+    if (!r.oopsed && (l.body.startsWith('Internal error:') || l.body.startsWith('Kernel panic'))) {
+      r.oopsed = true;
+      this.sawHeader = true;
+      this.reportThisBoot = true;
+    }
     if (!r.stackSeen && isStackLine(l.body)) r.stackSeen = true;
-    if (isEndMarker(l.body, r) || r.lines.length >= MAX_REPORT_LINES) this.close(r, out, false);
+    if (isEndMarker(l.body, r) || r.lines.length >= MAX_REPORT_LINES) this.close(r, out);
   }
 
-  private close(r: OpenReport, out: Emitted[], truncated: boolean): void {
+  private close(r: OpenReport, out: PositionedRecord[]): void {
     const i = this.open.indexOf(r);
     if (i >= 0) this.open.splice(i, 1);
+    if (!r.oopsed) return; // a user-mode fault report
     this.lastClose = this.lineNo;
-    const record = analyzeReport({ hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced, truncated });
+    const record = analyzeReport({ hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced });
     if (this.seen.has(record.signature)) return;
     this.seen.add(record.signature);
     out.push({ record, start: r.start });
   }
 
-  private rebooted(l: ConsoleLine, out: Emitted[]): void {
-    while (this.open.length > 0) this.close(this.open[0] as OpenReport, out, false);
+  private rebooted(l: ConsoleLine, out: PositionedRecord[]): void {
+    while (this.open.length > 0) this.close(this.open[0] as OpenReport, out);
     if (!this.reportThisBoot) {
       this.sawHeader = true;
       const title = 'unexpected kernel reboot';

@@ -38,6 +38,7 @@ export function cleanFunctionName(name: string): string {
   const dot = name.indexOf('.');
   const base = dot > 0 ? name.slice(0, dot) : name;
   // A C++ (Itanium-mangled) name, as some out-of-tree modules have: `_Z8fakeNameiii` -> `fakeName`.
+  if (base.charCodeAt(0) !== 95 || base.charCodeAt(1) !== 90) return base;
   const m = /^_Z(\d+)/.exec(base);
   if (m?.[1]) {
     const len = Number(m[1]);

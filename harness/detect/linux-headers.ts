@@ -11,7 +11,10 @@ import { normalizeMessage } from './linux-title.js';
 export type FnMode =
   /** The header's own function if it names one, then the instruction pointer and call trace. */
   | 'stack'
-  /** Like 'stack', but frames inside `<IRQ>`/`<NMI>` sections (the detector's own) are skipped. */
+  /**
+   * Stalls, lockups, stack overflows: past the detector's own interrupt frames, the handler
+   * that the nearest dispatch layer (syscall, VFS, netlink, softirq, workqueue...) called.
+   */
   | 'stall'
   /** lockdep: the `at: func` where the offending lock is taken, then the stack. */
   | 'lock'
@@ -45,6 +48,11 @@ export interface HeaderHit {
   fnLabel?: string;
   /** lockdep: the line under which the trace naming the culprit is printed. */
   lockSection?: string;
+  /**
+   * Printed for user-mode faults too (arm `Unhandled fault:`): a crash only if an oops
+   * (`Internal error:`) follows.
+   */
+  needsOops?: boolean;
 }
 
 function hit(cls: CrashClass, stem: string, mode: FnMode, extra?: Partial<HeaderHit>): HeaderHit {
@@ -96,7 +104,6 @@ function lockdepHeader(rest: string, prefix: string): HeaderHit | null {
   if (rest.startsWith('trying to register non-static key')) {
     return hit('lockdep', `${prefix}trying to register non-static key`, 'stack');
   }
-  if (rest.startsWith('lock held by') || rest.startsWith('held lock')) return null;
   return null;
 }
 
@@ -115,6 +122,7 @@ function warnHeader(body: string): HeaderHit {
     return hit('warning', 'WARNING: refcount bug', 'stack');
   }
   if (file.endsWith('lib/debugobjects.c')) return hit('warning', 'WARNING: ODEBUG bug', 'stack');
+  if (file.endsWith('lib/list_debug.c')) return hit('bug', 'BUG: corrupted list', 'stack');
   if (file.endsWith('kernel/locking/lockdep.c')) return hit('lockdep', 'WARNING: locking bug', 'stack');
   if (file.endsWith('fs/proc/generic.c')) return hit('warning', 'WARNING: proc registration bug', 'stack');
   if (file.endsWith('mm/vmalloc.c') && fn.startsWith('__vmalloc_node')) {
@@ -126,7 +134,7 @@ function warnHeader(body: string): HeaderHit {
   return withFrame(hit('warning', 'WARNING', 'stack'), frame);
 }
 
-function bugHeader(body: string, rest: string): HeaderHit | null {
+function bugHeader(rest: string): HeaderHit | null {
   switch (rest.charCodeAt(0)) {
     case 75: // K
       if (rest.startsWith('KASAN: ')) {
@@ -177,11 +185,10 @@ function bugHeader(body: string, rest: string): HeaderHit | null {
         return hit('bug', 'BUG: sleeping function called from invalid context', 'stack');
       }
       if (rest.startsWith('scheduling while atomic')) return hit('bug', 'BUG: scheduling while atomic', 'stack');
-      if (rest.startsWith('stack guard page was hit')) {
-        return hit('stack-corruption', 'BUG: stack guard page was hit', 'stack');
-      }
       break;
     case 119: // w
+      // `BUG: workqueue lockup - pool cpus=0 node=0 flags=0x0 nice=0 stuck for 33s!`
+      if (rest.startsWith('workqueue lockup')) return hit('hung-task', 'BUG: workqueue lockup', 'none');
       if (rest.startsWith('workqueue leaked lock or atomic')) {
         return hit('lockdep', 'BUG: workqueue leaked lock or atomic', 'stack', { fnLabel: 'last function:' });
       }
@@ -199,6 +206,10 @@ function bugHeader(body: string, rest: string): HeaderHit | null {
         return hit('lockdep', `BUG: ${rest.slice(0, rest.indexOf('too low') + 7)}!`, 'none');
       }
       break;
+  }
+  // `BUG: stack guard page was hit at`, 6.x `BUG: TASK stack guard page was hit at`.
+  if (/^(?:[A-Z]+ )?stack guard page was hit/.test(rest)) {
+    return hit('stack-corruption', 'BUG: stack guard page was hit', 'stack');
   }
   const lock = lockdepHeader(rest, 'BUG: ');
   if (lock) return lock;
@@ -297,7 +308,7 @@ export function matchHeader(body: string): HeaderHit | null {
 function matchAt(body: string): HeaderHit | null {
   switch (body.charCodeAt(0)) {
     case 66: // B
-      if (body.startsWith('BUG: ')) return bugHeader(body, body.slice(5));
+      if (body.startsWith('BUG: ')) return bugHeader(body.slice(5));
       if (body.startsWith('BUG ')) return slubHeader(body);
       return null;
     case 87: // W
@@ -358,7 +369,9 @@ function matchAt(body: string): HeaderHit | null {
         }
         return hit('paging-fault', 'BUG: unable to handle kernel paging request', 'stack');
       }
-      if (body.startsWith('Unhandled fault: ')) return hit('paging-fault', 'Unhandled fault', 'stack', { secondary: true });
+      if (body.startsWith('Unhandled fault: ')) {
+        return hit('paging-fault', 'Unhandled fault', 'stack', { secondary: true, needsOops: true });
+      }
       return null;
     case 100: // d
       if ((body.startsWith('divide error: ') || body.startsWith('divide_error: ')) && body.includes('[#')) {
@@ -382,7 +395,7 @@ function matchAt(body: string): HeaderHit | null {
       return null;
     case 65: // A
       if (body.startsWith('Alignment trap: not handling instruction')) {
-        return hit('unknown', 'Alignment trap', 'stack', { secondary: true });
+        return hit('unknown', 'Alignment trap', 'stack', { secondary: true, needsOops: true });
       }
       return null;
     case 86: // V
@@ -393,7 +406,14 @@ function matchAt(body: string): HeaderHit | null {
     case 83: // S
       if (body.startsWith('SYZFAIL: ')) return hit('unknown', `SYZFAIL: ${normalizeMessage(body.slice(9))}`, 'none');
       return null;
+    case 116: // t
+      if (body.startsWith('traps: PANIC: double fault')) return hit('double-fault', 'PANIC: double fault', 'stack');
+      return null;
     case 117: // u
+      // `unregister_netdevice: waiting for lo to become free. Usage count = 2`: a leaked reference hangs netns teardown.
+      if (body.startsWith('unregister_netdevice: waiting for ')) {
+        return hit('hung-task', 'unregister_netdevice: waiting for DEV to become free', 'none');
+      }
       if (body.startsWith('unreferenced object 0x')) {
         return hit('memory-leak', 'memory leak', 'leak', { secondary: true });
       }

@@ -203,7 +203,7 @@ const EXACT = new Set([
   '__sysvec_call_function_single', 'smp_reschedule_interrupt', 'sysvec_reschedule_ipi',
   'asm_sysvec_reschedule_ipi', 'reschedule_interrupt', 'ipi_handler', 'do_handle_IPI', 'handle_IPI',
   'irq_work_run', 'irq_work_single', 'irq_work_run_list', 'sysvec_irq_work', 'asm_sysvec_irq_work',
-  'smp_irq_work_interrupt', 'irq_work_interrupt', 'native_safe_halt', 'default_idle', 'arch_cpu_idle',
+  'smp_irq_work_interrupt', 'irq_work_interrupt', 'default_idle', 'arch_cpu_idle',
   'default_idle_call', 'cpuidle_idle_call', 'do_idle', 'cpu_startup_entry', 'cpu_idle_poll', 'cpu_idle',
   'start_secondary', 'secondary_startup_64', 'secondary_startup_64_no_verify', 'start_kernel',
   'rest_init', 'x86_64_start_kernel', 'x86_64_start_reservations', 'arch_call_rest_init',
@@ -230,7 +230,7 @@ const EXACT = new Set([
   'raw_spin_rq_lock_nested', '_raw_spin_rq_lock', 'double_rq_lock', 'tty_ldisc_lock', 'tty_ldisc_lock_pair',
   'tty_ldisc_lock_pair_timeout', 'tty_lock', 'tty_lock_interruptible', 'tty_write_lock', 'lock_sock',
   'lock_sock_nested', 'lock_sock_fast', 'reacquire_held_locks', 'lock_set_class', '__lock_set_class',
-  'lock_downgrade', 'osq_lock', 'osq_unlock', 'complete', 'complete_all', 'swake_up_locked',
+  'osq_lock', 'osq_unlock', 'complete', 'complete_all', 'swake_up_locked',
   // workqueue and timer API, debugobjects callbacks
   'queue_work_on', '__queue_work', 'queue_work', 'queue_delayed_work_on', '__queue_delayed_work',
   'mod_delayed_work_on', 'insert_work', 'work_is_static_object', 'timer_is_static_object',
@@ -248,7 +248,7 @@ const EXACT = new Set([
   'skb_under_panic', 'skb_panic', 'kfree_skb', '__kfree_skb', 'kfree_skb_reason', 'consume_skb',
   'skb_release_data', 'skb_release_head_state', 'skb_release_all', 'skb_free_head', 'put_page',
   '__put_page', 'free_large_kmalloc', 'warn_alloc', 'free_page_is_bad_report', 'free_page_is_bad',
-  'bad_page', 'free_pages_prepare', 'free_unref_page', 'free_unref_page_prepare', '__free_pages',
+  'free_pages_prepare', 'free_unref_page', 'free_unref_page_prepare', '__free_pages',
   '__free_pages_ok', 'free_pages', '__folio_put', 'folio_put', 'release_pages',
   // string formatting and library routines that only read what they are given
   'string', 'string_nocheck', 'pointer', 'widen_string', 'format_decode', 'hex_dump_to_buffer',

@@ -3,8 +3,10 @@
  * kernel message (CPU numbers, pids, sizes, jiffies) are replaced by `ADDR` / `NUM`.
  */
 
-const ADDRESS = /\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b|\b[0-9a-fA-F]{8,}\b/g;
-const NUMBER = /\b\d+\b/g;
+/** `0x1f`, or a bare hex word of 6+ digits with a decimal digit in it, or any 8+ hex digits. */
+const ADDRESS = /\b0x[0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{6,}\b|\b[0-9a-fA-F]{8,}\b/g;
+/** A decimal number, with a unit glued on (`33s`, `128K`). */
+const NUMBER = /\b\d+(?=(?:s|ms|us|ns|[KMG]B?|kB)?\b)/g;
 const FRAME_OFFSET = /\+0x[0-9a-fA-F]+(?:\/0x[0-9a-fA-F]+)?/g;
 
 /** A message with its addresses and numbers made boot-independent. */
