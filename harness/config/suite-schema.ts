@@ -57,15 +57,54 @@ export const bootSchema = z
   })
   .strict();
 
+/** YYYY-MM-DD, a real calendar day. */
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date as YYYY-MM-DD (quote it in YAML if in doubt)')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+
+/**
+ * A known crash that the gate accepts (an expected failure): matched by signature (the full
+ * sha256, or a prefix of at least 12 hex digits) or by its exact title. It allows until the end
+ * of its `expires` day (UTC); after that it allows nothing and the gate says so.
+ */
+export const allowEntrySchema = z
+  .object({
+    signature: z.string().regex(/^[0-9a-f]{12,64}$/, 'a crash signature is 12 to 64 lower-case hex digits (a prefix of the sha256)').optional(),
+    title: z.string().min(1).optional(),
+    reason: z.string().min(1, 'say why this crash is allowed'),
+    expires: isoDay,
+  })
+  .strict()
+  .refine((e) => (e.signature === undefined) !== (e.title === undefined), 'give either signature or title, not both and not neither');
+
 export const gatePolicySchema = z
   .object({
+    /** Minimum share of agent boots that must succeed, per cell (0..1). */
     bootSuccess: z.number().min(0).max(1).default(1),
+    /** Maximum crashes after install, per cell (allowed crashes do not count). */
     maxCrashes: z.number().int().min(0).default(0),
+    /** Maximum median guest boot time over the baseline's, in percent, per cell. */
     maxBootOverheadPct: z.number().min(0).optional(),
+    /** Maximum workload slowdown in percent: declared now, evaluated as skipped until workloads are measured. */
+    maxWorkloadOverheadPct: z.number().min(0).optional(),
     /** Fewer agent cycles than this in a cell make it inconclusive instead of pass. */
     minCycles: z.number().int().min(1).default(1),
+    /** Known crashes the gate accepts until they expire. */
+    allow: z.array(allowEntrySchema).optional(),
   })
   .strict();
+
+/**
+ * What a cell does to the agent, in order; each step is followed by the suite's boot cycles.
+ * Written as `install`, `uninstall`, `rollback-content`, `{ update-content: "291" }`, `{ upgrade: "2.2.0" }`.
+ */
+export const lifecycleStepSchema = z.union([
+  z.enum(['install', 'uninstall', 'rollback-content']).transform((action) => ({ action, version: undefined as string | undefined })),
+  z.object({ 'update-content': version }).strict().transform((o) => ({ action: 'update-content' as const, version: o['update-content'] as string | undefined })),
+  z.object({ upgrade: version }).strict().transform((o) => ({ action: 'upgrade' as const, version: o.upgrade as string | undefined })),
+]);
+export type LifecycleStep = z.infer<typeof lifecycleStepSchema>;
 
 export const suiteSchema = z
   .object({
@@ -87,6 +126,8 @@ export const suiteSchema = z
     agent: agentSchema,
     content: z.array(contentSchema).min(1, 'at least one content version is needed'),
     boot: bootSchema.default(bootSchema.parse({})),
+    /** Default: install, then the boot cycles. */
+    lifecycle: z.array(lifecycleStepSchema).min(1).optional(),
     gate: gatePolicySchema.default(gatePolicySchema.parse({})),
     /** Cells run at once; default: one per host core. */
     concurrency: z.number().int().min(1).optional(),
@@ -96,3 +137,4 @@ export const suiteSchema = z
 export type Suite = z.infer<typeof suiteSchema>;
 export type BootPolicy = z.infer<typeof bootSchema>;
 export type GatePolicy = z.infer<typeof gatePolicySchema>;
+export type AllowEntry = z.infer<typeof allowEntrySchema>;

@@ -49,6 +49,17 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
   if (d1) throw new ConfigError('DUPLICATE', `content version ${d1} is listed twice`, { file, line: y.lineOf(['content']), field: 'content' });
   const d2 = dupe(s.agent.builds.map((b) => b.version));
   if (d2) throw new ConfigError('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf(['agent', 'builds']), field: 'agent.builds' });
+  for (const [i, step] of (s.lifecycle ?? []).entries()) {
+    const where = { file, line: y.lineOf(['lifecycle', i]), field: `lifecycle[${i}]` };
+    if (i === 0 && step.action !== 'install') throw new ConfigError('LIFECYCLE', 'the first lifecycle step must be install', where);
+    if (i > 0 && step.action === 'install') throw new ConfigError('LIFECYCLE', 'install comes once, first (use upgrade or update-content after it)', where);
+    if (step.action === 'update-content' && !s.content.some((c) => c.version === step.version)) {
+      throw new ConfigError('LIFECYCLE', `content version ${step.version} is not in this suite's content list`, where);
+    }
+    if (step.action === 'upgrade' && !s.agent.builds.some((b) => b.version === step.version)) {
+      throw new ConfigError('LIFECYCLE', `build version ${step.version} is not in this suite's agent.builds`, where);
+    }
+  }
   const sha256 = createHash('sha256').update(y.text).digest('hex');
   return { suite: s, file, root, sha256, lineOf: y.lineOf, resolvePath };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatePolicySchema } from '../config/suite-schema.js';
 import { crashRecordSchema } from '../detect/crash-record.js';
 
 /**
@@ -30,6 +31,8 @@ export const cycleSchema = z.object({
   error: z.string().optional(),
   /** Relative to the run folder. */
   consoleLog: z.string(),
+  /** The lifecycle step this boot follows (1-based), when the suite has more than one. */
+  step: z.number().int().optional(),
 });
 export type CycleResult = z.infer<typeof cycleSchema>;
 
@@ -52,6 +55,10 @@ export const cellSchema = z.object({
   reason: z.string().optional(),
   bootLoop: z.boolean().optional(),
   install: z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() }).optional(),
+  /** Every lifecycle step the cell ran (install, upgrade, update-content, rollback-content, uninstall). */
+  steps: z
+    .array(z.object({ index: z.number().int(), action: z.string(), version: z.string().optional(), ok: z.boolean(), ms: z.number(), error: z.string().optional() }))
+    .optional(),
   baseline: z.array(cycleSchema),
   cycles: z.array(cycleSchema),
   rules: z.array(ruleResultSchema).optional(),
@@ -91,5 +98,7 @@ export const runSchema = z.object({
   }),
   cells: z.array(cellSchema),
   crashes: z.array(crashGroupSchema),
+  /** The suite's gate policy (defaults filled in): what `bootgate gate` applies when no --policy is given. Absent in runs from before it was stored. */
+  gate: gatePolicySchema.optional(),
 });
 export type RunResult = z.infer<typeof runSchema>;

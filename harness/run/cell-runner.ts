@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
 import type { LoadedSuite } from '../config/suite.js';
+import type { LifecycleStep } from '../config/suite-schema.js';
 import type { CellPlan } from '../config/matrix.js';
 import { judgeCell } from '../gate/cell-verdict.js';
 import { waitForSsh, type SshTransport } from '../guest/ssh-transport.js';
@@ -25,6 +26,9 @@ export interface CellContext {
   agent: AgentDriver;
   build: PreparedBuild;
   content: ContentArtifact;
+  /** Every build (prepared for this cell's image) and content of the suite, for lifecycle steps. */
+  builds: Map<string, PreparedBuild>;
+  contents: Map<string, ContentArtifact>;
   labKey: { privateKey: string; publicKey: string };
   store: RunStore;
   emit: RunEventSink;
@@ -49,6 +53,7 @@ export class CellRunner {
   private overlay = '';
   private workDir = '';
   private installed = false;
+  private uninstalled = false;
 
   constructor(private readonly ctx: CellContext) {}
 
@@ -94,17 +99,21 @@ export class CellRunner {
       if (!last) last = await this.cycle('baseline', 1, 'cold', true);
       if (!last.booted || !this.ssh) return await this.finish();
 
-      await this.install();
-      if (!this.installed) return await this.finish();
-
+      const steps = suite.suite.lifecycle ?? [{ action: 'install' as const, version: undefined }];
       let failedInRow = 0;
-      for (let i = 1; i <= boot.cycles; i++) {
-        last = await this.cycle('agent', i, this.nextStart(last, boot.reboot));
-        if (last.outcome === 'lab-error') break;
-        failedInRow = last.booted ? 0 : failedInRow + 1;
-        if (failedInRow >= boot.bootLoop) {
-          await this.patch((c) => (c.bootLoop = true));
-          break;
+      let n = 0;
+      stepLoop: for (const [si, step] of steps.entries()) {
+        // A step needs a guest that answers: after a boot that did not come up, the cell is over.
+        if (!this.ssh) break;
+        if (!(await this.runStep(si + 1, step, steps.length > 1))) break;
+        for (let i = 1; i <= boot.cycles; i++) {
+          last = await this.cycle('agent', ++n, this.nextStart(last, boot.reboot), false, steps.length > 1 ? si + 1 : undefined);
+          if (last.outcome === 'lab-error') break stepLoop;
+          failedInRow = last.booted ? 0 : failedInRow + 1;
+          if (failedInRow >= boot.bootLoop) {
+            await this.patch((c) => (c.bootLoop = true));
+            break stepLoop;
+          }
         }
       }
     } catch (e) {
@@ -121,17 +130,65 @@ export class CellRunner {
     return 'warm-guest';
   }
 
-  private async install(): Promise<void> {
+  private currentBuild?: PreparedBuild;
+  private contentHistory: ContentArtifact[] = [];
+
+  /** One lifecycle step on the running guest; false when it failed (the cell stops there). */
+  private async runStep(index: number, step: LifecycleStep, many: boolean): Promise<boolean> {
+    const { agent, signal } = this.ctx;
+    const t = this.ssh!;
     const t0 = Date.now();
     try {
-      await this.ctx.agent.install(this.ssh!, this.ctx.build, this.ctx.content, this.ctx.signal);
-      this.installed = true;
-      await this.patch((c) => (c.install = { ok: true, ms: Date.now() - t0 }));
-      this.ctx.emit({ type: 'install', cell: this.id, ok: true, ms: Date.now() - t0 });
+      switch (step.action) {
+        case 'install':
+          this.currentBuild = this.ctx.build;
+          this.contentHistory = [this.ctx.content];
+          await agent.install(t, this.ctx.build, this.ctx.content, signal);
+          this.installed = true;
+          break;
+        case 'upgrade': {
+          this.currentBuild = this.ctx.builds.get(step.version!)!;
+          await agent.install(t, this.currentBuild, this.contentHistory.at(-1)!, signal);
+          break;
+        }
+        case 'update-content': {
+          const c = this.ctx.contents.get(step.version!)!;
+          this.contentHistory.push(c);
+          if (agent.updateContent) await agent.updateContent(t, c, signal);
+          else await agent.install(t, this.currentBuild!, c, signal);
+          break;
+        }
+        case 'rollback-content': {
+          if (this.contentHistory.length < 2) throw new Error('no earlier content to roll back to');
+          this.contentHistory.pop();
+          const c = this.contentHistory.at(-1)!;
+          if (agent.updateContent) await agent.updateContent(t, c, signal);
+          else await agent.install(t, this.currentBuild!, c, signal);
+          break;
+        }
+        case 'uninstall':
+          await agent.uninstall(t, signal);
+          this.installed = false;
+          this.uninstalled = true;
+          break;
+      }
+      const ms = Date.now() - t0;
+      await this.patch((c) => {
+        if (step.action === 'install') c.install = { ok: true, ms };
+        if (many) (c.steps ??= []).push({ index, action: step.action, version: step.version, ok: true, ms });
+      });
+      if (step.action === 'install') this.ctx.emit({ type: 'install', cell: this.id, ok: true, ms });
+      return true;
     } catch (e) {
+      if (signal.aborted) throw e;
       const error = errMsg(e);
-      await this.patch((c) => (c.install = { ok: false, ms: Date.now() - t0, error }));
-      this.ctx.emit({ type: 'install', cell: this.id, ok: false, ms: Date.now() - t0, error });
+      const ms = Date.now() - t0;
+      await this.patch((c) => {
+        if (step.action === 'install') c.install = { ok: false, ms, error };
+        if (many) (c.steps ??= []).push({ index, action: step.action, version: step.version, ok: false, ms, error });
+      });
+      if (step.action === 'install') this.ctx.emit({ type: 'install', cell: this.id, ok: false, ms, error });
+      return false;
     }
   }
 
@@ -139,7 +196,8 @@ export class CellRunner {
     const boot = this.ctx.suite.suite.boot;
     const key = this.ctx.labKey.publicKey.split(/\s+/)[1]!;
     // loglevel=5 keeps boot chatter off the slow serial line but shows every warning and oops.
-    return ['loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), `bootgate.authkey=${key}`];
+    // The image's own arguments first (a disk image names its root device).
+    return [...(this.ctx.image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), `bootgate.authkey=${key}`];
   }
 
   private async startBoot(how: StartKind): Promise<number> {
@@ -203,7 +261,7 @@ export class CellRunner {
     return this.machine.startedAt;
   }
 
-  private async cycle(phase: Phase, index: number, how: StartKind, quiet = false): Promise<BootObservation> {
+  private async cycle(phase: Phase, index: number, how: StartKind, quiet = false, step?: number): Promise<BootObservation> {
     const { runDir, suite, image, labKey, signal } = this.ctx;
     const boot = suite.suite.boot;
     const kind = how === 'cold' ? 'cold' : 'warm';
@@ -236,8 +294,11 @@ export class CellRunner {
           // The boot id read over SSH must be the one on the console: proof that this is the new boot.
           const id = (await ssh.exec('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 15_000, signal: sig })).stdout.trim();
           if (id !== marker.bootId) throw new Error(`SSH reached boot ${id}, the console says ${marker.bootId}`);
-          if (!this.installed) return {};
-          return { health: await this.ctx.agent.health(ssh, sig) };
+          if (this.installed) return { health: await this.ctx.agent.health(ssh, sig) };
+          if (!this.uninstalled) return {};
+          // After uninstall the agent must be gone: its health check has to fail.
+          const h = await this.ctx.agent.health(ssh, sig);
+          return { health: { ok: !h.ok, output: h.ok ? `still running after uninstall: ${h.output}` : 'absent after uninstall' } };
         },
       });
       const startedAtFinal = startedAt;
@@ -263,6 +324,7 @@ export class CellRunner {
       health: obs.health,
       error: obs.error,
       consoleLog,
+      step,
     };
     if (!quiet) {
       await this.patch((c) => (phase === 'baseline' ? c.baseline : c.cycles).push(cycle));

@@ -137,6 +137,8 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
         agent: prepared.agent,
         build: prepared.builds.get(`${plan.build.version}@${plan.image}`)!,
         content: prepared.contents.get(plan.content.version)!,
+        builds: new Map(s.suite.agent.builds.map((b) => [b.version, prepared.builds.get(`${b.version}@${plan.image}`)!])),
+        contents: prepared.contents,
         labKey,
         store,
         emit: o.emit,

@@ -68,6 +68,13 @@ export class KmodAgent implements AgentDriver {
     await run('depmod -a && sync');
   }
 
+  async updateContent(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void> {
+    // The module reads its content at load: the new file takes effect at the next boot.
+    await t.upload(content.path, this.contentPath, { signal, mode: 0o644 });
+    const r = await t.exec('sync', { signal, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new AgentInstallError(`sync exited ${r.code}`);
+  }
+
   async health(t: GuestTransport, signal?: AbortSignal): Promise<{ ok: boolean; output: string }> {
     const cmd = this.o.health ?? `test -d /sys/module/${this.module} && cat /sys/module/${this.module}/version 2>/dev/null; test -d /sys/module/${this.module}`;
     const r = await t.exec(cmd, { signal, timeoutMs: 30_000 });
