@@ -13,9 +13,11 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
 /** images x builds x content, in the suite's order (images outermost); images as selected from the catalog. */
 export function expandMatrix(suite: Suite, images: string[] = suite.images): CellPlan[] {
   const cells: CellPlan[] = [];
+  const builds = suite.agent.builds.filter((b) => !suite.matrix?.builds || suite.matrix.builds.includes(b.version));
+  const contents = suite.content.filter((c) => !suite.matrix?.content || suite.matrix.content.includes(c.version));
   for (const image of images) {
-    for (const build of suite.agent.builds) {
-      for (const content of suite.content) {
+    for (const build of builds) {
+      for (const content of contents) {
         cells.push({
           id: `${safe(image)}__${safe(suite.agent.name)}-${safe(build.version)}__content-${safe(content.version)}`,
           image,

@@ -126,6 +126,8 @@ export const suiteSchema = z
     agent: agentSchema,
     content: z.array(contentSchema).min(1, 'at least one content version is needed'),
     boot: bootSchema.default(bootSchema.parse({})),
+    /** Narrow the matrix: only these content or build versions make cells (others serve lifecycle steps). */
+    matrix: z.object({ content: z.array(version).optional(), builds: z.array(version).optional() }).strict().optional(),
     /** Default: install, then the boot cycles. */
     lifecycle: z.array(lifecycleStepSchema).min(1).optional(),
     gate: gatePolicySchema.default(gatePolicySchema.parse({})),

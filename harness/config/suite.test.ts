@@ -95,3 +95,16 @@ describe('parseDuration', () => {
     expect(parseDuration('5 parsecs')).toBeUndefined();
   });
 });
+
+describe('matrix and lifecycle', () => {
+  it('narrows the matrix and checks lifecycle steps against the suite', async () => {
+    const s = await loadSuite(await suiteFile(`${GOOD}matrix: { content: ["290"] }\nlifecycle: [install, { update-content: "291" }, rollback-content, uninstall]\n`));
+    expect(expandMatrix(s.suite).map((c) => c.content.version)).toEqual(['290']);
+    expect(s.suite.lifecycle!.map((x) => x.action)).toEqual(['install', 'update-content', 'rollback-content', 'uninstall']);
+    const e = await configError(`${GOOD}lifecycle: [install, { upgrade: "9.9" }]\n`);
+    expect(e.field).toBe('lifecycle[1]');
+    expect(e.message).toMatch(/build version 9\.9 is not in this suite's agent\.builds/);
+    expect((await configError(`${GOOD}lifecycle: [uninstall]\n`)).message).toMatch(/first lifecycle step must be install/);
+    expect((await configError(`${GOOD}matrix: { content: ["999"] }\n`)).field).toBe('matrix.content[0]');
+  });
+});

@@ -60,6 +60,12 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
       throw new ConfigError('LIFECYCLE', `build version ${step.version} is not in this suite's agent.builds`, where);
     }
   }
+  for (const axis of ['content', 'builds'] as const) {
+    const known = axis === 'content' ? s.content.map((c) => c.version) : s.agent.builds.map((b) => b.version);
+    for (const [i, v] of (s.matrix?.[axis] ?? []).entries()) {
+      if (!known.includes(v)) throw new ConfigError('MATRIX', `${axis === 'content' ? 'content' : 'build'} version ${v} is not in this suite`, { file, line: y.lineOf(['matrix', axis, i]), field: `matrix.${axis}[${i}]` });
+    }
+  }
   const sha256 = createHash('sha256').update(y.text).digest('hex');
   return { suite: s, file, root, sha256, lineOf: y.lineOf, resolvePath };
 }

@@ -31,6 +31,16 @@ export const cycleSchema = z.object({
   error: z.string().optional(),
   /** Relative to the run folder. */
   consoleLog: z.string(),
+  /** Where the boot's time went: host-side firmware, guest kernel and init, agent, readiness checks. */
+  phases: z
+    .object({
+      firmwareMs: z.number().optional(),
+      kernelMs: z.number().optional(),
+      initMs: z.number().optional(),
+      agentToReadyMs: z.number().optional(),
+      readyCheckMs: z.number().optional(),
+    })
+    .optional(),
   /** The lifecycle step this boot follows (1-based), when the suite has more than one. */
   step: z.number().int().optional(),
 });
@@ -99,6 +109,6 @@ export const runSchema = z.object({
   cells: z.array(cellSchema),
   crashes: z.array(crashGroupSchema),
   /** The suite's gate policy (defaults filled in): what `bootgate gate` applies when no --policy is given. Absent in runs from before it was stored. */
-  gate: gatePolicySchema.optional(),
+  gate: gatePolicySchema.optional().describe('The suite gate policy (defaults filled in): what `bootgate gate` applies when no --policy is given.'),
 });
 export type RunResult = z.infer<typeof runSchema>;

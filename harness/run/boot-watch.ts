@@ -4,6 +4,7 @@ import { LinuxConsoleDetector } from '../detect/linux-console.js';
 import type { Machine, MachineEvent } from '../providers/provider.js';
 import type { ConsoleRecorder } from './console-recorder.js';
 import { ReadyMarkerScanner, type ReadyMarker } from './ready-marker.js';
+import { phaseMarks } from '../measure/boot-phases.js';
 
 export type BootOutcome = 'ready' | 'crash' | 'timeout' | 'unhealthy' | 'lab-error';
 
@@ -22,6 +23,8 @@ export interface BootObservation {
   error?: string;
   /** The VM is paused at a panic (needs a host reset) or gone (needs a cold boot). */
   vmState: 'running' | 'paused' | 'exited';
+  /** `bootgate-phase` marks the guest printed before ready (name -> kernel uptime ms). */
+  phaseMarks?: Map<string, number>;
 }
 
 export interface WatchBootOptions {
@@ -73,12 +76,15 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   // A reset that arrives before this boot printed anything is the tail of the reset that
   // started it (a guest reboot can raise two RESET events), not a new failure.
   let printed = false;
+  let early = '';
   const unwatch = o.recorder.watch((chunk) => {
     printed = true;
     // A non-fatal report (a WARNING, an oops without panic_on_oops) does not end the boot:
     // a fatal one ends it through the panic event, a reset, or the timeout.
     records.push(...detector.push(chunk));
     if (!marker) {
+      // The console up to the ready marker is small (loglevel=5): kept for its phase marks.
+      if (early.length < 256 << 10) early += chunk;
       const m = scanner.push(chunk);
       if (m) {
         marker = { m, at: Date.now() };
@@ -163,7 +169,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     records.push(...detector.end());
     const crash = primaryCrash(records);
     const outcome: BootOutcome = health && !health.ok ? 'unhealthy' : 'ready';
-    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running' };
+    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running', phaseMarks: phaseMarks(early) };
   } finally {
     ac.abort();
     unwatch();

@@ -15,6 +15,7 @@ import { ConsoleRecorder } from './console-recorder.js';
 import { watchBoot, type BootObservation } from './boot-watch.js';
 import type { RunEventSink } from './events.js';
 import { Teardowns } from './teardowns.js';
+import { bootPhases } from '../measure/boot-phases.js';
 import { AbortedError, BootgateError } from '../util/errors.js';
 
 export interface CellContext {
@@ -325,6 +326,7 @@ export class CellRunner {
       error: obs.error,
       consoleLog,
       step,
+      phases: obs.booted ? bootPhases({ marks: obs.phaseMarks ?? new Map(), readyUptimeMs: obs.marker?.uptimeMs, bootMs: obs.markerAt, readyMs: obs.readyAt }) : undefined,
     };
     if (!quiet) {
       await this.patch((c) => (phase === 'baseline' ? c.baseline : c.cycles).push(cycle));
