@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import { detectCommand } from './detect.js';
 import { doctor } from './doctor.js';
 import { imagesCommand } from './images.js';
-import { PlainReporter } from '../report/plain-reporter.js';
+import { gateCommand } from './gate.js';
+import { compareCommand } from './compare.js';
+import { reportCommand } from './report.js';
+import { consoleEnv, createReporter, parseReporterNames, REPORTER_NAMES, runReporterNames } from '../report/registry.js';
 import { runSuite } from '../run/run-suite.js';
 import { BootgateError, ConfigError, EXIT } from '../util/errors.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
@@ -58,15 +61,17 @@ export async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `--concurrency takes a whole number >= 1, not ${v}`);
       return n;
     })
-    .action(async (suite: string, opts: { results: string; concurrency?: number }) => {
-      const reporter = new PlainReporter();
+    .option('--reporter <names>', `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI; file reporters write into the run folder)`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action(async (suite: string, opts: { results: string; concurrency?: number; reporter: string[] }) => {
+      const reporters = runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n));
       const r = await runSuite({
         suiteFile: resolve(suite),
         resultsDir: resolve(opts.results),
         cacheDir: cacheRoot(),
         root: projectRoot(),
         concurrency: opts.concurrency,
-        emit: reporter.on,
+        emit: (e) => reporters.forEach((x) => x.onEvent?.(e)),
+        reporters,
         signal: interruptSignal(),
       });
       process.stdout.write(`${r.runDir}/run.json\n`);
@@ -92,6 +97,9 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program.addCommand(imagesCommand((c) => (code = c), interruptSignal));
+  program.addCommand(gateCommand((c) => (code = c)));
+  program.addCommand(compareCommand((c) => (code = c)));
+  program.addCommand(reportCommand((c) => (code = c)));
 
   try {
     await program.parseAsync(argv);

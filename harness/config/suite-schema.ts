@@ -19,6 +19,8 @@ export const buildSchema = z
     version,
     /** Source folder of the agent (built per kernel), relative to the lab root. */
     source: z.string(),
+    /** Make variables of this build (linux-kmod: passed to kbuild as VAR=value), e.g. { SENSOR_VERSION: "2.2.0-slow" }. */
+    make: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 

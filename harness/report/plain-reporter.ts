@@ -1,5 +1,6 @@
-import type { CycleResult } from '../results/schema.js';
+import type { CycleResult, RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
+import type { ReportContext, Reporter } from './reporter.js';
 
 const secs = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
 
@@ -11,10 +12,37 @@ export function describeCycle(c: CycleResult): string {
   return `${what}: ${c.outcome.toUpperCase()}: ${c.crash?.title ?? c.error ?? ''}`;
 }
 
+/** The gate's reasons, one line each, as the plain and live reporters end a run with them. */
+export function gateLines(ctx: ReportContext): string[] {
+  const g = ctx.gate;
+  if (!g) return [];
+  return [`gate ${g.verdict.toUpperCase()} (exit ${g.exitCode}), policy from ${g.policy.source}:`, ...g.reasons.map((r) => `  ${r}`)];
+}
+
+/** What a stored run comes to, for `bootgate report RUN --reporter plain`: a line per cell and per crash. */
+export function runLines(run: RunResult): string[] {
+  const lines = [`run ${run.id} (${run.suite.name}), ${run.status}, started ${run.startedAt}: ${run.summary.cells} cell(s), ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.error} error`];
+  for (const c of run.cells) lines.push(`${c.id}: ${c.status === 'done' ? String(c.verdict).toUpperCase() : c.status.toUpperCase()}: ${c.reason ?? ''}`);
+  for (const g of run.crashes) lines.push(`crash x${g.count}: ${g.title} [${g.class}${g.module ? `, ${g.module}` : ''}]`);
+  return lines;
+}
+
 /** One line per event, for logs, pipes and CI: nothing is redrawn. */
-export class PlainReporter {
+export class PlainReporter implements Reporter {
+  readonly name = 'plain';
   private readonly started = Date.now();
+  private sawEvents = false;
   constructor(private readonly write: (line: string) => void = (l) => process.stderr.write(l + '\n')) {}
+
+  onEvent(e: RunEvent): void {
+    this.on(e);
+  }
+
+  async onEnd(run: RunResult, _runDir: string, ctx: ReportContext = {}): Promise<string[]> {
+    const lines = [...(this.sawEvents ? [] : runLines(run)), ...gateLines(ctx)];
+    for (const l of lines) this.write(this.sawEvents ? `${this.stamp()} ${l}` : l);
+    return [];
+  }
 
   private stamp(): string {
     const s = Math.round((Date.now() - this.started) / 1000);
@@ -22,6 +50,7 @@ export class PlainReporter {
   }
 
   on = (e: RunEvent): void => {
+    this.sawEvents = true;
     const w = (l: string) => this.write(`${this.stamp()} ${l}`);
     switch (e.type) {
       case 'prepare':

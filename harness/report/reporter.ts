@@ -1,3 +1,4 @@
+import type { GateResult } from '../results/gate-schema.js';
 import type { RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
 
@@ -10,5 +11,11 @@ export interface Reporter {
   readonly name: string;
   onEvent?(e: RunEvent): void;
   /** Write this reporter's output for a finished (or interrupted) run; returns the files written. */
-  onEnd?(run: RunResult, runDir: string): Promise<string[]>;
+  onEnd?(run: RunResult, runDir: string, context?: ReportContext): Promise<string[]>;
+}
+
+/** What a reporter may show beside the run itself. */
+export interface ReportContext {
+  /** The release gate's decision on this run (gate.json), when there is one. */
+  gate?: GateResult;
 }

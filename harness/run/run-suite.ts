@@ -3,6 +3,7 @@ import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
 import { KmodAgent } from '../agents/linux-kmod/kmod-agent.js';
+import { EbpfAgent } from '../agents/linux-ebpf/ebpf-agent.js';
 import { expandMatrix } from '../config/matrix.js';
 import { loadSuite, type LoadedSuite } from '../config/suite.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
@@ -10,6 +11,8 @@ import { ImageCatalog, type BuiltImage } from '../images/catalog.js';
 import { selectImages } from '../images/select.js';
 import { QemuProvider } from '../providers/qemu/qemu-provider.js';
 import type { Provider } from '../providers/provider.js';
+import { finishRun } from '../report/finish-run.js';
+import type { Reporter } from '../report/reporter.js';
 import { RunStore } from '../results/run-store.js';
 import type { CellResult, RunResult } from '../results/schema.js';
 import { CellRunner } from './cell-runner.js';
@@ -29,6 +32,8 @@ export interface RunSuiteOptions {
   concurrency?: number;
   emit: RunEventSink;
   signal: AbortSignal;
+  /** Their onEnd runs when the run ends, after gate.json is written. */
+  reporters?: Reporter[];
 }
 
 function runId(suite: string): string {
@@ -39,6 +44,7 @@ function runId(suite: string): string {
 function agentFor(s: LoadedSuite, cacheDir: string): AgentDriver {
   const a = s.suite.agent;
   if (a.kind === 'linux-kmod') return new KmodAgent({ name: a.name, module: a.module, health: a.health, cacheDir });
+  if (a.kind === 'linux-ebpf') return new EbpfAgent({ name: a.name, health: a.health, cacheDir });
   throw new ConfigError('AGENT_KIND_UNSUPPORTED', `agent kind ${a.kind} is not supported yet`, { file: s.file, line: s.lineOf(['agent', 'kind']), field: 'agent.kind' });
 }
 
@@ -73,7 +79,7 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
   for (const b of s.suite.agent.builds) {
     for (const img of images.values()) {
       const key = `${b.version}@${img.recipe.recipe.name}`;
-      builds.set(key, await agent.prepare({ version: b.version, source: s.resolvePath(b.source), guest: { os: img.recipe.recipe.os, kernelRelease: img.manifest.kernelRelease }, signal: o.signal, progress }));
+      builds.set(key, await agent.prepare({ version: b.version, source: s.resolvePath(b.source), guest: { os: img.recipe.recipe.os, kernelRelease: img.manifest.kernelRelease }, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress }));
     }
   }
   const contents = new Map<string, ContentArtifact>();
@@ -119,6 +125,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
     summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: cells.length },
     cells,
     crashes: [],
+    gate: s.suite.gate,
   });
   await store.init();
   o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel });
@@ -152,7 +159,8 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
     r.endedAt = new Date().toISOString();
   });
   const run = store.current;
-  const exitCode = run.summary.exitCode ?? 3;
-  o.emit({ type: 'run-end', runDir, verdict: run.summary.verdict ?? 'error', exitCode });
+  // gate.json with the suite's policy, then the reporters' files; the run's exit code is the gate's.
+  const { gate, exitCode } = await finishRun({ run, runDir, policy: s.suite.gate, reporters: o.reporters ?? [] });
+  o.emit({ type: 'run-end', runDir, verdict: gate.verdict, exitCode });
   return { runDir, run, exitCode };
 }

@@ -1,0 +1,107 @@
+import type { GateResult } from '../results/gate-schema.js';
+import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
+
+/** What every file reporter shows the same way: the matrix, verdicts, labels, escaping. */
+
+export type CellVerdict = 'pass' | 'fail' | 'error' | 'pending';
+
+/** The cell's verdict as the gate decided it (an allowed crash can turn fail into pass), else as the run stored it. */
+export function verdictOf(cell: CellResult, gate?: GateResult): CellVerdict {
+  const g = gate?.cells.find((c) => c.id === cell.id);
+  if (g) return cell.status === 'done' ? g.verdict : 'pending';
+  return cell.status === 'done' ? (cell.verdict ?? 'error') : 'pending';
+}
+
+export function reasonOf(cell: CellResult, gate?: GateResult): string {
+  return gate?.cells.find((c) => c.id === cell.id)?.reason ?? cell.reason ?? (cell.status === 'done' ? '' : `not finished (${cell.status})`);
+}
+
+export const columnKey = (c: CellResult) => `${c.agent.name} ${c.agent.build} / content ${c.content.version}`;
+
+export interface Matrix {
+  images: string[];
+  columns: { key: string; build: string; content: string; agent: string }[];
+  at(image: string, column: string): CellResult | undefined;
+}
+
+/** Images down, build x content across, in the order the run lists its cells. */
+export function matrixOf(run: RunResult): Matrix {
+  const images: string[] = [];
+  const columns: Matrix['columns'] = [];
+  const byKey = new Map<string, CellResult>();
+  for (const c of run.cells) {
+    if (!images.includes(c.image.name)) images.push(c.image.name);
+    const key = columnKey(c);
+    if (!columns.some((x) => x.key === key)) columns.push({ key, build: c.agent.build, content: c.content.version, agent: c.agent.name });
+    byKey.set(`${c.image.name}\u0000${key}`, c);
+  }
+  return { images, columns, at: (image, column) => byKey.get(`${image}\u0000${column}`) };
+}
+
+/** `debian-6.1-generic, sensor 2.1.0, content 291` */
+export const cellTitle = (c: CellResult) => `${c.image.name}, ${c.agent.name} ${c.agent.build}, content ${c.content.version}`;
+
+export const bootedCount = (c: CellResult) => `${c.cycles.filter((x) => x.booted).length}/${c.cycles.length}`;
+
+export const secs = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
+
+/** Milliseconds between two ISO times, when both are known. */
+export function spanMs(from?: string, to?: string): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+export const allCycles = (c: CellResult): CycleResult[] => [...c.baseline, ...c.cycles];
+
+/** The distinct crashes of one cell, in the order they first hit, with how often. */
+export function cellCrashes(c: CellResult) {
+  const m = new Map<string, { crash: NonNullable<CycleResult['crash']>; cycles: CycleResult[] }>();
+  for (const cy of allCycles(c)) {
+    if (!cy.crash) continue;
+    const g = m.get(cy.crash.signature) ?? { crash: cy.crash, cycles: [] };
+    g.cycles.push(cy);
+    m.set(cy.crash.signature, g);
+  }
+  return [...m.values()];
+}
+
+/** The run-level verdict word and exit code: the gate's when there is one, else run.json's summary. */
+export function runVerdictOf(run: RunResult, gate?: GateResult): { verdict: string; exitCode?: number } {
+  if (gate) return { verdict: gate.verdict, exitCode: gate.exitCode };
+  if (run.status === 'running') return { verdict: 'running' };
+  const v = run.summary.verdict;
+  return { verdict: v === 'error' ? 'inconclusive' : (v ?? 'inconclusive'), exitCode: run.summary.exitCode };
+}
+
+/** Every character that can open markup or an attribute is escaped: guest text is data, never HTML. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"'`]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[ch]!);
+}
+
+/** Characters XML 1.0 forbids anywhere (even in CDATA), shown as \xNN instead. */
+export function xmlSafeChars(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** For attributes and text nodes of XML. */
+export function escapeXml(s: string): string {
+  return xmlSafeChars(s).replace(/[&<>"'\n\r\t]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' })[ch]!);
+}
+
+/** A CDATA section holding any text: `]]>` is split across two sections, forbidden characters are shown as \xNN. */
+export function cdata(s: string): string {
+  return `<![CDATA[${xmlSafeChars(s).replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
+}
+
+/** Terminal control sequences out of guest text (console excerpts carry ANSI colours now and then). */
+export function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001B\[[0-?]*[ -/]*[@-~]|\u001B[@-Z\\-_]/g, '');
+}
+
+/** A relative link to a file under the run folder: each segment percent-encoded, so a path can never become a scheme (javascript:). */
+export function relHref(path: string): string {
+  return './' + path.split('/').filter((p) => p && p !== '.').map((p) => (p === '..' ? '%2E%2E' : encodeURIComponent(p))).join('/');
+}

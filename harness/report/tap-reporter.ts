@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { CellResult, RunResult } from '../results/schema.js';
+import { writeFileAtomic } from '../util/fsutil.js';
+import { bootedCount, cellCrashes, cellTitle, reasonOf, stripAnsi, verdictOf } from './model.js';
+import type { ReportContext, Reporter } from './reporter.js';
+
+/** TAP 14 escapes `#` and `\` in a description; a description is one line. */
+const desc = (s: string) => s.replace(/[\\#]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+
+function diagnostics(cell: CellResult, ctx: ReportContext): Record<string, unknown> | undefined {
+  const verdict = verdictOf(cell, ctx.gate);
+  const crashes = cellCrashes(cell);
+  const allowed = ctx.gate?.cells.find((c) => c.id === cell.id)?.allowedCrashes ?? 0;
+  if (verdict === 'pass' && crashes.length === 0) return undefined;
+  const d: Record<string, unknown> = {
+    message: reasonOf(cell, ctx.gate),
+    severity: verdict === 'fail' ? 'fail' : verdict === 'pass' ? 'comment' : 'inconclusive',
+    verdict,
+    cell: cell.id,
+    booted: bootedCount(cell),
+  };
+  if (cell.bootLoop) d.bootLoop = true;
+  if (allowed) d.allowedCrashes = allowed;
+  if (crashes.length) {
+    d.crashes = crashes.map((g) => ({
+      title: g.crash.title,
+      class: g.crash.class,
+      ...(g.crash.module ? { module: g.crash.module } : {}),
+      ...(g.crash.function ? { function: g.crash.function } : {}),
+      ...(g.crash.code ? { code: g.crash.code } : {}),
+      signature: g.crash.signature,
+      boots: g.cycles.map((c) => `${c.phase} ${c.index}`),
+      consoleLog: g.cycles[0]!.consoleLog,
+      ...(g.crash.excerpt ? { excerpt: stripAnsi(g.crash.excerpt) } : {}),
+    }));
+  }
+  const unhealthy = cell.cycles.filter((c) => c.outcome === 'unhealthy');
+  if (unhealthy.length) d.unhealthy = unhealthy.map((c) => ({ cycle: c.index, output: stripAnsi(c.health?.output ?? '') }));
+  return d;
+}
+
+/** The run as TAP version 14: one test point per cell, YAML diagnostics with the crash. */
+export function renderTap(run: RunResult, ctx: ReportContext = {}): string {
+  const lines = ['TAP version 14', `# bootgate run ${run.id} (suite ${run.suite.name})`, `1..${run.cells.length}`];
+  for (const [i, cell] of run.cells.entries()) {
+    const verdict = verdictOf(cell, ctx.gate);
+    const ok = verdict === 'pass' || verdict === 'pending';
+    const directive = verdict === 'pending' ? ` # SKIP not run to the end (${cell.status})` : '';
+    lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${desc(cellTitle(cell))}${directive}`);
+    const d = diagnostics(cell, ctx);
+    if (d) {
+      lines.push('  ---');
+      for (const l of stringify(d, { lineWidth: 0 }).trimEnd().split('\n')) lines.push(`  ${l}`);
+      lines.push('  ...');
+    }
+  }
+  const v = ctx.gate?.verdict ?? run.summary.verdict;
+  if (v) lines.push(`# verdict ${v}`);
+  return lines.join('\n') + '\n';
+}
+
+export class TapReporter implements Reporter {
+  readonly name = 'tap';
+  async onEnd(run: RunResult, runDir: string, ctx: ReportContext = {}): Promise<string[]> {
+    const file = join(runDir, 'results.tap');
+    await writeFileAtomic(file, renderTap(run, ctx));
+    return [file];
+  }
+}
