@@ -104,6 +104,7 @@ export class LiveReporter implements Reporter {
         return;
       case 'run-start':
         this.total = e.cells;
+        if (e.bootsPerCell && this.opts.bootsPerCell === undefined) this.opts.bootsPerCell = e.bootsPerCell;
         this.status = 'running';
         this.log(`run ${e.runId}: ${e.cells} cell(s), guests under ${e.accel}`);
         this.log(`results in ${e.runDir}`);

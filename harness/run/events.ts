@@ -2,7 +2,7 @@ import type { CellResult, CycleResult } from '../results/schema.js';
 
 /** What the runner tells reporters while a run goes on. */
 export type RunEvent =
-  | { type: 'run-start'; runId: string; runDir: string; cells: number; accel: string }
+  | { type: 'run-start'; runId: string; runDir: string; cells: number; accel: string; /** Boots a cell runs when none fails: for estimates. */ bootsPerCell?: number }
   | { type: 'prepare'; message: string }
   | { type: 'cell-start'; cell: string }
   | { type: 'cycle-start'; cell: string; phase: 'baseline' | 'agent'; index: number; kind: 'cold' | 'warm' }

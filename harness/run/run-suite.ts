@@ -128,7 +128,8 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
     gate: s.suite.gate,
   });
   await store.init();
-  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel });
+  const bootsPerCell = s.suite.boot.baseline + s.suite.boot.cycles * (s.suite.lifecycle?.length ?? 1);
+  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel, bootsPerCell });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
   await runPool(
