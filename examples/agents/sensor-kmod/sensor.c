@@ -33,12 +33,26 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/timekeeping.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/uidgid.h>
 #include <linux/vmalloc.h>
 
+/*
+ * Both are set at build time by make variables (see Kbuild), so one source gives several
+ * builds: `make SENSOR_VERSION=2.2.0-slow SENSOR_EXTRA_NS=50000`.
+ */
+#ifndef SENSOR_VERSION
 #define SENSOR_VERSION		"2.1.0"
+#endif
+/* A known added cost per exec, in nanoseconds of busy waiting in the exec hook (0: none). */
+#ifndef SENSOR_EXTRA_NS
+#define SENSOR_EXTRA_NS		0
+#endif
+#if SENSOR_EXTRA_NS < 0 || SENSOR_EXTRA_NS > 100000000
+#error "SENSOR_EXTRA_NS must be 0..100000000 (nanoseconds per exec)"
+#endif
 #define SENSOR_DEFAULT_CONTENT	"/var/lib/sensor/channel.txt"
 #define SENSOR_MAX_CONTENT	(1 << 20)
 #define SENSOR_MAX_FIELDS	32
@@ -480,6 +494,18 @@ static bool sensor_rule_matches(const struct sensor_rule *r, const struct sensor
 	return false;
 }
 
+/*
+ * The deliberate slowness of a "slow" build: spin for ns nanoseconds (the probe runs with
+ * preemption disabled, like most real exec hooks, so this is CPU time every exec pays).
+ */
+static noinline void sensor_extra_cost(u64 ns)
+{
+	u64 end = ktime_get_ns() + ns;
+
+	while (ktime_get_ns() < end)
+		cpu_relax();
+}
+
 /* Runs for every successful execve, in the context of the new program. */
 static void sensor_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 			      struct linux_binprm *bprm)
@@ -492,6 +518,8 @@ static void sensor_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 	unsigned int i;
 
 	atomic64_inc(&sensor_execs);
+	if (SENSOR_EXTRA_NS)
+		sensor_extra_cost(SENSOR_EXTRA_NS);
 	if (!ch->nr_rules)
 		return;
 

@@ -22,6 +22,13 @@ export interface BuildKmodOptions {
   outDir: string;
   /** Which module to return when the source builds several (file name without .ko). */
   moduleName?: string;
+  /**
+   * Variables for the module's own Kbuild, passed on make's command line as VAR=value (so they
+   * reach kbuild's sub-makes): build-time variants of one source, e.g. `{ SENSOR_VERSION: "2.2.0-slow" }`.
+   * Names are make identifiers and may not be kbuild's own (M, O, ARCH, CC, KBUILD_*...); values are
+   * one word of plain characters, since a Kbuild usually pastes them into compiler flags.
+   */
+  makeVars?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -114,9 +121,34 @@ function buildEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Make variables kbuild itself reads: a module's build may not set them. */
+const KBUILD_OWN_VARS = new Set(['M', 'O', 'C', 'V', 'W', 'ARCH', 'SRCARCH', 'CROSS_COMPILE', 'CC', 'LD', 'AR', 'NM', 'OBJCOPY', 'HOSTCC', 'LLVM', 'KDIR', 'MAKEFLAGS', 'MFLAGS', 'MAKE', 'SHELL', 'INSTALL_MOD_PATH', 'src', 'obj']);
+
+/** VAR=value arguments for make, checked: a bad name or value is a ConfigError naming it. */
+export function makeVarArgs(vars: Record<string, string> | undefined, sourceDir: string): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(vars ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+      throw new ConfigError('KMOD_MAKE_VAR', `make variable name ${JSON.stringify(k)} is not a make identifier (letters, digits, _)`, { file: sourceDir, field: `make.${k}` });
+    }
+    if (KBUILD_OWN_VARS.has(k) || k.startsWith('KBUILD_') || k.startsWith('CONFIG_')) {
+      throw new ConfigError('KMOD_MAKE_VAR', `make variable ${k} belongs to kbuild itself and cannot be set per build`, { file: sourceDir, field: `make.${k}` });
+    }
+    if (!/^[A-Za-z0-9._+~:,=@%/-]*$/.test(v)) {
+      throw new ConfigError('KMOD_MAKE_VAR', `make variable ${k}=${JSON.stringify(v)}: values are one word of letters, digits and . _ + ~ : , = @ % / - (no spaces, quotes or shell characters)`, {
+        file: sourceDir,
+        field: `make.${k}`,
+      });
+    }
+    out.push(`${k}=${v}`);
+  }
+  return out;
+}
+
 export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult> {
   const { sourceDir, kernelRelease, headersDir, outDir, signal } = opts;
   const started = Date.now();
+  const makeVars = makeVarArgs(opts.makeVars, sourceDir);
 
   const srcStat = await stat(sourceDir).catch(() => undefined);
   if (!srcStat?.isDirectory()) {
@@ -155,7 +187,7 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
   try {
     await cp(sourceDir, src, { recursive: true, filter: (p) => p === sourceDir || !isBuildArtifact(basename(p)) });
     const jobs = Math.max(1, availableParallelism());
-    const r = await execCapture('make', ['-C', headersDir, `M=${src}`, `-j${jobs}`, 'modules'], {
+    const r = await execCapture('make', ['-C', headersDir, `M=${src}`, `-j${jobs}`, 'modules', ...makeVars], {
       env: buildEnv(),
       signal,
     });
@@ -163,7 +195,7 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
     const diag = summarizeBuildOutput(output, src, sourceDir);
     if (r.code !== 0) {
       const why = makeFailureMessage(output.split(`${src}/`).join(`${sourceDir}/`), diag);
-      const what = `building the module in ${sourceDir} against ${kernelRelease} failed (make exited ${r.code}):\n${why}`;
+      const what = `building the module in ${sourceDir}${makeVars.length ? ` with ${makeVars.join(' ')}` : ''} against ${kernelRelease} failed (make exited ${r.code}):\n${why}`;
       if (why.startsWith('the host lacks')) throw new LabError('HOST_TOOL_MISSING', what);
       throw new ConfigError('KMOD_BUILD_FAILED', what, { file: sourceDir });
     }

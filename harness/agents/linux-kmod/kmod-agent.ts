@@ -1,13 +1,25 @@
+import { createHash } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentDriver, ContentArtifact, GuestInfo, PreparedBuild } from '../agent.js';
 import { AgentInstallError } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { shellQuote } from '../../guest/ssh-transport.js';
-import { buildKmod } from './build.js';
+import { buildKmod, makeVarArgs } from './build.js';
 import { fetchKernelHeaders } from './headers.js';
 import { ConfigError } from '../../util/errors.js';
 import { treeHash } from '../../util/tree-hash.js';
+
+/**
+ * The build cache folder of one build: name, version, source tree hash and, when the build sets
+ * make variables, a hash of them (sorted). Without variables the name is what it always was.
+ */
+export function buildCacheName(name: string, version: string, sourceHash: string, make?: Record<string, string>): string {
+  const base = `${name}-${version}-${sourceHash.slice(0, 12)}`;
+  const entries = Object.entries(make ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return base;
+  return `${base}-make-${createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 12)}`;
+}
 
 export interface KmodAgentOptions {
   name: string;
@@ -33,21 +45,27 @@ export class KmodAgent implements AgentDriver {
     return `/var/lib/${this.o.name}/channel.txt`;
   }
 
-  async prepare(opts: { version: string; source: string; guest: GuestInfo; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild> {
+  /**
+   * `make`: the build's make variables (a suite build's `make:` map), passed to kbuild as
+   * VAR=value; they are part of the build cache key, so two builds of one source with different
+   * variables never share a .ko.
+   */
+  async prepare(opts: { version: string; source: string; guest: GuestInfo; make?: Record<string, string>; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild> {
     const release = opts.guest.kernelRelease;
     if (!release) throw new ConfigError('KMOD_NO_KERNEL', `a linux-kmod agent needs a Linux image with a known kernel release`);
     const src = await treeHash(opts.source);
-    const outDir = join(this.o.cacheDir, 'builds', `${this.o.name}-${opts.version}-${src.slice(0, 12)}`, release);
+    const outDir = join(this.o.cacheDir, 'builds', buildCacheName(this.o.name, opts.version, src, opts.make), release);
     const ko = join(outDir, `${this.module}.ko`);
     const cached = await access(ko).then(
       () => true,
       () => false,
     );
     if (!cached) {
-      opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}`);
+      const vars = makeVarArgs(opts.make, opts.source);
+      opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}${vars.length ? ` (${vars.join(' ')})` : ''}`);
       const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: join(this.o.cacheDir, 'headers'), signal: opts.signal });
       await mkdir(outDir, { recursive: true });
-      const r = await buildKmod({ sourceDir: opts.source, kernelRelease: release, headersDir, outDir, moduleName: this.module, signal: opts.signal });
+      const r = await buildKmod({ sourceDir: opts.source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, signal: opts.signal });
       return { version: opts.version, files: { ko: r.koPath }, detail: r.vermagic };
     }
     return { version: opts.version, files: { ko }, detail: `cached build for ${release}` };

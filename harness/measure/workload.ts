@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { LabError, throwIfAborted } from '../util/errors.js';
+import { execCapture } from '../util/exec.js';
+import { projectRoot } from '../util/paths.js';
+
+/**
+ * In-guest workloads: suites/workloads/workload.c (`bootgate-workload`), compiled on the host
+ * as a static binary so it runs in the busybox initramfs as on a full Debian guest, and the
+ * parser of the TAP it prints: for every workload, the time per operation of each batch.
+ */
+
+export const WORKLOAD_NAMES = ['exec', 'open', 'fsync', 'tcp'] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+/** Where the binary goes in a guest (on the state disk of initramfs images, so it survives reboots). */
+export const WORKLOAD_GUEST_PATH = '/opt/bootgate/bootgate-workload';
+
+export const workloadSource = () => join(projectRoot(), 'suites', 'workloads', 'workload.c');
+
+export interface BuildWorkloadOptions {
+  /** The lab's cache root (BOOTGATE_CACHE); the binary is kept in <cacheDir>/workload/<source hash>/. */
+  cacheDir: string;
+  signal?: AbortSignal;
+  /** Default: suites/workloads/workload.c of this lab. */
+  sourceFile?: string;
+  /** Default: gcc. */
+  cc?: string;
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+/** What gcc says when glibc's development files (libc.a, crt1.o, the headers) are not installed. */
+const STATIC_LIBC_MISSING = /cannot find -l(?:c|pthread|m)\b|cannot find crt1\.o|crt1\.o: No such file|fatal error: [\w/.-]+\.h: No such file/;
+
+/** Debian packages that bring a static C toolchain: the compiler and glibc's libc.a. */
+export const WORKLOAD_PACKAGES = 'gcc libc6-dev';
+
+/**
+ * Compile bootgate-workload (gcc -O2 -static), once per source: the cache key is the sha256
+ * of the source and the compiler command. Resolves with the path of the binary. A host without
+ * gcc or without the static C library gets a LabError naming the Debian packages to install.
+ */
+export async function buildWorkload(o: BuildWorkloadOptions): Promise<string> {
+  const src = o.sourceFile ?? workloadSource();
+  const cc = o.cc ?? 'gcc';
+  const args = ['-O2', '-static', '-pthread', '-Wall', '-Wextra', '-o'];
+  let text: Buffer;
+  try {
+    text = await readFile(src);
+  } catch (e) {
+    throw new LabError('WORKLOAD_SOURCE_MISSING', `the workload source ${src} cannot be read (${(e as NodeJS.ErrnoException).code ?? e}): is this a complete bootgate checkout?`, { cause: e });
+  }
+  const hash = createHash('sha256').update(text).update('\0').update([cc, ...args].join(' ')).digest('hex').slice(0, 16);
+  const dir = join(o.cacheDir, 'workload', hash);
+  const bin = join(dir, 'bootgate-workload');
+  if (await exists(bin)) return bin;
+
+  throwIfAborted(o.signal);
+  try {
+    await execCapture(cc, ['--version'], { signal: o.signal });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'HOST_TOOL_MISSING') {
+      throw new LabError('HOST_TOOL_MISSING', `${cc} is not installed on this host: the in-guest workload is compiled with it (apt-get install ${WORKLOAD_PACKAGES})`, { cause: e });
+    }
+    throw e;
+  }
+  await mkdir(dir, { recursive: true });
+  const tmp = `${bin}.tmp-${process.pid}`;
+  try {
+    const r = await execCapture(cc, [...args, tmp, src], { signal: o.signal, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+    if (r.code !== 0) {
+      const out = `${r.stderr}\n${r.stdout}`.trim();
+      if (STATIC_LIBC_MISSING.test(out)) {
+        throw new LabError('HOST_TOOL_MISSING', `${cc} cannot link a static program on this host: the static C library is missing (apt-get install ${WORKLOAD_PACKAGES}):\n${out.split('\n').slice(-6).join('\n')}`);
+      }
+      throw new LabError('WORKLOAD_BUILD_FAILED', `compiling ${src} failed (${cc} exited ${r.code}):\n${out.split('\n').slice(-12).join('\n')}`);
+    }
+    await rename(tmp, bin);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  return bin;
+}
+
+export interface WorkloadCommandOptions {
+  names: readonly string[];
+  iterations?: number;
+  batches?: number;
+  dir?: string;
+  execPath?: string;
+  /** Default WORKLOAD_GUEST_PATH. */
+  binary?: string;
+}
+
+const shq = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The guest command line that runs the workloads. */
+export function workloadCommand(o: WorkloadCommandOptions): string {
+  const parts = [o.binary ?? WORKLOAD_GUEST_PATH];
+  if (o.iterations !== undefined) parts.push('--iterations', String(o.iterations));
+  if (o.batches !== undefined) parts.push('--batches', String(o.batches));
+  if (o.dir !== undefined) parts.push('--dir', o.dir);
+  if (o.execPath !== undefined) parts.push('--exec-path', o.execPath);
+  parts.push(...o.names);
+  return parts.map(shq).join(' ');
+}
+
+/** A workload run that did not give samples: a test point not ok, a bail out, truncated or foreign output. */
+export class WorkloadError extends LabError {
+  /** Each failed workload with its message. */
+  readonly failures: { name: string; message: string }[];
+  constructor(code: string, message: string, failures: { name: string; message: string }[] = []) {
+    super(code, message);
+    this.failures = failures;
+  }
+}
+
+const POINT = /^(not )?ok\b\s*(\d+)?\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$/;
+
+interface Point {
+  ok: boolean;
+  id?: number;
+  name: string;
+  directive?: string;
+  yaml: string[];
+}
+
+/**
+ * The samples of bootgate-workload's TAP: workload name -> ns per operation, one per batch,
+ * in batch order. Lines that are not TAP (console noise around it) are ignored. Throws a
+ * WorkloadError when a test point is not ok (naming each with its message), on `Bail out!`,
+ * when fewer points than the plan announced arrived (the program died half-way), or when an
+ * ok point holds no samples.
+ */
+export function parseWorkloadTap(text: string): Map<string, number[]> {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const points: Point[] = [];
+  let plan: number | undefined;
+  let sawVersion = false;
+  let block: Point | undefined;
+  let blockIndent = '';
+  for (const line of lines) {
+    if (block) {
+      if (line.trim() === '...' && line.startsWith(blockIndent)) {
+        block = undefined;
+        continue;
+      }
+      if (line.startsWith(blockIndent) || line.trim() === '') {
+        block.yaml.push(line.slice(blockIndent.length));
+        continue;
+      }
+      block = undefined; // an unterminated block ends at the first line out of it
+    }
+    const t = line.trimEnd();
+    if (/^TAP version \d+/.test(t)) {
+      sawVersion = true;
+      continue;
+    }
+    const bail = /^Bail out!\s*(.*)$/.exec(t);
+    if (bail) throw new WorkloadError('WORKLOAD_BAIL_OUT', `the workload bailed out: ${bail[1] || '(no reason given)'}`);
+    const p = /^1\.\.(\d+)/.exec(t);
+    if (p) {
+      plan = Number(p[1]);
+      continue;
+    }
+    const m = POINT.exec(t);
+    if (m && /^(not )?ok\b/.test(t)) {
+      points.push({ ok: !m[1], id: m[2] ? Number(m[2]) : undefined, name: m[3]!.trim(), directive: m[4], yaml: [] });
+      continue;
+    }
+    const y = /^(\s+)---\s*$/.exec(line);
+    if (y && points.length && points[points.length - 1]!.yaml.length === 0) {
+      block = points[points.length - 1]!;
+      blockIndent = y[1]!;
+    }
+  }
+
+  if (!sawVersion && points.length === 0) throw new WorkloadError('WORKLOAD_NO_TAP', 'no TAP from the workload (is bootgate-workload in the guest, and did it run?)');
+  const diag = (pt: Point): Record<string, unknown> => {
+    if (!pt.yaml.length) return {};
+    try {
+      const v: unknown = parseYaml(pt.yaml.join('\n'));
+      return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const failed = points.filter((pt) => !pt.ok && !/^todo\b/i.test(pt.directive ?? ''));
+  if (failed.length) {
+    const failures = failed.map((pt) => ({ name: pt.name || `#${pt.id ?? '?'}`, message: String(diag(pt).message ?? 'not ok (no message)') }));
+    throw new WorkloadError('WORKLOAD_FAILED', `${failures.length === 1 ? 'a workload' : `${failures.length} workloads`} failed: ${failures.map((f) => `${f.name}: ${f.message}`).join('; ')}`, failures);
+  }
+  if (plan !== undefined && points.length < plan) {
+    throw new WorkloadError('WORKLOAD_TRUNCATED', `the workload announced ${plan} test points but printed ${points.length}: it stopped half-way${points.length ? ` after ${points[points.length - 1]!.name}` : ''}`);
+  }
+  if (points.length === 0) throw new WorkloadError('WORKLOAD_NO_TAP', 'the workload printed no test point');
+
+  const out = new Map<string, number[]>();
+  for (const pt of points) {
+    if (/^skip\b/i.test(pt.directive ?? '')) continue;
+    const raw = diag(pt).samples_ns_per_op;
+    const samples = Array.isArray(raw) ? raw.map(Number) : [];
+    if (!pt.name) throw new WorkloadError('WORKLOAD_TAP', `test point ${pt.id ?? '?'} has no workload name`);
+    if (samples.length === 0 || samples.some((x) => !Number.isFinite(x) || x <= 0)) {
+      throw new WorkloadError('WORKLOAD_TAP', `test point ${pt.name} holds no valid samples_ns_per_op (positive numbers, one per batch)`);
+    }
+    if (out.has(pt.name)) throw new WorkloadError('WORKLOAD_TAP', `workload ${pt.name} appears twice`);
+    out.set(pt.name, samples);
+  }
+  return out;
+}
