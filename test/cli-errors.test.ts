@@ -54,6 +54,10 @@ describe('bad input: one clear message, exit 2, no stack trace', () => {
   it('an unknown command or flag is a usage error', async () => {
     expect((await bootgate(['launch'])).code).toBe(2);
     expect((await bootgate(['run', 'x.yaml', '--concurrency', 'lots'])).code).toBe(2);
+    // Subcommands built on their own must keep the contract too.
+    expect((await bootgate(['gate'])).code).toBe(2);
+    expect((await bootgate(['images', 'frob'])).code).toBe(2);
+    expect((await bootgate(['compare', 'only-one'])).code).toBe(2);
   });
 });
 

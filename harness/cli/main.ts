@@ -102,6 +102,13 @@ export async function main(argv: string[]): Promise<number> {
   program.addCommand(reportCommand((c) => (code = c)));
 
   try {
+    // Commands built apart (images, gate, report, compare) do not inherit exitOverride:
+    // without it a usage error there would exit 1, which the contract keeps for "fail".
+    const override = (c: Command) => {
+      c.exitOverride();
+      c.commands.forEach(override);
+    };
+    override(program);
     await program.parseAsync(argv);
     return code;
   } catch (e) {
