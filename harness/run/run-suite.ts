@@ -18,6 +18,7 @@ import type { CellResult, RunResult } from '../results/schema.js';
 import { CellRunner } from './cell-runner.js';
 import type { RunEventSink } from './events.js';
 import { runPool } from './pool.js';
+import { buildWorkload } from '../measure/workload.js';
 import { ConfigError } from '../util/errors.js';
 import { execCapture } from '../util/exec.js';
 import { sha256File } from '../util/fsutil.js';
@@ -87,7 +88,8 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
     const path = s.resolvePath(c.path);
     contents.set(c.version, { version: c.version, path, sha256: await sha256File(path) });
   }
-  return { names, images, agent, builds, contents };
+  const workloadBinary = s.suite.workloads ? await buildWorkload({ cacheDir: o.cacheDir, signal: o.signal }) : undefined;
+  return { names, images, agent, builds, contents, workloadBinary };
 }
 
 /** Run a suite end to end; resolves with the run folder and the exit code of the contract. */
@@ -147,6 +149,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
         content: prepared.contents.get(plan.content.version)!,
         builds: new Map(s.suite.agent.builds.map((b) => [b.version, prepared.builds.get(`${b.version}@${plan.image}`)!])),
         contents: prepared.contents,
+        workloadBinary: prepared.workloadBinary,
         labKey,
         store,
         emit: o.emit,
