@@ -32,6 +32,9 @@ export interface AgentDriver {
   /** Exit 0 of the health command: the agent runs; its output is kept. */
   health(t: GuestTransport, signal?: AbortSignal): Promise<{ ok: boolean; output: string }>;
   uninstall(t: GuestTransport, signal?: AbortSignal): Promise<void>;
+  /** Stop the agent without uninstalling it, and start it again: for measuring with and without it in one boot. */
+  pause?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
+  resume?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
   /** Replace the content only, the build untouched (a content update as the vendor ships it). */
   updateContent?(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
 }

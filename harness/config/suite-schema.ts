@@ -90,10 +90,28 @@ export const gatePolicySchema = z
     maxBootOverheadPct: z.number().min(0).optional(),
     /** Maximum workload slowdown in percent: declared now, evaluated as skipped until workloads are measured. */
     maxWorkloadOverheadPct: z.number().min(0).optional(),
+    /** Overhead rules judge the upper end of the 95% interval (strict, the default) or the median. */
+    overheadBound: z.enum(['upper', 'median']).default('upper'),
     /** Fewer agent cycles than this in a cell make it inconclusive instead of pass. */
     minCycles: z.number().int().min(1).default(1),
     /** Known crashes the gate accepts until they expire. */
     allow: z.array(allowEntrySchema).optional(),
+  })
+  .strict();
+
+/** In-guest workloads run after every healthy agent boot, with and without the agent, interleaved. */
+export const workloadsSchema = z
+  .object({
+    names: z.array(z.enum(['exec', 'open', 'fsync', 'tcp'])).min(1),
+    iterations: z.number().int().min(1).default(200),
+    batches: z.number().int().min(1).default(5),
+    /** Rounds of (without the agent, with it) per boot. */
+    rounds: z.number().int().min(1).default(2),
+    /**
+     * Under TCG, run the guest on an instruction clock (-icount) so that timings repeat on a
+     * busy host (default). Off: wall-clock guest time, as under KVM.
+     */
+    instructionClock: z.boolean().default(true),
   })
   .strict();
 
@@ -130,6 +148,7 @@ export const suiteSchema = z
     boot: bootSchema.default(bootSchema.parse({})),
     /** Narrow the matrix: only these content or build versions make cells (others serve lifecycle steps). */
     matrix: z.object({ content: z.array(version).optional(), builds: z.array(version).optional() }).strict().optional(),
+    workloads: workloadsSchema.optional(),
     /** Default: install, then the boot cycles. */
     lifecycle: z.array(lifecycleStepSchema).min(1).optional(),
     gate: gatePolicySchema.default(gatePolicySchema.parse({})),

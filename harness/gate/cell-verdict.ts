@@ -1,5 +1,7 @@
 import type { GatePolicy } from '../config/suite-schema.js';
 import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
+import { workloadOverhead } from '../measure/overhead.js';
+import { pct } from '../measure/stats.js';
 
 export interface RuleResult {
   rule: string;
@@ -86,6 +88,24 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
     } else {
       const pct = Math.round((median(agent) / median(base) - 1) * 1000) / 10;
       rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, actual: pct, outcome: pct <= policy.maxBootOverheadPct ? 'pass' : 'fail', reason: `median guest boot ${pct}% over baseline` });
+    }
+  }
+  if (policy.maxWorkloadOverheadPct !== undefined) {
+    const max = policy.maxWorkloadOverheadPct;
+    const est = workloadOverhead(cycles);
+    if (est.length === 0) {
+      rules.push({ rule: 'maxWorkloadOverheadPct', threshold: max, outcome: 'skipped', reason: 'no workload samples in this cell' });
+    } else {
+      const upper = (policy.overheadBound ?? 'upper') === 'upper';
+      const worst = est.reduce((w, e) => ((upper ? e.pctUpper : e.pct) > (upper ? w.pctUpper : w.pct) ? e : w));
+      const actual = upper ? worst.pctUpper : worst.pct;
+      rules.push({
+        rule: 'maxWorkloadOverheadPct',
+        threshold: max,
+        actual,
+        outcome: actual <= max ? 'pass' : 'fail',
+        reason: `${worst.workload} +${worst.pct}% (95% CI ${pct(worst.ciLow)}%..${worst.pctUpper}%, ${worst.nA}+${worst.nB} samples${worst.significant ? ', significant' : ''}), judged on the ${upper ? 'upper end' : 'median'}`,
+      });
     }
   }
   if (cycles.length < policy.minCycles && !rules.some((r) => r.outcome === 'fail')) {

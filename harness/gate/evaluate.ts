@@ -187,6 +187,7 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
     aggregate('maxCrashes', withRules, 'max', (f, w, t) => `${plural(w ?? 0, 'crash', 'crashes')} in a cell where the policy allows ${t}, in ${plural(f.length, 'cell')} (${list(f.map((x) => x.e.cell.id))})${crashNote(f)}`, (w) => `at most ${plural(w ?? 0, 'crash', 'crashes')} in a cell`),
     aggregate('agentHealth', withRules, 'max', (f) => `the agent's health check failed in ${plural(f.length, 'cell')} (${list(f.map((x) => `${x.e.cell.id}: ${x.r.reason}`))})`, () => 'the agent answered its health check on every boot'),
     aggregate('maxBootOverheadPct', withRules, 'max', (f, w, t) => `median guest boot ${w}% over baseline, above ${t}%, in ${plural(f.length, 'cell')} (${list(f.map((x) => x.e.cell.id))})`, (w) => `highest boot overhead ${w}%`),
+    aggregate('maxWorkloadOverheadPct', withRules, 'max', (f, w, t) => `workload overhead ${w}% above ${t}% in ${plural(f.length, 'cell')} (${list(f.map((x) => `${x.e.cell.id}: ${x.r.reason}`))})`, (w) => `highest workload overhead ${w}%`),
   ];
   for (const r of agg) {
     if (!r) continue;
@@ -196,8 +197,8 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
   if (policy.maxBootOverheadPct !== undefined && !rules.some((r) => r.rule === 'maxBootOverheadPct')) {
     rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, outcome: 'skipped', reason: 'no cell was judged', cells: [] });
   }
-  if (policy.maxWorkloadOverheadPct !== undefined) {
-    rules.push({ rule: 'maxWorkloadOverheadPct', threshold: policy.maxWorkloadOverheadPct, outcome: 'skipped', reason: 'workload overhead is not measured yet: declared, not evaluated', cells: [] });
+  if (policy.maxWorkloadOverheadPct !== undefined && !rules.some((r) => r.rule === 'maxWorkloadOverheadPct')) {
+    rules.push({ rule: 'maxWorkloadOverheadPct', threshold: policy.maxWorkloadOverheadPct, outcome: 'skipped', reason: 'no cell was judged', cells: [] });
   }
 
   // minCycles: a cell with too few agent cycles and nothing failed is inconclusive, never a pass.

@@ -16,6 +16,11 @@ export interface MachineSpec {
   cpus: number;
   /** TCP port inside the guest forwarded to a free 127.0.0.1 port. */
   guestSshPort: number;
+  /**
+   * Guest time from instructions executed rather than the host clock (TCG only): timings in the
+   * guest then repeat on a loaded host. Ignored under KVM, where the host clock is the truth.
+   */
+  instructionClock?: boolean;
 }
 
 /** What a machine reports, normalized from its backend (QMP events for QEMU). */

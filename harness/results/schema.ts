@@ -41,6 +41,10 @@ export const cycleSchema = z.object({
       readyCheckMs: z.number().optional(),
     })
     .optional(),
+  /** In-guest workload samples (ns per operation), without the agent (a) and with it (b), taken in this boot. */
+  workloads: z.record(z.string(), z.object({ a: z.array(z.number()), b: z.array(z.number()) })).optional(),
+  /** Why the workloads of this boot gave no samples. */
+  workloadError: z.string().optional(),
   /** The lifecycle step this boot follows (1-based), when the suite has more than one. */
   step: z.number().int().optional(),
 });

@@ -16,6 +16,7 @@ import { watchBoot, type BootObservation } from './boot-watch.js';
 import type { RunEventSink } from './events.js';
 import { Teardowns } from './teardowns.js';
 import { bootPhases } from '../measure/boot-phases.js';
+import { parseWorkloadTap, workloadCommand, WORKLOAD_GUEST_PATH } from '../measure/workload.js';
 import { AbortedError, BootgateError } from '../util/errors.js';
 
 export interface CellContext {
@@ -30,6 +31,8 @@ export interface CellContext {
   /** Every build (prepared for this cell's image) and content of the suite, for lifecycle steps. */
   builds: Map<string, PreparedBuild>;
   contents: Map<string, ContentArtifact>;
+  /** Host path of the static workload binary, when the suite measures workloads. */
+  workloadBinary?: string;
   labKey: { privateKey: string; publicKey: string };
   store: RunStore;
   emit: RunEventSink;
@@ -146,6 +149,10 @@ export class CellRunner {
           this.contentHistory = [this.ctx.content];
           await agent.install(t, this.ctx.build, this.ctx.content, signal);
           this.installed = true;
+          if (this.ctx.workloadBinary) {
+            await t.exec('mkdir -p /opt/bootgate /var/lib/bootgate-work', { signal, timeoutMs: 30_000 });
+            await t.upload(this.ctx.workloadBinary, WORKLOAD_GUEST_PATH, { signal, mode: 0o755 });
+          }
           break;
         case 'upgrade': {
           this.currentBuild = this.ctx.builds.get(step.version!)!;
@@ -251,6 +258,7 @@ export class CellRunner {
         memoryMiB: r.memoryMiB,
         cpus: r.cpus,
         guestSshPort: 22,
+        instructionClock: this.ctx.suite.suite.workloads?.instructionClock,
       },
       signal,
     );
@@ -310,6 +318,16 @@ export class CellRunner {
     }
     // An interrupted boot is no evidence either way: it is left out, and the cell says why.
     if (signal.aborted) throw new AbortedError('interrupted');
+    let workloads: CycleResult['workloads'];
+    let workloadError: string | undefined;
+    if (phase === 'agent' && obs.outcome === 'ready' && this.installed && this.ssh && suite.suite.workloads) {
+      try {
+        workloads = await this.measureWorkloads(this.ssh);
+      } catch (e) {
+        if (signal.aborted) throw new AbortedError('interrupted');
+        workloadError = errMsg(e);
+      }
+    }
     const cycle: CycleResult = {
       index,
       phase,
@@ -326,6 +344,8 @@ export class CellRunner {
       error: obs.error,
       consoleLog,
       step,
+      workloads,
+      workloadError,
       phases: obs.booted ? bootPhases({ marks: obs.phaseMarks ?? new Map(), readyUptimeMs: obs.marker?.uptimeMs, bootMs: obs.markerAt, readyMs: obs.readyAt }) : undefined,
     };
     if (!quiet) {
@@ -333,6 +353,35 @@ export class CellRunner {
       this.ctx.emit({ type: 'cycle-end', cell: this.id, cycle });
     }
     return obs;
+  }
+
+  /**
+   * Workloads in this boot, without the agent (a) and with it (b), in rounds a b a b: drift over
+   * the boot falls on both sides alike. The agent is paused and resumed, not uninstalled.
+   */
+  private async measureWorkloads(t: SshTransport): Promise<NonNullable<CycleResult['workloads']>> {
+    const w = this.ctx.suite.suite.workloads!;
+    const { agent, signal } = this.ctx;
+    if (!agent.pause || !agent.resume) throw new Error(`agent kind ${agent.kind} cannot be paused: workloads need it`);
+    const cmd = workloadCommand({ names: w.names, iterations: w.iterations, batches: w.batches, dir: '/var/lib/bootgate-work' });
+    const run = async () => {
+      const r = await t.exec(cmd, { signal, timeoutMs: 600_000 });
+      return parseWorkloadTap(r.stdout);
+    };
+    const out: NonNullable<CycleResult['workloads']> = {};
+    const add = (side: 'a' | 'b', m: Map<string, number[]>) => {
+      for (const [name, samples] of m) (out[name] ??= { a: [], b: [] })[side].push(...samples);
+    };
+    for (let r = 0; r < w.rounds; r++) {
+      await agent.pause(t, signal);
+      try {
+        add('a', await run());
+      } finally {
+        await agent.resume(t, signal);
+      }
+      add('b', await run());
+    }
+    return out;
   }
 
   private async finish(fatal?: string): Promise<CellResult> {

@@ -86,6 +86,16 @@ export class KmodAgent implements AgentDriver {
     await run('depmod -a && sync');
   }
 
+  async pause(t: GuestTransport, signal?: AbortSignal): Promise<void> {
+    const r = await t.exec(`rmmod ${this.module}`, { signal, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new AgentInstallError(`rmmod ${this.module} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+  }
+
+  async resume(t: GuestTransport, signal?: AbortSignal): Promise<void> {
+    const r = await t.exec(`modprobe ${this.module}`, { signal, timeoutMs: 60_000 });
+    if (r.code !== 0) throw new AgentInstallError(`modprobe ${this.module} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+  }
+
   async updateContent(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void> {
     // The module reads its content at load: the new file takes effect at the next boot.
     await t.upload(content.path, this.contentPath, { signal, mode: 0o644 });

@@ -30,4 +30,10 @@ describe('qemuArgs', () => {
     expect(after(a, '-qmp')).toEqual(['unix:/w/q.sock,server=on,wait=off']);
     expect(after(a, '-append')[0]).toBe('console=ttyS0,115200 oops=panic');
   });
+  it('counts guest time in instructions under TCG when asked, never under KVM', () => {
+    const ic = { ...spec, instructionClock: true };
+    expect(after(qemuArgs({ spec: ic, accel: 'tcg', qmpSocket: '/q', sshPort: 1 }), '-icount')).toEqual(['shift=3,sleep=off']);
+    expect(qemuArgs({ spec: ic, accel: 'kvm', qmpSocket: '/q', sshPort: 1 })).not.toContain('-icount');
+    expect(qemuArgs({ spec, accel: 'tcg', qmpSocket: '/q', sshPort: 1 })).not.toContain('-icount');
+  });
 });

@@ -35,6 +35,8 @@ export function qemuArgs({ spec, accel, qmpSocket, sshPort }: QemuArgsInput): st
     '-device', 'pvpanic',
     '-action', 'panic=pause',
   ];
+  // 2^3 ns of guest time per instruction; sleep=off skips idle time instead of waiting for it.
+  if (spec.instructionClock && accel === 'tcg') args.push('-icount', 'shift=3,sleep=off');
   if (spec.kernel) {
     args.push('-kernel', spec.kernel);
     if (spec.initrd) args.push('-initrd', spec.initrd);

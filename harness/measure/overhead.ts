@@ -1,0 +1,31 @@
+import type { CycleResult } from '../results/schema.js';
+import { pct, ratioOfMedians, type RatioEstimate } from './stats.js';
+
+export interface WorkloadOverhead extends RatioEstimate {
+  workload: string;
+  /** Overhead in percent at the median ratio and at the upper end of the interval. */
+  pct: number;
+  pctUpper: number;
+}
+
+/**
+ * Per workload: the agent's cost from samples taken in the same boots, without the agent (a)
+ * and with it (b), interleaved a b a b so that drift falls on both sides alike.
+ */
+export function workloadOverhead(cycles: readonly Pick<CycleResult, 'workloads'>[]): WorkloadOverhead[] {
+  const by = new Map<string, { a: number[]; b: number[] }>();
+  for (const c of cycles) {
+    for (const [name, w] of Object.entries(c.workloads ?? {})) {
+      const s = by.get(name) ?? { a: [], b: [] };
+      s.a.push(...w.a);
+      s.b.push(...w.b);
+      by.set(name, s);
+    }
+  }
+  const out: WorkloadOverhead[] = [];
+  for (const [workload, s] of by) {
+    const r = ratioOfMedians(s.a, s.b);
+    if (r) out.push({ ...r, workload, pct: pct(r.ratio), pctUpper: pct(r.ciHigh) });
+  }
+  return out;
+}
