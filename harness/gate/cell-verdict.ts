@@ -23,6 +23,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+const firstLine = (s?: string) => (s ?? '').trim().split('\n')[0]!.slice(0, 200);
+
 /** Fewer baseline boots than this and the boot overhead has no meaning: the rule is skipped. */
 export const MIN_OVERHEAD_SAMPLES = 3;
 
@@ -78,7 +80,10 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
     threshold: 0,
     actual: unhealthy,
     outcome: unhealthy === 0 ? 'pass' : 'fail',
-    reason: unhealthy === 0 ? 'the agent answered its health check on every boot' : `the agent's health check failed on ${unhealthy} boot(s)`,
+    reason:
+      unhealthy === 0
+        ? 'the agent answered its health check on every boot'
+        : `the agent's health check failed on ${unhealthy} boot(s): ${firstLine(cycles.find((c) => c.outcome === 'unhealthy')?.health?.output)}`,
   });
   if (policy.maxBootOverheadPct !== undefined) {
     const base = cell.baseline.map((c) => c.guestReadyUptimeMs).filter((x): x is number => x !== undefined);

@@ -7,7 +7,7 @@ const secs = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1
 export function describeCycle(c: CycleResult): string {
   const what = `${c.phase} ${c.index} (${c.kind})`;
   if (c.outcome === 'ready') return `${what}: booted, ready in ${secs(c.readyMs)}${c.crash ? `, but: ${c.crash.title}` : ''}`;
-  if (c.outcome === 'unhealthy') return `${what}: booted in ${secs(c.bootMs)}, agent unhealthy: ${c.health?.output ?? ''}`;
+  if (c.outcome === 'unhealthy') return `${what}: booted in ${secs(c.bootMs)}, agent unhealthy: ${(c.health?.output ?? '').trim().split('\n')[0]}`;
   if (c.outcome === 'lab-error') return `${what}: LAB ERROR: ${c.error ?? 'unknown'}`;
   return `${what}: ${c.outcome.toUpperCase()}: ${c.crash?.title ?? c.error ?? ''}`;
 }

@@ -9,6 +9,10 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /run /tmp /var/log
 mount -t devpts devpts /dev/pts
+# As systemd does: eBPF agents pin objects in bpffs and attach through tracefs.
+mkdir -p /sys/fs/bpf /sys/kernel/tracing
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 echo "bootgate-phase init uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/console
 
 REL=$(uname -r)
