@@ -32,15 +32,15 @@ async function rawBoot(spec: MachineSpec, accel: 'kvm' | 'tcg'): Promise<number>
   const child = spawn('qemu-system-x86_64', qemuArgs({ spec, accel, qmpSocket: join(spec.workDir, 'raw-qmp.sock'), sshPort: port }), { stdio: ['pipe', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let tail = '';
+    let ms: number | undefined;
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       tail = (tail + d).slice(-200);
-      if (tail.includes(MARK)) {
-        const ms = performance.now() - t0;
+      if (ms === undefined && tail.includes(MARK)) {
+        ms = performance.now() - t0;
         child.kill('SIGKILL');
-        child.once('exit', () => resolve(ms));
       }
     });
-    child.once('exit', (c) => reject(new Error(`raw QEMU exited ${c} before the ready marker`)));
+    child.once('exit', (c) => (ms !== undefined ? resolve(ms) : reject(new Error(`raw QEMU exited ${c} before the ready marker`))));
   });
 }
 
