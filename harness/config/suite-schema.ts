@@ -54,6 +54,8 @@ export const bootSchema = z
     bootLoop: z.number().int().min(1).default(2),
     /** After ready, how long a crash still counts against the boot. */
     settle: duration.default(1000),
+    /** A boot that prints nothing on the console for this long before it is ready is a hang (off when absent). */
+    silence: duration.optional(),
     /** An oops is fatal, as a fault in a boot-start driver is on Windows (kernel oops=panic). */
     panicOnOops: z.boolean().default(true),
   })

@@ -34,6 +34,8 @@ export interface WatchBootOptions {
   startedAt: number;
   timeoutMs: number;
   settleMs: number;
+  /** No console output for this long before the ready marker: a hang of its own class. */
+  silenceMs?: number;
   /** Called once the guest printed its ready marker: connect, check the boot, run health. */
   onMarker: (m: ReadyMarker, signal: AbortSignal) => Promise<ReadyResult>;
   signal?: AbortSignal;
@@ -50,7 +52,7 @@ export function primaryCrash(records: CrashRecord[]): CrashRecord | undefined {
   return records.find((r) => !NON_FATAL.has(r.class)) ?? records[0];
 }
 
-type Stop = { kind: 'panic' | 'reset' | 'exit' | 'shutdown'; event?: MachineEvent };
+type Stop = { kind: 'panic' | 'reset' | 'exit' | 'shutdown' | 'silence'; event?: MachineEvent };
 
 function timeoutRecord(what: string, seconds: number): CrashRecord {
   const title = `boot timeout: ${what}`;
@@ -77,8 +79,16 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   // started it (a guest reboot can raise two RESET events), not a new failure.
   let printed = false;
   let early = '';
+  let silenceTimer: NodeJS.Timeout | undefined;
+  const armSilence = () => {
+    if (!o.silenceMs || marker) return;
+    clearTimeout(silenceTimer);
+    silenceTimer = setTimeout(() => stopResolve({ kind: 'silence' }), o.silenceMs);
+  };
+  armSilence();
   const unwatch = o.recorder.watch((chunk) => {
     printed = true;
+    armSilence();
     // A non-fatal report (a WARNING, an oops without panic_on_oops) does not end the boot:
     // a fatal one ends it through the panic event, a reset, or the timeout.
     records.push(...detector.push(chunk));
@@ -87,6 +97,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
       if (early.length < 256 << 10) early += chunk;
       const m = scanner.push(chunk);
       if (m) {
+        clearTimeout(silenceTimer);
         marker = { m, at: Date.now() };
         markerResolve();
       }
@@ -112,6 +123,10 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     if (stop?.kind === 'panic') {
       const title = 'guest panic reported by pvpanic (no crash report on the console)';
       return { os: 'linux', source: 'pvpanic', class: 'guest-panic', title, signature: signatureOf(title) };
+    }
+    if (stop?.kind === 'silence') {
+      const title = 'boot hang: no console output';
+      return { os: 'linux', source: 'timeout', class: 'console-silence', title, signature: signatureOf(title), excerpt: `nothing on the console for ${(o.silenceMs ?? 0) / 1000}s before the guest was ready` };
     }
     if (stop?.kind === 'reset') {
       const title = 'guest reset before ready (no crash report on the console)';
@@ -171,6 +186,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     const outcome: BootOutcome = health && !health.ok ? 'unhealthy' : 'ready';
     return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running', phaseMarks: phaseMarks(early) };
   } finally {
+    clearTimeout(silenceTimer);
     ac.abort();
     unwatch();
     unevent();
@@ -187,6 +203,6 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     if (stop.kind === 'shutdown' && !crash) {
       return { ...base, outcome: 'lab-error', booted: false, error: 'the guest powered off during boot', vmState: vmState(stop) };
     }
-    return { ...base, outcome: 'crash', booted: false, crash, vmState: vmState(stop) };
+    return { ...base, outcome: stop.kind === 'silence' ? 'timeout' : 'crash', booted: false, crash, vmState: vmState(stop) };
   }
 }

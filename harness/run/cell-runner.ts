@@ -287,6 +287,7 @@ export class CellRunner {
         startedAt,
         timeoutMs: boot.timeout,
         settleMs: boot.settle,
+        silenceMs: boot.silence,
         signal,
         onMarker: async (marker, sig) => {
           const ssh = await waitForSsh({
