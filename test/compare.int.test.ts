@@ -17,6 +17,16 @@ describe('bootgate compare on real runs of the sensor builds', () => {
     const b = await run('suites/compare-sensor-2.2.0-slow.yaml');
     const a2 = await run('suites/compare-sensor-2.1.0.yaml');
 
+    // Each agent boot carries workload samples with and without the agent, and memory figures.
+    const { readFileSync } = await import('node:fs');
+    const runA = JSON.parse(readFileSync(join(a, 'run.json'), 'utf8')) as { cells: { cycles: { workloads?: Record<string, { a: number[]; b: number[] }>; memory?: { slabKiB: { a: number; b: number }; agentBytes?: number } }[] }[] };
+    for (const c of runA.cells[0]!.cycles) {
+      expect(Object.keys(c.workloads ?? {}).sort()).toEqual(['exec', 'open', 'tcp']);
+      expect(c.workloads!.exec!.a.length).toBeGreaterThanOrEqual(4);
+      expect(c.memory?.agentBytes).toBeGreaterThan(0);
+      expect(c.memory!.slabKiB.a).toBeGreaterThan(0);
+    }
+
     const slow = await bootgate(['compare', a, b, '--json']);
     expect(slow.code, slow.stderr).toBe(1);
     const cmpB = JSON.parse(slow.stdout) as { reasons: string[] };

@@ -35,6 +35,8 @@ export interface AgentDriver {
   /** Stop the agent without uninstalling it, and start it again: for measuring with and without it in one boot. */
   pause?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
   resume?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
+  /** The agent's own memory in the guest, in bytes (a module's core size, a daemon's RSS). */
+  footprint?(t: GuestTransport, signal?: AbortSignal): Promise<number | undefined>;
   /** Replace the content only, the build untouched (a content update as the vendor ships it). */
   updateContent?(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
 }

@@ -43,6 +43,14 @@ export const cycleSchema = z.object({
     .optional(),
   /** In-guest workload samples (ns per operation), without the agent (a) and with it (b), taken in this boot. */
   workloads: z.record(z.string(), z.object({ a: z.array(z.number()), b: z.array(z.number()) })).optional(),
+  /** Memory in this boot, without the agent (a) and with it (b), in KiB; the agent's own footprint in bytes. */
+  memory: z
+    .object({
+      memAvailableKiB: z.object({ a: z.number(), b: z.number() }),
+      slabKiB: z.object({ a: z.number(), b: z.number() }),
+      agentBytes: z.number().optional(),
+    })
+    .optional(),
   /** Why the workloads of this boot gave no samples. */
   workloadError: z.string().optional(),
   /** The lifecycle step this boot follows (1-based), when the suite has more than one. */

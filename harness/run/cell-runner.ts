@@ -320,9 +320,13 @@ export class CellRunner {
     // An interrupted boot is no evidence either way: it is left out, and the cell says why.
     if (signal.aborted) throw new AbortedError('interrupted');
     let workloads: CycleResult['workloads'];
+    let memory: CycleResult['memory'];
     let workloadError: string | undefined;
     if (phase === 'agent' && obs.outcome === 'ready' && this.installed && this.ssh && suite.suite.workloads) {
       try {
+        const k = this.ctx.agent;
+        if (!k.pause || !k.resume) throw new Error(`agent kind ${k.kind} cannot be paused: workloads need it`);
+        memory = await this.measureMemory(this.ssh);
         workloads = await this.measureWorkloads(this.ssh);
       } catch (e) {
         if (signal.aborted) throw new AbortedError('interrupted');
@@ -346,6 +350,7 @@ export class CellRunner {
       consoleLog,
       step,
       workloads,
+      memory,
       workloadError,
       phases: obs.booted ? bootPhases({ marks: obs.phaseMarks ?? new Map(), readyUptimeMs: obs.marker?.uptimeMs, bootMs: obs.markerAt, readyMs: obs.readyAt }) : undefined,
     };
@@ -354,6 +359,26 @@ export class CellRunner {
       this.ctx.emit({ type: 'cycle-end', cell: this.id, cycle });
     }
     return obs;
+  }
+
+  /** MemAvailable and Slab with the agent paused and running, and the agent's own footprint. */
+  private async measureMemory(t: SshTransport): Promise<NonNullable<CycleResult['memory']>> {
+    const { agent, signal } = this.ctx;
+    const read = async () => {
+      const txt = (await t.exec('sync; cat /proc/meminfo', { signal, timeoutMs: 30_000 })).stdout;
+      const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(txt)?.[1] ?? NaN);
+      return { avail: kib('MemAvailable'), slab: kib('Slab') };
+    };
+    await agent.pause!(t, signal);
+    let a;
+    try {
+      a = await read();
+    } finally {
+      await agent.resume!(t, signal);
+    }
+    const b = await read();
+    const agentBytes = agent.footprint ? await agent.footprint(t, signal) : undefined;
+    return { memAvailableKiB: { a: a.avail, b: b.avail }, slabKiB: { a: a.slab, b: b.slab }, agentBytes };
   }
 
   /**

@@ -86,6 +86,12 @@ export class KmodAgent implements AgentDriver {
     await run('depmod -a && sync');
   }
 
+  async footprint(t: GuestTransport, signal?: AbortSignal): Promise<number | undefined> {
+    const r = await t.exec(`cat /sys/module/${this.module}/coresize`, { signal, timeoutMs: 15_000 });
+    const n = Number(r.stdout.trim());
+    return r.code === 0 && Number.isFinite(n) ? n : undefined;
+  }
+
   async pause(t: GuestTransport, signal?: AbortSignal): Promise<void> {
     const r = await t.exec(`rmmod ${this.module}`, { signal, timeoutMs: 60_000 });
     if (r.code !== 0) throw new AgentInstallError(`rmmod ${this.module} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
