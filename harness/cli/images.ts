@@ -42,7 +42,8 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
     .action(async (names: string[], o: { all?: boolean; force?: boolean }) => {
       const c = catalog();
       const all = await c.list();
-      const wanted = o.all ? all.map((e) => e.loaded.recipe.name) : names;
+      // --all builds what can be built here: user disks are the user's own.
+      const wanted = o.all ? all.filter((e) => e.loaded.recipe.userland !== 'user-disk').map((e) => e.loaded.recipe.name) : names;
       if (wanted.length === 0) {
         process.stderr.write('bootgate: error: name an image, or give --all (see `bootgate images list`)\n');
         setCode(EXIT.config);

@@ -82,4 +82,22 @@ describe('ImageCatalog', () => {
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).toString()).toMatch(/c\.yaml:1: name: name must match the file name \(c\)/);
   });
+
+  it('a Windows recipe points at the user own disk: missing, wrong format, or valid but not bootable here yet', async () => {
+    const win = (disk: string, extra = '') => `name: win11\nos: windows\nuserland: user-disk\ndisk: ${disk}\n${extra}`;
+    await writeFile(join(root, 'images', 'win11.yaml'), win('win11.qcow2', 'windows: { version: 11 }\nmemoryMiB: 4096\ncpus: 2\n'));
+    const c = new ImageCatalog(root, cache);
+    let e = await c.ensure('win11', () => undefined).catch((x: unknown) => x as ConfigError);
+    expect((e as ConfigError).code).toBe('USER_DISK_MISSING');
+    expect((e as ConfigError).toString()).toMatch(/win11\.yaml: disk: /);
+    await writeFile(join(root, 'images', 'win11.qcow2'), 'not a disk image at all');
+    e = await c.ensure('win11', () => undefined).catch((x: unknown) => x as ConfigError);
+    expect((e as ConfigError).code).toBe('USER_DISK_FORMAT');
+    await writeFile(join(root, 'images', 'win11.qcow2'), Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3]), Buffer.alloc(504)]));
+    e = await c.ensure('win11', () => undefined).catch((x: unknown) => x as ConfigError);
+    expect((e as ConfigError).code).toBe('USER_DISK_NOT_RUNNABLE');
+    await writeFile(join(root, 'images', 'win11.yaml'), win('win11.qcow2'));
+    const s = await new ImageCatalog(root, cache).list().catch((x: unknown) => x as ConfigError);
+    expect((s as ConfigError).toString()).toMatch(/win11\.yaml:1: windows: a Windows image needs windows:/);
+  });
 });

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { checkUserDisk } from './windows-profile.js';
 import { buildDiskImage } from './build-disk.js';
 import { buildInitramfsImage, type Progress } from './build-initramfs.js';
 import { MANIFEST, readManifest, type ImageManifest } from './manifest.js';
@@ -89,6 +90,15 @@ export class ImageCatalog {
     const out = join(work, 'out');
     try {
       let manifest: ImageManifest;
+      if (loaded.recipe.userland === 'user-disk') {
+        // Nothing to build: the user's own disk, checked where it is. Booting it is not wired yet.
+        const disk = await checkUserDisk(loaded.recipe.disk!, { relativeTo: dirname(loaded.file), file: loaded.file, field: 'disk' });
+        throw new ConfigError(
+          'USER_DISK_NOT_RUNNABLE',
+          `${loaded.recipe.name}: ${disk.format} disk ${disk.path} is valid, but this version of bootgate does not boot ${loaded.recipe.os} user disks yet (see docs/windows-guests.md)`,
+          { file: loaded.file, field: 'userland' },
+        );
+      }
       if (loaded.recipe.userland === 'initramfs') {
         manifest = await buildInitramfsImage(loaded, out, work, progress, signal);
       } else if (loaded.recipe.userland === 'disk') {

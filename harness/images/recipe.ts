@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { loadYaml, type LoadedYaml } from '../config/load-yaml.js';
 import { ConfigError } from '../util/errors.js';
+import { userDiskRecipeFields } from './windows-profile.js';
 
 export const recipeSchema = z
   .object({
@@ -23,8 +24,15 @@ export const recipeSchema = z
     tags: z.array(z.string()).default([]),
     memoryMiB: z.number().int().min(128).default(512),
     cpus: z.number().int().min(1).default(1),
+    // A user-disk recipe points at the user's own image (Windows): see docs/windows-guests.md.
+    ...userDiskRecipeFields,
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.userland === 'user-disk' && !r.disk) ctx.addIssue({ code: 'custom', path: ['disk'], message: 'a user-disk image needs disk: the path of your qcow2 or VHDX image' });
+    if (r.os === 'windows' && !r.windows) ctx.addIssue({ code: 'custom', path: ['windows'], message: 'a Windows image needs windows: { version: 10 | 11 | server-2019 | ... }' });
+    if (r.os === 'linux' && !r.kernel && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['kernel'], message: 'a Linux image built here needs kernel: { package, series, flavour }' });
+  });
 export type Recipe = z.infer<typeof recipeSchema>;
 
 export interface LoadedRecipe {
