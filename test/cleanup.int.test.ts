@@ -7,9 +7,9 @@ import { BIN, ROOT, bootgate } from './cli-helpers.js';
 import { runSchema } from '../harness/results/schema.js';
 
 /** VMs this harness started carry process=bootgate-<cell> in their command line. */
-function vmCount(): number {
+function vmCount(runId = ''): number {
   try {
-    return Number(execFileSync('pgrep', ['-fc', 'process=bootgate-'], { encoding: 'utf8' }).trim());
+    return Number(execFileSync('pgrep', ['-fc', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim());
   } catch {
     return 0;
   }
@@ -53,9 +53,9 @@ describe('every exit path stops the VM and removes its files', () => {
     });
     expect(code, err).toBe(3);
     expect(err).toMatch(/SIGINT: stopping VMs and saving results/);
-    expect(vmCount()).toBe(0);
-    expect(scratchDirs()).toBe(before);
     const runDir = readdirSync(results)[0]!;
+    expect(vmCount(runDir)).toBe(0);
+    expect(scratchDirs()).toBe(before);
     const run = runSchema.parse(JSON.parse(readFileSync(join(results, runDir, 'run.json'), 'utf8')));
     expect(run.status).toBe('interrupted');
     expect(run.cells[0]!.verdict).toBe('error');
@@ -73,6 +73,6 @@ describe('every exit path stops the VM and removes its files', () => {
     expect(b).toMatchObject({ booted: false, outcome: 'timeout' });
     expect(b.crash?.class).toBe('boot-timeout');
     expect(run.cells[0]!.reason).toMatch(/baseline boot 1 without the agent failed/);
-    expect(vmCount()).toBe(0);
+    expect(vmCount(run.id)).toBe(0);
   });
 });

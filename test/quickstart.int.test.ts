@@ -1,25 +1,34 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runSchema, type RunResult } from '../harness/results/schema.js';
+import { gateSchema, type GateResult } from '../harness/results/gate-schema.js';
 import { bootgate } from './cli-helpers.js';
 
-function qemuCount(): number {
+/** VMs of one run: the harness names each QEMU process after its run and cell. */
+function qemuCount(runId: string): number {
   try {
-    return Number(execFileSync('pgrep', ['-fc', 'process=bootgate-'], { encoding: 'utf8' }).trim());
+    return Number(execFileSync('pgrep', ['-fc', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim());
   } catch {
     return 0; // pgrep exits 1 when nothing matches
   }
 }
 
+/** One real quickstart run (with every file reporter) serves both tests: booting is the slow part. */
+let results = '';
+let wall = 0;
+let r: Awaited<ReturnType<typeof bootgate>>;
+beforeAll(async () => {
+  results = mkdtempSync(join(tmpdir(), 'bootgate-qs-'));
+  const t0 = Date.now();
+  r = await bootgate(['run', 'suites/quickstart.yaml', '--results', results, '--reporter', 'junit,tap', '--reporter', 'markdown,html'], { env: { CI: 'true' } });
+  wall = (Date.now() - t0) / 1000;
+});
+
 describe('quickstart suite, for real: QEMU, the Debian 6.1 kernel, the sensor module', () => {
   it('passes content 290 and fails content 291 as a boot loop in sensor_parse_channel', async () => {
-    const results = mkdtempSync(join(tmpdir(), 'bootgate-qs-'));
-    const t0 = Date.now();
-    const r = await bootgate(['run', 'suites/quickstart.yaml', '--results', results]);
-    const wall = (Date.now() - t0) / 1000;
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     expect(r.code, r.stderr).toBe(1);
     const runJson = r.stdout.trim().split('\n').at(-1)!;
@@ -51,8 +60,43 @@ describe('quickstart suite, for real: QEMU, the Debian 6.1 kernel, the sensor mo
     expect(bad.reason).toMatch(/^boot loop: BUG: kernel NULL pointer dereference in sensor_parse_channel/);
     expect(run.crashes).toHaveLength(1);
     expect(run.crashes[0]).toMatchObject({ count: 2, module: 'sensor' });
-    expect(qemuCount()).toBe(0);
+    expect(qemuCount(run.id)).toBe(0);
     const cycleSecs = good.cycles.map((c) => (c.readyMs ?? 0) / 1000);
     console.log(`quickstart wall time ${wall.toFixed(1)}s; agent cycle ready times ${cycleSecs.map((s) => s.toFixed(1)).join(', ')}s; baseline (cold) ${((good.baseline[0]!.readyMs ?? 0) / 1000).toFixed(1)}s`);
+  });
+});
+
+const readGate = (d: string): GateResult => gateSchema.parse(JSON.parse(readFileSync(join(d, 'gate.json'), 'utf8')));
+const withoutTime = ({ evaluatedAt: _t, ...g }: GateResult) => g;
+
+describe('quickstart for real, with every file reporter, then the gate again', () => {
+  it('writes gate.json and the reports at the end; bootgate gate gives the same verdict', async () => {
+    expect(r.code, r.stderr).toBe(1);
+    const runDir = dirname(r.stdout.trim().split('\n').at(-1)!);
+    const run = runSchema.parse(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')));
+    expect(run.gate).toEqual({ bootSuccess: 1, maxCrashes: 0, maxBootOverheadPct: 10, minCycles: 1, overheadBound: 'upper' });
+
+    const atEnd = readGate(runDir);
+    expect(atEnd).toMatchObject({ verdict: 'fail', exitCode: 1, policy: { source: 'run.json' } });
+    const failed = atEnd.rules.filter((x) => x.outcome === 'fail').map((x) => [x.rule, x.cells.map((c) => c.id)]);
+    expect(failed).toEqual([
+      ['bootLoop', ['debian-6.1-generic__sensor-2.1.0__content-291']],
+      ['bootSuccess', ['debian-6.1-generic__sensor-2.1.0__content-291']],
+      ['maxCrashes', ['debian-6.1-generic__sensor-2.1.0__content-291']],
+    ]);
+    expect(r.stderr).toMatch(/gate FAIL \(exit 1\), policy from run\.json:\n.*  bootLoop: boot loop in 1 cell \(debian-6\.1-generic__sensor-2\.1\.0__content-291\): BUG: kernel NULL pointer dereference in sensor_parse_channel\n/);
+    expect(r.stderr).toMatch(/verdict FAIL \(exit 1\); run\.json: /);
+
+    for (const f of ['junit.xml', 'results.tap', 'summary.md', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true);
+    const xsd = new URL('./fixtures/junit.xsd', import.meta.url).pathname;
+    expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, join(runDir, 'junit.xml')], { stdio: 'pipe' })).not.toThrow();
+    expect(readFileSync(join(runDir, 'summary.md'), 'utf8')).toContain('| debian-6.1-generic | ✅ pass 3/3 | ❌ fail 0/2 boot loop |');
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain('<strong>BUG: kernel NULL pointer dereference in sensor_parse_channel</strong>');
+    expect(html).toContain('href="./cells/debian-6.1-generic__sensor-2.1.0__content-291/agent-1.log"');
+
+    const again = await bootgate(['gate', runDir]);
+    expect(again.code).toBe(1);
+    expect(withoutTime(readGate(runDir))).toEqual(withoutTime(atEnd));
   });
 });

@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
 import type { LoadedSuite } from '../config/suite.js';
 import type { LifecycleStep } from '../config/suite-schema.js';
@@ -249,7 +249,8 @@ export class CellRunner {
     const r = image.recipe.recipe;
     this.machine = await provider.start(
       {
-        name: this.id,
+        // The run id in the process name: leftovers of one run can be told from another's VMs.
+        name: `${basename(this.ctx.runDir)}.${this.id}`,
         workDir: join(this.workDir, 'vm'),
         disk: this.overlay,
         kernel: image.manifest.files.kernel && join(image.dir, image.manifest.files.kernel.path),
