@@ -113,7 +113,7 @@ describe('disk recipes', () => {
 
   it('the systemd recipe of the repository loads as a disk image', async () => {
     const l = await loadRecipe(join(import.meta.dirname, '../..'), join(import.meta.dirname, '../../images/debian-6.1-generic-systemd.yaml'));
-    expect(l.recipe).toMatchObject({ name: 'debian-6.1-generic-systemd', userland: 'disk', os: 'linux', kernel: { package: 'linux-image-amd64', flavour: 'generic' } });
+    expect(l.recipe).toMatchObject({ name: 'debian-6.1-generic-systemd', userland: 'disk', os: 'linux', kernel: { package: 'linux-image-amd64', series: '6.1', flavour: 'generic' } });
     expect(l.recipe.tags).toEqual(['linux', 'debian', 'generic', 'systemd']);
   });
 });

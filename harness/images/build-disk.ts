@@ -58,6 +58,8 @@ export function mmdebstrapArgs(p: MmdebstrapPlan): string[] {
     '--mode=root',
     '--variant=apt',
     '--format=directory',
+    // Keep /etc/machine-id as customize.sh writes it (mmdebstrap would empty it): see there.
+    '--skip=cleanup/reproducible',
     `--include=${p.packages.join(',')}`,
     // dpkg without an fsync per file: the file system is made from this directory afterwards.
     '--dpkgopt=force-unsafe-io',
@@ -123,9 +125,13 @@ async function requireMmdebstrap(signal?: AbortSignal): Promise<void> {
   }
 }
 
-/** linux-image-amd64 -> linux-image-6.1.0-NN-amd64, as the host's apt lists say (the headers come from them too). */
+/**
+ * linux-image-amd64 -> linux-image-6.1.0-NN-amd64, as the host's apt lists say (the headers come
+ * from them too). linux-image-6.1.0-56-amd64 and linux-image-6.12.117+deb12-rt-amd64 are concrete;
+ * linux-image-amd64 and linux-image-6.12-amd64 are metapackages.
+ */
 async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
-  if (/^linux-image-\d/.test(pkg)) return pkg;
+  if (/^linux-image-\d+\.\d+\.\d+/.test(pkg)) return pkg;
   return resolveDependsOn(pkg, 'linux-image-', signal);
 }
 

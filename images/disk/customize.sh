@@ -15,8 +15,8 @@ chmod 0755 "$ROOT"/usr/local/lib/bootgate/*
 
 echo "$HOSTNAME" > "$ROOT/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$HOSTNAME" > "$ROOT/etc/hosts"
-# A fixed machine id: an empty one would make every cell's first boot a "first boot"
-# (presets applied, id committed) and its second boot a different kind of boot.
+# A fixed machine id: with an empty one, every cell's first boot would make up an id and commit
+# it, and its later boots would differ from the first.
 od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$ROOT/etc/machine-id"
 echo >> "$ROOT/etc/machine-id"
 
@@ -54,5 +54,7 @@ rm -rf "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/*
 find "$ROOT/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
 # mmdebstrap's own dpkg options (force-unsafe-io) are for the build, not for the guest.
 rm -f "$ROOT/etc/dpkg/dpkg.cfg.d/99mmdebstrap"
-rm -rf "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/log/apt/* "$ROOT"/var/cache/debconf/*-old
+# Build logs and caches (mmdebstrap's cleanup/reproducible is skipped to keep the machine id).
+rm -rf "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/log/apt/* "$ROOT"/var/cache/debconf/*-old \
+  "$ROOT/var/log/dpkg.log" "$ROOT/var/log/alternatives.log" "$ROOT/var/lib/dbus/machine-id"
 touch "$ROOT/etc/.updated" "$ROOT/var/.updated"
