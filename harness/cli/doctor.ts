@@ -16,6 +16,7 @@ export const HOST_TOOLS: { tool: string; pkg: string; why: string }[] = [
   { tool: 'make', pkg: 'make', why: 'builds kernel module agents' },
   { tool: 'gcc', pkg: 'gcc', why: 'builds kernel module agents' },
   { tool: 'pahole', pkg: 'dwarves', why: 'BTF for kernel modules built against 6.12 headers' },
+  { tool: 'mmdebstrap', pkg: 'mmdebstrap', why: 'builds the full Debian disk userland' },
   { tool: 'clang', pkg: 'clang', why: 'builds eBPF agents (-target bpf)' },
   { tool: 'bpftool', pkg: 'bpftool', why: 'builds eBPF agents (skeletons)' },
 ];

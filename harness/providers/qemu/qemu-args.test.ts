@@ -8,7 +8,7 @@ const after = (args: string[], flag: string) => args.filter((_, i) => args[i - 1
 describe('qemuArgs', () => {
   it('uses TCG with -cpu max when KVM is not usable', () => {
     const a = qemuArgs({ spec, accel: 'tcg', qmpSocket: '/w/q.sock', sshPort: 40000 });
-    expect(after(a, '-accel')).toEqual(['tcg']);
+    expect(after(a, '-accel')).toEqual(['tcg,tb-size=128']);
     expect(after(a, '-cpu')).toEqual(['max']);
     expect(after(a, '-accel').concat(after(a, '-cpu'))).not.toContain('host');
   });

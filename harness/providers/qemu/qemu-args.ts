@@ -19,7 +19,9 @@ export function qemuArgs({ spec, accel, qmpSocket, sshPort }: QemuArgsInput): st
   const args = [
     '-name', `bootgate-${spec.name},process=bootgate-${spec.name}`,
     '-machine', 'q35',
-    '-accel', accel,
+    // A smaller translation cache under TCG: with the default one, a warm reboot of the systemd
+    // disk took 2.4x the CPU of a cold boot (stale code from the previous boot); 128 MiB: 0.9x.
+    '-accel', accel === 'tcg' ? 'tcg,tb-size=128' : accel,
     '-cpu', accel === 'kvm' ? 'host' : 'max',
     '-m', String(spec.memoryMiB),
     '-smp', String(spec.cpus),
