@@ -1,3 +1,5 @@
+import { ext4Qcow2, fileEntry } from './image-files.js';
+import { concreteKernelPackage } from './debs.js';
 import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveDependsOn } from './debs.js';
@@ -125,15 +127,6 @@ async function requireMmdebstrap(signal?: AbortSignal): Promise<void> {
   }
 }
 
-/**
- * linux-image-amd64 -> linux-image-6.1.0-NN-amd64, as the host's apt lists say (the headers come
- * from them too). linux-image-6.1.0-56-amd64 and linux-image-6.12.117+deb12-rt-amd64 are concrete;
- * linux-image-amd64 and linux-image-6.12-amd64 are metapackages.
- */
-async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
-  if (/^linux-image-\d+\.\d+\.\d+/.test(pkg)) return pkg;
-  return resolveDependsOn(pkg, 'linux-image-', signal);
-}
 
 /** Build the kernel, initrd and root disk of one recipe with the disk userland into outDir. */
 export async function buildDiskImage(
@@ -192,16 +185,10 @@ export async function buildDiskImage(
   const used = Number((await exec('du', ['-sxb', rootfs], { signal })).stdout.split(/\s/)[0]);
   const sizeMiB = diskSizeMiB(used);
   progress(`making the ${sizeMiB} MiB root disk (${Math.round(used / (1 << 20))} MiB of files)`);
-  const raw = join(work, 'root.raw');
-  await exec('truncate', ['-s', `${sizeMiB}M`, raw], { signal });
-  // Inode tables and journal written now: a lazy init would redo it in every cell's first boot.
-  await exec('mkfs.ext4', ['-F', '-q', '-L', 'bootgate-root', '-m', '1', '-E', 'lazy_itable_init=0,lazy_journal_init=0', '-d', rootfs, raw], { signal });
-  await rm(rootfs, { recursive: true, force: true });
   const disk = join(outDir, 'root.qcow2');
-  await exec('qemu-img', ['convert', '-q', '-O', 'qcow2', raw, disk], { signal });
-  await rm(raw, { force: true });
-
-  const entry = async (p: string, name: string) => ({ path: name, sha256: await sha256File(p), size: (await stat(p)).size });
+  await ext4Qcow2({ work, out: disk, sizeMiB, label: 'bootgate-root', fromDir: rootfs, reservedPct: 1, signal });
+  await rm(rootfs, { recursive: true, force: true });
+  const entry = fileEntry;
   return {
     schema: 'bootgate.image/v1',
     name: recipe.name,

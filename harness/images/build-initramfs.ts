@@ -1,3 +1,5 @@
+import { ext4Qcow2, fileEntry } from './image-files.js';
+import { concreteKernelPackage } from './debs.js';
 import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { aptDownload, candidateVersion, debExtract, resolveDependsOn } from './debs.js';
@@ -18,13 +20,6 @@ const OPTIONAL_MODULES = ['crc32c_generic', 'crc32c_intel', 'pvpanic_mmio', 'pvp
 const USERLAND_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
 const STATE_DISK_MIB = 512;
 
-/** linux-image-amd64 -> linux-image-6.1.0-56-amd64; a concrete package is kept as it is. */
-async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
-  // linux-image-6.1.0-56-amd64 and linux-image-6.12.117+deb12-rt-amd64 are concrete;
-  // linux-image-amd64 and linux-image-6.12-amd64 are metapackages.
-  if (/^linux-image-\d+\.\d+\.\d+/.test(pkg)) return pkg;
-  return resolveDependsOn(pkg, 'linux-image-', signal);
-}
 
 async function decompressModule(src: string, dest: string, signal?: AbortSignal): Promise<void> {
   // busybox insmod takes plain .ko files; newer Debian kernels ship .ko.xz or .ko.zst.
@@ -128,14 +123,9 @@ export async function buildInitramfsImage(
   await copyFile(join(pkgRoot, 'boot', vmlinuz), kernel);
 
   progress(`making the ${STATE_DISK_MIB} MiB state disk`);
-  const raw = join(work, 'state.raw');
-  await exec('truncate', ['-s', `${STATE_DISK_MIB}M`, raw], { signal });
-  await exec('mkfs.ext4', ['-F', '-q', '-L', 'bootgate-state', '-E', 'lazy_itable_init=0', raw], { signal });
   const disk = join(outDir, 'state.qcow2');
-  await exec('qemu-img', ['convert', '-q', '-O', 'qcow2', raw, disk], { signal });
-  await rm(raw, { force: true });
-
-  const entry = async (p: string, name: string) => ({ path: name, sha256: await sha256File(p), size: (await stat(p)).size });
+  await ext4Qcow2({ work, out: disk, sizeMiB: STATE_DISK_MIB, label: 'bootgate-state', signal });
+  const entry = fileEntry;
   return {
     schema: 'bootgate.image/v1',
     name: recipe.name,

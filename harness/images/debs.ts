@@ -31,20 +31,27 @@ export async function resolveDependsOn(pkg: string, prefix: string, signal?: Abo
 /** Download .deb files into dir; returns their paths. */
 export async function aptDownload(pkgs: string[], dir: string, signal?: AbortSignal): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const before = new Set(await readdir(dir));
   await exec('apt-get', ['download', '-q', ...pkgs], { cwd: dir, signal });
   const debs = (await readdir(dir)).filter((f) => f.endsWith('.deb'));
-  const found = pkgs.map((p) => {
+  return pkgs.map((p) => {
     const name = p.split('=')[0]!;
     const f = debs.find((d) => d.startsWith(`${name}_`));
     if (!f) throw new ConfigError('PACKAGE_NOT_FOUND', `apt-get download did not produce ${name}`);
     return join(dir, f);
   });
-  void before;
-  return found;
 }
 
 export async function debExtract(deb: string, dest: string, signal?: AbortSignal): Promise<void> {
   await mkdir(dest, { recursive: true });
   await exec('dpkg-deb', ['-x', deb, dest], { signal });
+}
+
+/**
+ * linux-image-amd64 -> linux-image-6.1.0-56-amd64, as the host's apt lists say. Concrete
+ * packages (linux-image-6.1.0-56-amd64, linux-image-6.12.117+deb12-rt-amd64) are kept;
+ * linux-image-amd64 and linux-image-6.12-amd64 are metapackages.
+ */
+export async function concreteKernelPackage(pkg: string, signal?: AbortSignal): Promise<string> {
+  if (/^linux-image-\d+\.\d+\.\d+/.test(pkg)) return pkg;
+  return resolveDependsOn(pkg, 'linux-image-', signal);
 }
