@@ -27,6 +27,11 @@ describe('bootgate compare on real runs of the sensor builds', () => {
       expect(c.memory!.slabKiB.a).toBeGreaterThan(0);
     }
 
+    const runB = JSON.parse(readFileSync(join(b, 'run.json'), 'utf8')) as { cells: { overhead?: { workloads: { workload: string; pct: number; significant: boolean }[] } }[] };
+    const execB = runB.cells[0]!.overhead!.workloads.find((w) => w.workload === 'exec')!;
+    expect(execB.significant).toBe(true);
+    expect(execB.pct).toBeGreaterThan(5); // 1 ms on a ~7.5 ms exec under TCG
+
     const slow = await bootgate(['compare', a, b, '--json']);
     expect(slow.code, slow.stderr).toBe(1);
     const cmpB = JSON.parse(slow.stdout) as { reasons: string[] };

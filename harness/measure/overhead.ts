@@ -29,3 +29,16 @@ export function workloadOverhead(cycles: readonly Pick<CycleResult, 'workloads'>
   }
   return out;
 }
+
+/** Median memory the agent adds (slab and MemAvailable taken, in KiB) over the boots that measured it. */
+export function memoryOverhead(cycles: readonly Pick<CycleResult, 'memory'>[]): { slabKiB: number; memAvailableKiB: number; agentBytes?: number } | undefined {
+  const m = cycles.map((c) => c.memory).filter((x): x is NonNullable<CycleResult['memory']> => !!x);
+  if (m.length === 0) return undefined;
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const agent = m.map((x) => x.agentBytes).filter((x): x is number => x !== undefined);
+  return {
+    slabKiB: med(m.map((x) => x.slabKiB.b - x.slabKiB.a)),
+    memAvailableKiB: med(m.map((x) => x.memAvailableKiB.a - x.memAvailableKiB.b)),
+    agentBytes: agent.length ? med(agent) : undefined,
+  };
+}

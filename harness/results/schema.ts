@@ -84,6 +84,29 @@ export const cellSchema = z.object({
   baseline: z.array(cycleSchema),
   cycles: z.array(cycleSchema),
   rules: z.array(ruleResultSchema).optional(),
+  /**
+   * What the agent costs in this cell: per in-guest workload, the ratio of medians with the agent
+   * over without it (same boots, interleaved), its 95% bootstrap interval and sample counts.
+   */
+  overhead: z
+    .object({
+      workloads: z.array(
+        z.object({
+          workload: z.string(),
+          ratio: z.number(),
+          ciLow: z.number(),
+          ciHigh: z.number(),
+          pct: z.number(),
+          pctUpper: z.number(),
+          nA: z.number().int(),
+          nB: z.number().int(),
+          significant: z.boolean(),
+          method: z.string(),
+        }),
+      ),
+      memory: z.object({ slabKiB: z.number(), memAvailableKiB: z.number(), agentBytes: z.number().optional() }).optional(),
+    })
+    .optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
 });

@@ -16,6 +16,9 @@ import { watchBoot, type BootObservation } from './boot-watch.js';
 import type { RunEventSink } from './events.js';
 import { Teardowns } from './teardowns.js';
 import { bootPhases } from '../measure/boot-phases.js';
+import { memoryOverhead, workloadOverhead } from '../measure/overhead.js';
+
+const round4 = (x: number) => Math.round(x * 10000) / 10000;
 import { parseWorkloadTap, workloadCommand, WORKLOAD_GUEST_PATH } from '../measure/workload.js';
 import { AbortedError, BootgateError } from '../util/errors.js';
 
@@ -419,6 +422,9 @@ export class CellRunner {
       const j = judgeCell(c, policy);
       c.status = 'done';
       c.endedAt = new Date().toISOString();
+      const wl = workloadOverhead(c.cycles);
+      const mem = memoryOverhead(c.cycles);
+      if (wl.length || mem) c.overhead = { workloads: wl.map((e) => ({ ...e, ratio: round4(e.ratio), ciLow: round4(e.ciLow), ciHigh: round4(e.ciHigh) })), memory: mem };
       c.rules = j.rules;
       if (fatal) {
         c.verdict = 'error';
