@@ -217,8 +217,8 @@ describe('gate policy files and the suite gate: YAML with file:line errors', () 
         `description: release gate\nbootSuccess: 0.99\nmaxCrashes: 0\nminCycles: 3\nmaxBootOverheadPct: 10\nmaxWorkloadOverheadPct: 5\nallow:\n  - title: "${TITLE}"\n    reason: known\n    expires: 2026-12-31\n  - { signature: ${signatureOf(TITLE).slice(0, 12)}, reason: also, expires: "2027-01-31" }\n`,
       ),
     );
-    expect(p).toEqual({ bootSuccess: 0.99, maxCrashes: 0, minCycles: 3, maxBootOverheadPct: 10, maxWorkloadOverheadPct: 5, allow: [{ title: TITLE, reason: 'known', expires: '2026-12-31' }, { signature: signatureOf(TITLE).slice(0, 12), reason: 'also', expires: '2027-01-31' }] });
-    expect(await loadPolicyFile(file('empty-ish.yaml', 'maxCrashes: 1\n'))).toEqual({ bootSuccess: 1, maxCrashes: 1, minCycles: 1 });
+    expect(p).toEqual({ bootSuccess: 0.99, maxCrashes: 0, minCycles: 3, maxBootOverheadPct: 10, maxWorkloadOverheadPct: 5, overheadBound: 'upper', allow: [{ title: TITLE, reason: 'known', expires: '2026-12-31' }, { signature: signatureOf(TITLE).slice(0, 12), reason: 'also', expires: '2027-01-31' }] });
+    expect(await loadPolicyFile(file('empty-ish.yaml', 'maxCrashes: 1\n'))).toEqual({ bootSuccess: 1, maxCrashes: 1, minCycles: 1, overheadBound: 'upper' });
   });
 
   it('names file, line and field of a bad value', async () => {
@@ -251,6 +251,6 @@ describe('gate policy files and the suite gate: YAML with file:line errors', () 
       content: [{ version: '1', path: 'x' }],
       gate: { maxWorkloadOverheadPct: 5, allow: [{ title: 't', reason: 'r', expires: '2026-01-01' }] },
     });
-    expect(s.gate).toEqual({ bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxWorkloadOverheadPct: 5, allow: [{ title: 't', reason: 'r', expires: '2026-01-01' }] });
+    expect(s.gate).toEqual({ bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxWorkloadOverheadPct: 5, overheadBound: 'upper', allow: [{ title: 't', reason: 'r', expires: '2026-01-01' }] });
   });
 });
