@@ -145,7 +145,9 @@ export const suiteSchema = z
         ]),
       )
       .min(1, 'at least one image is needed'),
-    agent: agentSchema,
+    /** The agent under test; or `agents:`, several side by side (each cell runs one of them). */
+    agent: agentSchema.optional(),
+    agents: z.array(agentSchema).min(1).optional(),
     content: z.array(contentSchema).min(1, 'at least one content version is needed'),
     boot: bootSchema.default(bootSchema.parse({})),
     /** Narrow the matrix: only these content or build versions make cells (others serve lifecycle steps). */
@@ -160,6 +162,13 @@ export const suiteSchema = z
   .strict();
 
 export type Suite = z.infer<typeof suiteSchema>;
+export type Agent = z.infer<typeof agentSchema>;
+
+/** The suite's agents with the path of each in the file (agent: or agents[i]), for messages. */
+export function suiteAgents(s: Pick<Suite, 'agent' | 'agents'>): { agent: Agent; path: (string | number)[] }[] {
+  if (s.agents) return s.agents.map((agent, i) => ({ agent, path: ['agents', i] }));
+  return s.agent ? [{ agent: s.agent, path: ['agent'] }] : [];
+}
 export type BootPolicy = z.infer<typeof bootSchema>;
 export type GatePolicy = z.infer<typeof gatePolicySchema>;
 export type AllowEntry = z.infer<typeof allowEntrySchema>;

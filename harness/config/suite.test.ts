@@ -108,3 +108,13 @@ describe('matrix and lifecycle', () => {
     expect((await configError(`${GOOD}matrix: { content: ["999"] }\n`)).field).toBe('matrix.content[0]');
   });
 });
+
+describe('several agents side by side', () => {
+  it('expands images x agents x builds x content, and refuses agent with agents', async () => {
+    const two = GOOD.replace(/agent:\n  name: sensor\n  kind: linux-kmod\n  builds:\n(.*)\n/, 'agents:\n  - name: sensor\n    kind: linux-kmod\n    builds:\n  $1\n  - name: sensor-ebpf\n    kind: linux-ebpf\n    builds:\n  $1\n');
+    const s = await loadSuite(await suiteFile(two));
+    expect(expandMatrix(s.suite).map((c) => `${c.agent}/${c.content.version}`)).toEqual(['sensor/290', 'sensor/291', 'sensor-ebpf/290', 'sensor-ebpf/291']);
+    const both = await configError(`${two}agent: { name: x, kind: linux-kmod, builds: [{ version: "1", source: examples/agents/sensor-kmod }] }\n`);
+    expect(both.message).toBe('give agent: or agents:, not both');
+  });
+});

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { loadYaml, type LoadedYaml } from './load-yaml.js';
-import { suiteSchema, type Suite } from './suite-schema.js';
+import { suiteAgents, suiteSchema, type Suite } from './suite-schema.js';
 import { ConfigError } from '../util/errors.js';
 
 export interface LoadedSuite {
@@ -39,16 +39,27 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
       throw new ConfigError('CONTENT_MISSING', `content file not found: ${resolvePath(c.path)}`, { file, line: y.lineOf(['content', i, 'path']), field: `content[${i}].path` });
     }
   }
-  for (const [i, b] of s.agent.builds.entries()) {
+  const dupe = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+  const agents = suiteAgents(s);
+  if (agents.length === 0 || (s.agent && s.agents)) {
+    throw new ConfigError('AGENT', s.agent ? 'give agent: or agents:, not both' : 'an agent is needed: agent: { name, kind, builds } (or agents: [...])', { file, line: y.lineOf([s.agent ? 'agents' : 'name']), field: s.agent ? 'agents' : 'agent' });
+  }
+  const names = agents.map((a) => a.agent.name);
+  const dupName = names.find((n, i) => names.indexOf(n) !== i);
+  if (dupName) throw new ConfigError('DUPLICATE', `agent ${dupName} is listed twice`, { file, line: y.lineOf(['agents']), field: 'agents' });
+  for (const { agent, path } of agents) {
+  const field = path.join('.').replace(/\.(\d+)/g, '[$1]');
+  for (const [i, b] of agent.builds.entries()) {
     if ((await kindOf(resolvePath(b.source))) !== 'dir') {
-      throw new ConfigError('BUILD_SOURCE_MISSING', `build source folder not found: ${resolvePath(b.source)}`, { file, line: y.lineOf(['agent', 'builds', i, 'source']), field: `agent.builds[${i}].source` });
+      throw new ConfigError('BUILD_SOURCE_MISSING', `build source folder not found: ${resolvePath(b.source)}`, { file, line: y.lineOf([...path, 'builds', i, 'source']), field: `${field}.builds[${i}].source` });
     }
   }
-  const dupe = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
+  const d2 = dupe(agent.builds.map((b) => b.version));
+  if (d2) throw new ConfigError('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf([...path, 'builds']), field: `${field}.builds` });
+  }
+  const allBuilds = agents.flatMap((a) => a.agent.builds.map((b) => b.version));
   const d1 = dupe(s.content.map((c) => c.version));
   if (d1) throw new ConfigError('DUPLICATE', `content version ${d1} is listed twice`, { file, line: y.lineOf(['content']), field: 'content' });
-  const d2 = dupe(s.agent.builds.map((b) => b.version));
-  if (d2) throw new ConfigError('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf(['agent', 'builds']), field: 'agent.builds' });
   for (const [i, step] of (s.lifecycle ?? []).entries()) {
     const where = { file, line: y.lineOf(['lifecycle', i]), field: `lifecycle[${i}]` };
     if (i === 0 && step.action !== 'install') throw new ConfigError('LIFECYCLE', 'the first lifecycle step must be install', where);
@@ -56,12 +67,12 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
     if (step.action === 'update-content' && !s.content.some((c) => c.version === step.version)) {
       throw new ConfigError('LIFECYCLE', `content version ${step.version} is not in this suite's content list`, where);
     }
-    if (step.action === 'upgrade' && !s.agent.builds.some((b) => b.version === step.version)) {
+    if (step.action === 'upgrade' && !allBuilds.includes(step.version!)) {
       throw new ConfigError('LIFECYCLE', `build version ${step.version} is not in this suite's agent.builds`, where);
     }
   }
   for (const axis of ['content', 'builds'] as const) {
-    const known = axis === 'content' ? s.content.map((c) => c.version) : s.agent.builds.map((b) => b.version);
+    const known = axis === 'content' ? s.content.map((c) => c.version) : allBuilds;
     for (const [i, v] of (s.matrix?.[axis] ?? []).entries()) {
       if (!known.includes(v)) throw new ConfigError('MATRIX', `${axis === 'content' ? 'content' : 'build'} version ${v} is not in this suite`, { file, line: y.lineOf(['matrix', axis, i]), field: `matrix.${axis}[${i}]` });
     }

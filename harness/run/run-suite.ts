@@ -6,6 +6,7 @@ import { KmodAgent } from '../agents/linux-kmod/kmod-agent.js';
 import { EbpfAgent } from '../agents/linux-ebpf/ebpf-agent.js';
 import { expandMatrix } from '../config/matrix.js';
 import { loadSuite, type LoadedSuite } from '../config/suite.js';
+import { suiteAgents, type Agent } from '../config/suite-schema.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
 import { ImageCatalog, type BuiltImage } from '../images/catalog.js';
 import { selectImages } from '../images/select.js';
@@ -37,16 +38,18 @@ export interface RunSuiteOptions {
   reporters?: Reporter[];
 }
 
+const buildKey = (agent: string, version: string, image: string) => `${agent}/${version}@${image}`;
+
 function runId(suite: string): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${suite}-${t}-${randomBytes(2).toString('hex')}`;
 }
 
-function agentFor(s: LoadedSuite, cacheDir: string): AgentDriver {
-  const a = s.suite.agent;
+function agentFor(s: LoadedSuite, a: Agent, path: (string | number)[], cacheDir: string): AgentDriver {
   if (a.kind === 'linux-kmod') return new KmodAgent({ name: a.name, module: a.module, health: a.health, cacheDir });
   if (a.kind === 'linux-ebpf') return new EbpfAgent({ name: a.name, health: a.health, cacheDir });
-  throw new ConfigError('AGENT_KIND_UNSUPPORTED', `agent kind ${a.kind} is not supported yet`, { file: s.file, line: s.lineOf(['agent', 'kind']), field: 'agent.kind' });
+  const field = [...path, 'kind'].join('.').replace(/\.(\d+)/g, '[$1]');
+  throw new ConfigError('AGENT_KIND_UNSUPPORTED', `agent kind ${a.kind} is not supported by the cell runner yet`, { file: s.file, line: s.lineOf([...path, 'kind']), field });
 }
 
 /** Check names, build images and agent builds: all before the first VM starts. */
@@ -75,13 +78,17 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
     if (!e.manifest) progress(`building image ${name} (once; cached after)`);
     images.set(name, await catalog.ensure(name, (step) => progress(`image ${name}: ${step}`), o.signal));
   }
-  const agent = agentFor(s, o.cacheDir);
+  const agents = new Map<string, AgentDriver>();
   const builds = new Map<string, PreparedBuild>();
-  for (const b of s.suite.agent.builds) {
+  for (const { agent: a, path } of suiteAgents(s.suite)) {
+  const agent = agentFor(s, a, path, o.cacheDir);
+  agents.set(a.name, agent);
+  for (const b of a.builds) {
     for (const img of images.values()) {
-      const key = `${b.version}@${img.recipe.recipe.name}`;
+      const key = buildKey(a.name, b.version, img.recipe.recipe.name);
       builds.set(key, await agent.prepare({ version: b.version, source: s.resolvePath(b.source), guest: { os: img.recipe.recipe.os, kernelRelease: img.manifest.kernelRelease }, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress }));
     }
+  }
   }
   const contents = new Map<string, ContentArtifact>();
   for (const c of s.suite.content) {
@@ -89,7 +96,7 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
     contents.set(c.version, { version: c.version, path, sha256: await sha256File(path) });
   }
   const workloadBinary = s.suite.workloads ? await buildWorkload({ cacheDir: o.cacheDir, signal: o.signal }) : undefined;
-  return { names, images, agent, builds, contents, workloadBinary };
+  return { names, images, agents, builds, contents, workloadBinary };
 }
 
 /** Run a suite end to end; resolves with the run folder and the exit code of the contract. */
@@ -109,7 +116,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
     return {
       id: p.id,
       image: { name: p.image, kernelRelease: img.manifest.kernelRelease, recipeHash: img.manifest.recipeHash },
-      agent: { name: s.suite.agent.name, kind: s.suite.agent.kind, build: p.build.version },
+      agent: { name: p.agent, kind: prepared.agents.get(p.agent)!.kind, build: p.build.version },
       content: { version: p.content.version, sha256: prepared.contents.get(p.content.version)!.sha256 },
       status: 'pending',
       baseline: [],
@@ -144,10 +151,10 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
         suite: s,
         image: prepared.images.get(plan.image)!,
         provider,
-        agent: prepared.agent,
-        build: prepared.builds.get(`${plan.build.version}@${plan.image}`)!,
+        agent: prepared.agents.get(plan.agent)!,
+        build: prepared.builds.get(buildKey(plan.agent, plan.build.version, plan.image))!,
         content: prepared.contents.get(plan.content.version)!,
-        builds: new Map(s.suite.agent.builds.map((b) => [b.version, prepared.builds.get(`${b.version}@${plan.image}`)!])),
+        builds: new Map(suiteAgents(s.suite).find((x) => x.agent.name === plan.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(plan.agent, b.version, plan.image))!])),
         contents: prepared.contents,
         workloadBinary: prepared.workloadBinary,
         labKey,
