@@ -6,7 +6,7 @@ import { runSchema } from '../harness/results/schema.js';
 import { bootgate } from './cli-helpers.js';
 
 describe('lifecycle steps, each followed by a real reboot', () => {
-  it('install 290, update to 292, roll back to 290, uninstall: the guest reflects each step', async () => {
+  it('install 290, update to 292, roll back to 290, upgrade to 2.2.0-slow, uninstall: the guest reflects each step', async () => {
     const results = mkdtempSync(join(tmpdir(), 'bootgate-life-'));
     const r = await bootgate(['run', 'suites/lifecycle.yaml', '--results', results]);
     expect(r.code, r.stderr).toBe(0);
@@ -17,13 +17,14 @@ describe('lifecycle steps, each followed by a real reboot', () => {
       ['install', undefined, true],
       ['update-content', '292', true],
       ['rollback-content', undefined, true],
+      ['upgrade', '2.2.0-slow', true],
       ['uninstall', undefined, true],
     ]);
-    expect(cell.cycles.map((c) => c.step)).toEqual([1, 2, 3, 4]);
+    expect(cell.cycles.map((c) => c.step)).toEqual([1, 2, 3, 4, 5]);
     // The sensor prints its version and the content it loaded at this boot.
-    const content = cell.cycles.map((c) => c.health?.output.split(/\s+/)[1]);
-    expect(content.slice(0, 3)).toEqual(['290', '292', '290']);
-    expect(cell.cycles[3]!.health).toEqual({ ok: true, output: 'absent after uninstall' });
-    expect(new Set(cell.cycles.map((c) => c.bootId)).size).toBe(4);
+    const seen = cell.cycles.slice(0, 4).map((c) => c.health?.output.split(/\s+/).join(' '));
+    expect(seen).toEqual(['2.1.0 290', '2.1.0 292', '2.1.0 290', '2.2.0-slow 290']);
+    expect(cell.cycles[4]!.health).toEqual({ ok: true, output: 'absent after uninstall' });
+    expect(new Set(cell.cycles.map((c) => c.bootId)).size).toBe(5);
   });
 });
