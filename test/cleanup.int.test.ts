@@ -14,7 +14,8 @@ function vmCount(runId = ''): number {
     return 0;
   }
 }
-const scratchDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('bootgate-cell-')).length;
+/** Scratch folders of one run: the harness names them after the run. */
+const scratchDirs = (runId: string) => readdirSync(tmpdir()).filter((d) => d.startsWith(`bootgate-cell-${runId}-`)).length;
 
 function suite(extra: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'bootgate-clean-'));
@@ -39,7 +40,6 @@ ${extra}
 
 describe('every exit path stops the VM and removes its files', () => {
   it('Ctrl-C: exit 3, run.json says interrupted, nothing left running', async () => {
-    const before = scratchDirs();
     const results = mkdtempSync(join(tmpdir(), 'bootgate-res-'));
     const child = spawn(process.execPath, [BIN, 'run', suite('boot: { baseline: 1, cycles: 5 }'), '--results', results], { cwd: ROOT });
     let err = '';
@@ -55,7 +55,7 @@ describe('every exit path stops the VM and removes its files', () => {
     expect(err).toMatch(/SIGINT: stopping VMs and saving results/);
     const runDir = readdirSync(results)[0]!;
     expect(vmCount(runDir)).toBe(0);
-    expect(scratchDirs()).toBe(before);
+    expect(scratchDirs(runDir)).toBe(0);
     const run = runSchema.parse(JSON.parse(readFileSync(join(results, runDir, 'run.json'), 'utf8')));
     expect(run.status).toBe('interrupted');
     expect(run.cells[0]!.verdict).toBe('error');

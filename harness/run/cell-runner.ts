@@ -89,7 +89,7 @@ export class CellRunner {
     this.ctx.emit({ type: 'cell-start', cell: this.id });
     let fatal: string | undefined;
     try {
-      this.workDir = await mkdtemp(join(tmpdir(), 'bootgate-cell-'));
+      this.workDir = await mkdtemp(join(tmpdir(), `bootgate-cell-${basename(this.ctx.runDir)}-`));
       this.teardowns.add('scratch', () => rm(this.workDir, { recursive: true, force: true }));
       this.teardowns.add('console', () => this.recorder.dispose());
       this.teardowns.add('vm', () => this.machine?.dispose());
