@@ -34,6 +34,7 @@
 import type { CrashRecord } from '../crash-record.js';
 import { bugcheckRecord, toU64 } from './bugcheck-record.js';
 import { formatCode } from './bugcheck-names.js';
+import { unescapeXml } from '../../util/xml.js';
 
 export const WER_PROVIDER = 'Microsoft-Windows-WER-SystemErrorReporting';
 export const KERNEL_POWER_PROVIDER = 'Microsoft-Windows-Kernel-Power';
@@ -104,18 +105,6 @@ export interface EventXml {
   xml: string;
 }
 
-function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-f]+|#\d+);/gi, (all, e: string) => {
-    const k = e.toLowerCase();
-    if (k === 'lt') return '<';
-    if (k === 'gt') return '>';
-    if (k === 'amp') return '&';
-    if (k === 'quot') return '"';
-    if (k === 'apos') return "'";
-    const n = k.startsWith('#x') ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
-    return Number.isFinite(n) ? String.fromCodePoint(n) : all;
-  });
-}
 
 function attr(tag: string, name: string): string | undefined {
   const m = new RegExp(`\\b${name}\\s*=\\s*(['"])(.*?)\\1`).exec(tag);

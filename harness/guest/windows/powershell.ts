@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ExecOpts, ExecResult, GuestTransport, UploadOpts } from '../transport.js';
 import { LabError } from '../../util/errors.js';
+import { unescapeXml } from '../../util/xml.js';
 
 export const POWERSHELL_EXE = 'powershell.exe';
 export const POWERSHELL_FLAGS = ['-NoProfile', '-NonInteractive', '-EncodedCommand'] as const;
@@ -82,18 +83,6 @@ export const STDIN_BOOTSTRAP = '$bootgateScript = $input | Out-String\n& ([Scrip
 
 // ---- CLIXML --------------------------------------------------------------------------------------
 
-function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-f]+|#\d+);/gi, (all, e: string) => {
-    const k = e.toLowerCase();
-    if (k === 'lt') return '<';
-    if (k === 'gt') return '>';
-    if (k === 'amp') return '&';
-    if (k === 'quot') return '"';
-    if (k === 'apos') return "'";
-    const n = k.startsWith('#x') ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
-    return Number.isFinite(n) ? String.fromCodePoint(n) : all;
-  });
-}
 
 /** `_xHHHH_` runs are UTF-16 code units (MS-PSRP string serialization); `_x005F_` is `_`. */
 function unescapePsString(s: string): string {
