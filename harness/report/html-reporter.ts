@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
-import { writeFileAtomic } from '../util/fsutil.js';
 import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
-import type { ReportContext, Reporter } from './reporter.js';
+import type { ReportContext } from './reporter.js';
+import { FileReporter } from './file-reporter.js';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no external asset) that a
@@ -216,11 +216,10 @@ ${cellsSection(run, ctx)}
 `;
 }
 
-export class HtmlReporter implements Reporter {
+export class HtmlReporter extends FileReporter {
   readonly name = 'html';
-  async onEnd(run: RunResult, runDir: string, ctx: ReportContext = {}): Promise<string[]> {
-    const file = join(runDir, 'report.html');
-    await writeFileAtomic(file, renderHtml(run, ctx));
-    return [file];
+  protected readonly fileName = 'report.html';
+  protected render(run: RunResult, ctx: ReportContext): string {
+    return renderHtml(run, ctx);
   }
 }

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { CellResult, RunResult } from '../results/schema.js';
-import { writeFileAtomic } from '../util/fsutil.js';
 import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, spanMs, stripAnsi, verdictOf } from './model.js';
 import { describeCycle } from './plain-reporter.js';
-import type { ReportContext, Reporter } from './reporter.js';
+import type { ReportContext } from './reporter.js';
+import { FileReporter } from './file-reporter.js';
 
 const time = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3);
 /** JUnit timestamps carry no zone: UTC, to the second. */
@@ -99,11 +99,10 @@ export function renderJunit(run: RunResult, ctx: ReportContext = {}): string {
   return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites, '</testsuites>', ''].join('\n');
 }
 
-export class JunitReporter implements Reporter {
+export class JunitReporter extends FileReporter {
   readonly name = 'junit';
-  async onEnd(run: RunResult, runDir: string, ctx: ReportContext = {}): Promise<string[]> {
-    const file = join(runDir, 'junit.xml');
-    await writeFileAtomic(file, renderJunit(run, ctx));
-    return [file];
+  protected readonly fileName = 'junit.xml';
+  protected render(run: RunResult, ctx: ReportContext): string {
+    return renderJunit(run, ctx);
   }
 }

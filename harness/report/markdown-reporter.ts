@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { writeFileAtomic } from '../util/fsutil.js';
 import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
-import type { ReportContext, Reporter } from './reporter.js';
+import type { ReportContext } from './reporter.js';
+import { FileReporter } from './file-reporter.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️', inconclusive: '⚠️', pending: '⏳', running: '⏳' };
 
@@ -101,11 +101,10 @@ export function renderMarkdown(run: RunResult, ctx: ReportContext = {}): string 
   return out.join('\n');
 }
 
-export class MarkdownReporter implements Reporter {
+export class MarkdownReporter extends FileReporter {
   readonly name = 'markdown';
-  async onEnd(run: RunResult, runDir: string, ctx: ReportContext = {}): Promise<string[]> {
-    const file = join(runDir, 'summary.md');
-    await writeFileAtomic(file, renderMarkdown(run, ctx));
-    return [file];
+  protected readonly fileName = 'summary.md';
+  protected render(run: RunResult, ctx: ReportContext): string {
+    return renderMarkdown(run, ctx);
   }
 }

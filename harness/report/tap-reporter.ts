@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CellResult, RunResult } from '../results/schema.js';
-import { writeFileAtomic } from '../util/fsutil.js';
 import { bootedCount, cellCrashes, cellTitle, reasonOf, stripAnsi, verdictOf } from './model.js';
-import type { ReportContext, Reporter } from './reporter.js';
+import type { ReportContext } from './reporter.js';
+import { FileReporter } from './file-reporter.js';
 
 /** TAP 14 escapes `#` and `\` in a description; a description is one line. */
 const desc = (s: string) => s.replace(/[\\#]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
@@ -60,11 +60,10 @@ export function renderTap(run: RunResult, ctx: ReportContext = {}): string {
   return lines.join('\n') + '\n';
 }
 
-export class TapReporter implements Reporter {
+export class TapReporter extends FileReporter {
   readonly name = 'tap';
-  async onEnd(run: RunResult, runDir: string, ctx: ReportContext = {}): Promise<string[]> {
-    const file = join(runDir, 'results.tap');
-    await writeFileAtomic(file, renderTap(run, ctx));
-    return [file];
+  protected readonly fileName = 'results.tap';
+  protected render(run: RunResult, ctx: ReportContext): string {
+    return renderTap(run, ctx);
   }
 }
