@@ -1,4 +1,4 @@
-import { ext4Qcow2, fileEntry } from './image-files.js';
+import { ext4Qcow2, kernelImageManifest } from './image-files.js';
 import { concreteKernelPackage } from './debs.js';
 import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -188,25 +188,15 @@ export async function buildDiskImage(
   const disk = join(outDir, 'root.qcow2');
   await ext4Qcow2({ work, out: disk, sizeMiB, label: 'bootgate-root', fromDir: rootfs, reservedPct: 1, signal });
   await rm(rootfs, { recursive: true, force: true });
-  const entry = fileEntry;
-  return {
-    schema: 'bootgate.image/v1',
-    name: recipe.name,
-    recipeHash: loaded.hash,
-    os: recipe.os,
-    userland: recipe.userland,
-    flavour: recipe.kernel.flavour,
+  return kernelImageManifest({
+    loaded,
+    outDir,
+    files: { kernel: 'vmlinuz', initrd: 'initrd.img', disk: 'root.qcow2' },
     kernelRelease: release,
     kernelPackage: kernelPkg,
     kernelArgs: DISK_KERNEL_ARGS,
     packages: installed,
     hostKey,
-    files: {
-      kernel: await entry(kernel, 'vmlinuz'),
-      initrd: await entry(initrd, 'initrd.img'),
-      disk: await entry(disk, 'root.qcow2'),
-    },
-    builtAt: new Date().toISOString(),
-    buildSeconds: Math.round((Date.now() - t0) / 100) / 10,
-  };
+    startedAt: t0,
+  });
 }

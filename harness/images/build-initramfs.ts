@@ -1,4 +1,4 @@
-import { ext4Qcow2, fileEntry } from './image-files.js';
+import { ext4Qcow2, kernelImageManifest } from './image-files.js';
 import { concreteKernelPackage } from './debs.js';
 import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -125,24 +125,14 @@ export async function buildInitramfsImage(
   progress(`making the ${STATE_DISK_MIB} MiB state disk`);
   const disk = join(outDir, 'state.qcow2');
   await ext4Qcow2({ work, out: disk, sizeMiB: STATE_DISK_MIB, label: 'bootgate-state', signal });
-  const entry = fileEntry;
-  return {
-    schema: 'bootgate.image/v1',
-    name: recipe.name,
-    recipeHash: loaded.hash,
-    os: recipe.os,
-    userland: recipe.userland,
-    flavour: recipe.kernel.flavour,
+  return kernelImageManifest({
+    loaded,
+    outDir,
+    files: { kernel: 'vmlinuz', initrd: 'initramfs.cpio.gz', disk: 'state.qcow2' },
     kernelRelease: release,
     kernelPackage: kernelPkg,
     packages: versions,
     hostKey: hostKeyLine,
-    files: {
-      kernel: await entry(kernel, 'vmlinuz'),
-      initrd: await entry(initrd, 'initramfs.cpio.gz'),
-      disk: await entry(disk, 'state.qcow2'),
-    },
-    builtAt: new Date().toISOString(),
-    buildSeconds: Math.round((Date.now() - t0) / 100) / 10,
-  };
+    startedAt: t0,
+  });
 }

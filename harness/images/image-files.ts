@@ -2,6 +2,8 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../util/exec.js';
 import { sha256File } from '../util/fsutil.js';
+import type { ImageManifest } from './manifest.js';
+import type { LoadedRecipe } from './recipe.js';
 
 /** A manifest entry for one built file: its name in the image folder, checksum and size. */
 export async function fileEntry(path: string, name: string): Promise<{ path: string; sha256: string; size: number }> {
@@ -21,4 +23,39 @@ export async function ext4Qcow2(o: { work: string; out: string; sizeMiB: number;
   await exec('mkfs.ext4', [...args, raw], { signal: o.signal });
   await exec('qemu-img', ['convert', '-q', '-O', 'qcow2', raw, o.out], { signal: o.signal });
   await rm(raw, { force: true });
+}
+
+/**
+ * The manifest of a kernel + initrd + disk image, from the files the builder left in outDir
+ * (checksummed here) and what it resolved on the way.
+ */
+export async function kernelImageManifest(o: {
+  loaded: LoadedRecipe;
+  outDir: string;
+  files: { kernel: string; initrd: string; disk: string };
+  kernelRelease: string;
+  kernelPackage: string;
+  packages: Record<string, string>;
+  hostKey: string;
+  kernelArgs?: string[];
+  startedAt: number;
+}): Promise<ImageManifest> {
+  const { recipe } = o.loaded;
+  const entry = (name: string) => fileEntry(join(o.outDir, name), name);
+  return {
+    schema: 'bootgate.image/v1',
+    name: recipe.name,
+    recipeHash: o.loaded.hash,
+    os: recipe.os,
+    userland: recipe.userland,
+    flavour: recipe.kernel?.flavour,
+    kernelRelease: o.kernelRelease,
+    kernelPackage: o.kernelPackage,
+    ...(o.kernelArgs ? { kernelArgs: o.kernelArgs } : {}),
+    packages: o.packages,
+    hostKey: o.hostKey,
+    files: { kernel: await entry(o.files.kernel), initrd: await entry(o.files.initrd), disk: await entry(o.files.disk) },
+    builtAt: new Date().toISOString(),
+    buildSeconds: Math.round((Date.now() - o.startedAt) / 100) / 10,
+  };
 }
