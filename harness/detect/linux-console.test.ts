@@ -122,6 +122,18 @@ describe('parseLinuxConsole', () => {
     expect(parseLinuxConsole('')).toEqual([]);
   });
 
+  it('takes a bare kernel WARNING for a crash, but not a known harmless one or user space', () => {
+    const bare = parseLinuxConsole('[   85.501187] WARNING: device 3 lost its mind (code 17)\n[   85.6] next\n');
+    expect(bare.map((r) => [r.class, r.title])).toEqual([['warning', 'WARNING: device NUM lost its mind']]);
+    for (const log of [
+      '[   33.603917][ T3329] WARNING: the mand mount option is being deprecated and\n',
+      '[   72.159680] WARNING: /etc/ssh/moduli does not exist, using fixed modulus\n',
+      'WARNING: apt does not have a stable CLI interface.\n',
+    ]) {
+      expect(parseLinuxConsole(log), log).toEqual([]);
+    }
+  });
+
   it('gives the same title on another boot (addresses, pids, CPUs, offsets differ)', () => {
     const other = SENSOR_OOPS.replace(/ffff[0-9a-f]{12}/g, 'ffff9999aaaabbbb')
       .replace('PID: 412', 'PID: 977')
@@ -432,6 +444,7 @@ describe('headers, taint, titles', () => {
   it('ignores look-alikes', () => {
     for (const line of [
       'WARNING: /etc/ssh/moduli does not exist, using fixed modulus',
+      'WARNING: Failed to connect to lvmetad. Falling back to device scanning.',
       'Spectre V2 : WARNING: Unprivileged eBPF is enabled',
       'traps: a[1] general protection fault ip:7f sp:7f error:0 in a[7f+1]',
       'INFO: NMI handler (perf_event_nmi_handler) took too long to run: 2.277 msecs',

@@ -161,7 +161,9 @@ export class LinuxConsoleDetector {
   private message(l: ConsoleLine, spliced: boolean, out: PositionedRecord[]): void {
     this.lineNo++;
     if (this.boot?.line(l)) this.rebooted(l, out);
-    const hit = matchHeader(l.body);
+    let hit = matchHeader(l.body);
+    // A bare `WARNING: text` is trusted only from printk (user space prints no time stamp).
+    if (hit?.generic && hit.cls === 'warning' && l.time === undefined) hit = null;
     if (hit) this.header(hit, l, spliced, out);
     else this.body(l, out);
     this.context.push(l);

@@ -5,6 +5,7 @@
  */
 import type { CrashClass } from './crash-record.js';
 import { type Frame, findFrame } from './linux-frames.js';
+import { isBenignWarning } from './linux-benign.js';
 import { normalizeMessage } from './linux-title.js';
 
 /** Where the guilty function of a report comes from. */
@@ -132,6 +133,19 @@ function warnHeader(body: string): HeaderHit {
     return hit('warning', 'WARNING: kmalloc bug', 'stack');
   }
   return withFrame(hit('warning', 'WARNING', 'stack'), frame);
+}
+
+/**
+ * Any other `WARNING: message` (a pr_warn-style report without a WARN() location): a crash
+ * unless it is a known harmless message. Generic, so the console requires a printk time
+ * stamp before trusting it (user space writing to the console prints none).
+ */
+function bareWarning(rest: string): HeaderHit | null {
+  if (isBenignWarning(rest)) return null;
+  const cut = /^(.*?)(?:[:,(\[]| at | on CPU|$)/.exec(rest);
+  const msg = normalizeMessage(cut?.[1] ?? rest);
+  if (msg === '') return null;
+  return hit('warning', `WARNING: ${msg}`, 'none', { generic: true });
 }
 
 function bugHeader(rest: string): HeaderHit | null {
@@ -317,7 +331,7 @@ function matchAt(body: string): HeaderHit | null {
         if (rest.startsWith('CPU: ') || rest.startsWith('at ') || /^[\w./-]+\.[a-zA-Z]+:\d+ at /.test(rest)) {
           return warnHeader(body);
         }
-        return lockdepHeader(rest, 'WARNING: ');
+        return lockdepHeader(rest, 'WARNING: ') ?? bareWarning(rest);
       }
       if (body.startsWith('Watchdog detected hard LOCKUP')) return hit('hard-lockup', 'BUG: hard lockup', 'stall');
       return null;
