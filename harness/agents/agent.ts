@@ -1,9 +1,27 @@
+import { ConfigError } from '../util/errors.js';
 import type { GuestTransport } from '../guest/transport.js';
 
 /** What the runner knows of the guest it installs into. */
 export interface GuestInfo {
   os: 'linux' | 'windows';
   kernelRelease?: string;
+  /** The Debian kernel package the image was built from, and its version (in-tree modules come from it). */
+  kernelPackage?: string;
+  kernelPackageVersion?: string;
+}
+
+/** What prepare() is asked to make ready: a build of the suite for one image. */
+export interface PrepareOptions {
+  version: string;
+  /** The build's folder (absolute); absent for an in-tree module. */
+  source?: string;
+  /** linux-kmod: the module from the image's own kernel package. */
+  inTree?: boolean;
+  guest: GuestInfo;
+  /** linux-kmod: make variables of the build. */
+  make?: Record<string, string>;
+  signal?: AbortSignal;
+  progress?: (s: string) => void;
 }
 
 export interface ContentArtifact {
@@ -27,7 +45,7 @@ export interface PreparedBuild {
  */
 export interface AgentDriver {
   readonly kind: string;
-  prepare(opts: { version: string; source: string; guest: GuestInfo; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild>;
+  prepare(opts: PrepareOptions): Promise<PreparedBuild>;
   install(t: GuestTransport, build: PreparedBuild, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
   /** Exit 0 of the health command: the agent runs; its output is kept. */
   health(t: GuestTransport, signal?: AbortSignal): Promise<{ ok: boolean; output: string }>;
@@ -44,4 +62,10 @@ export interface AgentDriver {
 /** An install step that failed because of the agent (it would fail on any lab). */
 export class AgentInstallError extends Error {
   readonly code = 'AGENT_INSTALL';
+}
+
+/** The build's folder, for kinds that always take one (the suite loader checks this first). */
+export function requireSource(opts: PrepareOptions, kind: string): string {
+  if (opts.source === undefined) throw new ConfigError('BUILD_SOURCE', `build ${opts.version}: a ${kind} agent needs a source folder`, { field: 'source' });
+  return opts.source;
 }

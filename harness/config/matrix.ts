@@ -6,7 +6,7 @@ export interface CellPlan {
   image: string;
   /** The agent's name (a suite may hold several agents side by side). */
   agent: string;
-  build: { version: string; source: string };
+  build: { version: string; source?: string; inTree?: true };
   content: { version: string; path: string };
 }
 

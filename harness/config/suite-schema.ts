@@ -17,8 +17,13 @@ const version = z.union([z.string(), z.number()]).transform((v) => String(v));
 export const buildSchema = z
   .object({
     version,
-    /** Source folder of the agent (built per kernel), relative to the lab root. */
-    source: z.string(),
+    /**
+     * The build's folder, relative to the lab root. linux-kmod: module source (a Kbuild or
+     * Makefile: built per kernel) or modules taken as built, one per kernel (`<release>/<module>.ko`).
+     */
+    source: z.string().optional(),
+    /** linux-kmod only: the module as the image's own kernel package ships it (e.g. test_bpf); no source. */
+    inTree: z.literal(true).optional(),
     /** Make variables of this build (linux-kmod: passed to kbuild as VAR=value), e.g. { SENSOR_VERSION: "2.2.0-slow" }. */
     make: z.record(z.string(), z.string()).optional(),
   })
@@ -37,6 +42,11 @@ export const agentSchema = z
     kind: z.enum(['linux-kmod', 'linux-ebpf', 'windows-driver']),
     /** Kernel module name, when it differs from the agent name. */
     module: z.string().optional(),
+    /**
+     * linux-kmod: the module parameter that is given the content file's guest path (default
+     * `content`); `""` for a module that takes no content (the file is still installed).
+     */
+    contentParam: z.string().regex(/^[A-Za-z0-9_]*$/, 'a module parameter name: letters, digits and _').optional(),
     /** A guest command that exits 0 when the agent runs; the kind's default otherwise. */
     health: z.string().optional(),
     builds: z.array(buildSchema).min(1, 'at least one build is needed'),

@@ -118,3 +118,28 @@ describe('several agents side by side', () => {
     expect(both.message).toBe('give agent: or agents:, not both');
   });
 });
+
+describe('kernel modules taken from the kernel package (inTree)', () => {
+  const withBuild = (kind: string, build: string, extra = '') =>
+    GOOD.replace('  kind: linux-kmod\n', `  kind: ${kind}\n${extra}`).replace('    - { version: "2.1.0", source: examples/agents/sensor-kmod }', `    - ${build}`);
+
+  it('takes inTree: true without a source for linux-kmod, with contentParam', async () => {
+    const s = await loadSuite(await suiteFile(withBuild('linux-kmod', '{ version: in-tree, inTree: true }', '  contentParam: ""\n')));
+    expect(s.suite.agent?.builds[0]).toEqual({ version: 'in-tree', inTree: true });
+    expect(s.suite.agent?.contentParam).toBe('');
+    expect(expandMatrix(s.suite)[0]!.id).toBe('debian-6.1-generic__sensor-in-tree__content-290');
+  });
+
+  it('names the field of a build that is neither, both, or on the wrong kind', async () => {
+    const neither = await configError(withBuild('linux-kmod', '{ version: "1" }'));
+    expect([neither.field, neither.line, neither.message]).toEqual(['agent.builds[0]', 7, 'build 1 needs source: (a folder) or inTree: true']);
+    const both = await configError(withBuild('linux-kmod', '{ version: "1", inTree: true, source: examples/agents/sensor-kmod }'));
+    expect([both.field, both.message]).toEqual(['agent.builds[0].inTree', 'give source: or inTree: true, not both']);
+    const ebpf = await configError(withBuild('linux-ebpf', '{ version: "1", inTree: true }'));
+    expect([ebpf.field, ebpf.message]).toEqual(['agent.builds[0].inTree', "inTree is for linux-kmod agents (a module of the image's own kernel), not linux-ebpf"]);
+    const make = await configError(withBuild('linux-kmod', '{ version: "1", inTree: true, make: { A: b } }'));
+    expect(make.field).toBe('agent.builds[0].make');
+    const param = await configError(withBuild('linux-ebpf', '{ version: "1", source: examples/agents/sensor-ebpf }', '  contentParam: content\n'));
+    expect([param.field, param.line]).toEqual(['agent.contentParam', 6]);
+  });
+});

@@ -4,6 +4,7 @@ import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, symlink, write
 import { dirname, join } from 'node:path';
 import { aptDownload, candidateVersion, debExtract, resolveDependsOn } from './debs.js';
 import { sharedLibClosure } from './elf-deps.js';
+import { decompressModule } from './module-file.js';
 import { loadOrder, parseModulesDep, moduleName } from './module-order.js';
 import type { LoadedRecipe } from './recipe.js';
 import type { ImageManifest } from './manifest.js';
@@ -20,13 +21,6 @@ const OPTIONAL_MODULES = ['crc32c_generic', 'crc32c_intel', 'pvpanic_mmio', 'pvp
 const USERLAND_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
 const STATE_DISK_MIB = 512;
 
-
-async function decompressModule(src: string, dest: string, signal?: AbortSignal): Promise<void> {
-  // busybox insmod takes plain .ko files; newer Debian kernels ship .ko.xz or .ko.zst.
-  if (src.endsWith('.ko')) return copyFile(src, dest);
-  const tool = src.endsWith('.xz') ? 'xz' : src.endsWith('.zst') ? 'zstd' : 'gzip';
-  await exec('sh', ['-c', `${tool} -dc "$1" > "$2"`, 'sh', src, dest], { signal });
-}
 
 /** Build the kernel + busybox/dropbear initramfs + state disk of one recipe into outDir. */
 export async function buildInitramfsImage(

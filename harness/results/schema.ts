@@ -69,7 +69,13 @@ export const ruleResultSchema = z.object({
 export const cellSchema = z.object({
   id: z.string(),
   image: z.object({ name: z.string(), kernelRelease: z.string().optional(), recipeHash: z.string().optional() }),
-  agent: z.object({ name: z.string(), kind: z.string(), build: z.string() }),
+  agent: z.object({
+    name: z.string(),
+    kind: z.string(),
+    build: z.string(),
+    /** Where the artifact for this image came from: a build's vermagic, `prebuilt: ...`, `in-tree from <package> <version>: ...`. */
+    artifact: z.string().optional(),
+  }),
   content: z.object({ version: z.string(), sha256: z.string().optional() }),
   status: z.enum(['pending', 'running', 'done']),
   verdict: verdictSchema.optional(),

@@ -46,7 +46,7 @@ function runId(suite: string): string {
 }
 
 function agentFor(s: LoadedSuite, a: Agent, path: (string | number)[], cacheDir: string): AgentDriver {
-  if (a.kind === 'linux-kmod') return new KmodAgent({ name: a.name, module: a.module, health: a.health, cacheDir });
+  if (a.kind === 'linux-kmod') return new KmodAgent({ name: a.name, module: a.module, health: a.health, contentParam: a.contentParam, cacheDir });
   if (a.kind === 'linux-ebpf') return new EbpfAgent({ name: a.name, health: a.health, cacheDir });
   const field = [...path, 'kind'].join('.').replace(/\.(\d+)/g, '[$1]');
   throw new ConfigError('AGENT_KIND_UNSUPPORTED', `agent kind ${a.kind} is not supported by the cell runner yet`, { file: s.file, line: s.lineOf([...path, 'kind']), field });
@@ -83,10 +83,19 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
   for (const { agent: a, path } of suiteAgents(s.suite)) {
   const agent = agentFor(s, a, path, o.cacheDir);
   agents.set(a.name, agent);
-  for (const b of a.builds) {
+  for (const [bi, b] of a.builds.entries()) {
     for (const img of images.values()) {
       const key = buildKey(a.name, b.version, img.recipe.recipe.name);
-      builds.set(key, await agent.prepare({ version: b.version, source: s.resolvePath(b.source), guest: { os: img.recipe.recipe.os, kernelRelease: img.manifest.kernelRelease }, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress }));
+      const m = img.manifest;
+      const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
+      try {
+        builds.set(key, await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress }));
+      } catch (e) {
+        // A build that cannot be made for this image is the suite's build entry at fault: point at it.
+        if (!(e instanceof ConfigError) || e.line !== undefined) throw e;
+        const field = [...path, 'builds', bi].join('.').replace(/\.(\d+)/g, '[$1]');
+        throw new ConfigError(e.code, `${img.recipe.recipe.name}: ${e.message}`, { file: s.file, line: s.lineOf([...path, 'builds', bi]), field }, { cause: e });
+      }
     }
   }
   }
@@ -97,6 +106,10 @@ async function prepare(o: RunSuiteOptions, s: LoadedSuite) {
   }
   const workloadBinary = s.suite.workloads ? await buildWorkload({ cacheDir: o.cacheDir, signal: o.signal }) : undefined;
   return { names, images, agents, builds, contents, workloadBinary };
+}
+
+function artifactOf(b: PreparedBuild | undefined): { artifact?: string } {
+  return b?.detail ? { artifact: b.detail.trim() } : {};
 }
 
 /** Run a suite end to end; resolves with the run folder and the exit code of the contract. */
@@ -116,7 +129,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<{ runDir: string; ru
     return {
       id: p.id,
       image: { name: p.image, kernelRelease: img.manifest.kernelRelease, recipeHash: img.manifest.recipeHash },
-      agent: { name: p.agent, kind: prepared.agents.get(p.agent)!.kind, build: p.build.version },
+      agent: { name: p.agent, kind: prepared.agents.get(p.agent)!.kind, build: p.build.version, ...artifactOf(prepared.builds.get(buildKey(p.agent, p.build.version, p.image))) },
       content: { version: p.content.version, sha256: prepared.contents.get(p.content.version)!.sha256 },
       status: 'pending',
       baseline: [],

@@ -170,7 +170,7 @@ describe('EbpfAgent', () => {
 
 describe('package descriptor', () => {
   it('accepts the libbpf-tools example and rejects shell in arguments', async () => {
-    const { spec } = await readPackageSpec(join(import.meta.dirname, 'testdata/libbpf-tools-execsnoop'));
+    const { spec } = await readPackageSpec(join(import.meta.dirname, '../../../examples/agents/libbpf-tools-execsnoop'));
     expect(spec).toMatchObject({ packages: ['libbpf-tools', 'libelf1', 'zlib1g', 'libc6'], program: 'usr/sbin/execsnoop', args: ['-T'] });
     expect(packageAgentSchema.safeParse({ packages: ['libbpf-tools'], program: 'usr/sbin/execsnoop', args: ['-T; reboot'] }).success).toBe(false);
     expect(packageAgentSchema.safeParse({ packages: ['libbpf-tools'], program: '../../etc/passwd' }).success).toBe(false);

@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, basename } from 'node:path';
-import type { AgentDriver, ContentArtifact, GuestInfo, PreparedBuild } from '../agent.js';
-import { AgentInstallError } from '../agent.js';
+import type { AgentDriver, ContentArtifact, GuestInfo, PrepareOptions, PreparedBuild } from '../agent.js';
+import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { shellQuote } from '../../guest/ssh-transport.js';
 import { ConfigError } from '../../util/errors.js';
@@ -220,33 +220,34 @@ export class EbpfAgent implements AgentDriver {
     return this.paths.content;
   }
 
-  async prepare(opts: { version: string; source: string; guest: GuestInfo; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild> {
+  async prepare(opts: PrepareOptions): Promise<PreparedBuild> {
+    const source = requireSource(opts, this.kind);
     const builds = join(this.o.cacheDir, 'builds');
-    if (await exists(join(opts.source, PACKAGE_DESCRIPTOR))) {
-      const { spec, text } = await readPackageSpec(opts.source);
+    if (await exists(join(source, PACKAGE_DESCRIPTOR))) {
+      const { spec, text } = await readPackageSpec(source);
       const { key, versions } = await packageBuildKey(spec, text, opts.signal);
       const outDir = join(builds, `${this.o.name}-${opts.version}-${key}`, 'ebpf-package');
       let b = await cachedPackageBuild(outDir);
       if (!b) {
         opts.progress?.(`fetching ${this.o.name} ${opts.version} from Debian (${spec.packages.join(', ')})`);
-        b = await stagePackageAgent({ spec, versions, outDir, sourceDir: opts.source, signal: opts.signal });
+        b = await stagePackageAgent({ spec, versions, outDir, sourceDir: source, signal: opts.signal });
       }
       const files: Record<string, string> = { manifest: join(b.dir, 'build.json'), program: join(b.dir, 'bin', b.manifest.program) };
       for (const l of b.manifest.libs) files[`lib:${l}`] = join(b.dir, 'lib', l);
       return { version: opts.version, files, detail: b.manifest.detail };
     }
-    if (!(await exists(join(opts.source, 'Makefile')))) {
-      throw new ConfigError('EBPF_SOURCE_INVALID', `${opts.source} has neither a Makefile (an eBPF agent built from source) nor ${PACKAGE_DESCRIPTOR} (a packaged tool)`, {
-        file: opts.source,
+    if (!(await exists(join(source, 'Makefile')))) {
+      throw new ConfigError('EBPF_SOURCE_INVALID', `${source} has neither a Makefile (an eBPF agent built from source) nor ${PACKAGE_DESCRIPTOR} (a packaged tool)`, {
+        file: source,
       });
     }
-    const src = await treeHash(opts.source);
+    const src = await treeHash(source);
     // Not keyed by kernel release: one CO-RE build serves every image.
     const outDir = join(builds, `${this.o.name}-${opts.version}-${src.slice(0, 12)}`, 'ebpf-core');
     let b = await cachedEbpfBuild(outDir);
     if (!b) {
       opts.progress?.(`building ${this.o.name} ${opts.version} (eBPF, CO-RE: one build for every kernel)`);
-      b = await buildEbpf({ sourceDir: opts.source, outDir, signal: opts.signal });
+      b = await buildEbpf({ sourceDir: source, outDir, signal: opts.signal });
     }
     const files: Record<string, string> = { loader: b.loader };
     for (const obj of b.objects) files[`object:${basename(obj)}`] = obj;

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { AgentDriver, ContentArtifact, GuestInfo, PreparedBuild } from '../agent.js';
-import { AgentInstallError } from '../agent.js';
+import { basename, join } from 'node:path';
+import type { AgentDriver, ContentArtifact, PrepareOptions, PreparedBuild } from '../agent.js';
+import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { shellQuote } from '../../guest/ssh-transport.js';
 import { buildKmod, makeVarArgs } from './build.js';
 import { fetchKernelHeaders } from './headers.js';
+import { fetchInTreeModule } from './in-tree.js';
+import { findPrebuiltModule, isSourceFolder } from './prebuilt.js';
 import { ConfigError } from '../../util/errors.js';
 import { treeHash } from '../../util/tree-hash.js';
 
@@ -25,6 +27,8 @@ export interface KmodAgentOptions {
   name: string;
   module?: string;
   health?: string;
+  /** The module parameter given the content file's path (default `content`; `''`: none). */
+  contentParam?: string;
   cacheDir: string;
 }
 
@@ -46,14 +50,21 @@ export class KmodAgent implements AgentDriver {
   }
 
   /**
-   * `make`: the build's make variables (a suite build's `make:` map), passed to kbuild as
-   * VAR=value; they are part of the build cache key, so two builds of one source with different
-   * variables never share a .ko.
+   * Make the module for the guest's kernel: built from source (a folder with a Kbuild or
+   * Makefile; the build's make variables are passed to kbuild as VAR=value and are part of the
+   * cache key), taken as built from a folder of `<release>/<module>.ko`, or taken from the
+   * image's own kernel package (`inTree`). Each is checked against the kernel (vermagic).
    */
-  async prepare(opts: { version: string; source: string; guest: GuestInfo; make?: Record<string, string>; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild> {
+  async prepare(opts: PrepareOptions): Promise<PreparedBuild> {
     const release = opts.guest.kernelRelease;
     if (!release) throw new ConfigError('KMOD_NO_KERNEL', `a linux-kmod agent needs a Linux image with a known kernel release`);
-    const src = await treeHash(opts.source);
+    if (opts.inTree) return this.prepareInTree(opts, release);
+    const source = requireSource(opts, this.kind);
+    if (!(await isSourceFolder(source))) {
+      const p = await findPrebuiltModule(source, this.module, release, opts.version);
+      return { version: opts.version, files: { ko: p.ko }, detail: `prebuilt: ${p.vermagic}` };
+    }
+    const src = await treeHash(source);
     const outDir = join(this.o.cacheDir, 'builds', buildCacheName(this.o.name, opts.version, src, opts.make), release);
     const ko = join(outDir, `${this.module}.ko`);
     const cached = await access(ko).then(
@@ -61,28 +72,57 @@ export class KmodAgent implements AgentDriver {
       () => false,
     );
     if (!cached) {
-      const vars = makeVarArgs(opts.make, opts.source);
+      const vars = makeVarArgs(opts.make, source);
       opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}${vars.length ? ` (${vars.join(' ')})` : ''}`);
       const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: join(this.o.cacheDir, 'headers'), signal: opts.signal });
       await mkdir(outDir, { recursive: true });
-      const r = await buildKmod({ sourceDir: opts.source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, signal: opts.signal });
-      return { version: opts.version, files: { ko: r.koPath }, detail: r.vermagic };
+      const r = await buildKmod({ sourceDir: source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, signal: opts.signal });
+      return { version: opts.version, files: { ko: r.koPath }, detail: `built from source: ${r.vermagic.trim()}` };
     }
-    return { version: opts.version, files: { ko }, detail: `cached build for ${release}` };
+    return { version: opts.version, files: { ko }, detail: `built from source for ${release} (cached)` };
+  }
+
+  private async prepareInTree(opts: PrepareOptions, release: string): Promise<PreparedBuild> {
+    const { kernelPackage, kernelPackageVersion } = opts.guest;
+    if (!kernelPackage || !kernelPackageVersion) {
+      throw new ConfigError('KMOD_IN_TREE_IMAGE', `build ${opts.version}: an in-tree module comes from the image's Debian kernel package, and this image records none (rebuild it: \`bootgate images build\`)`);
+    }
+    const m = await fetchInTreeModule({
+      module: this.module,
+      kernelPackage,
+      packageVersion: kernelPackageVersion,
+      kernelRelease: release,
+      cacheDir: join(this.o.cacheDir, 'in-tree'),
+      signal: opts.signal,
+      progress: opts.progress,
+    });
+    const files: Record<string, string> = { ko: m.ko };
+    for (const d of m.deps) files[`dep:${basename(d)}`] = d;
+    return { version: opts.version, files, detail: `in-tree from ${kernelPackage} ${kernelPackageVersion}: ${m.vermagic}` };
+  }
+
+  /** Where the agent's modules go: its own folder under extra/, so uninstall takes exactly them. */
+  private extraDir(release: string): string {
+    return `/lib/modules/${release}/extra/${this.o.name}`;
   }
 
   async install(t: GuestTransport, build: PreparedBuild, content: ContentArtifact, signal?: AbortSignal): Promise<void> {
     const rel = (await t.exec('uname -r', { signal, timeoutMs: 15_000 })).stdout.trim();
-    const extra = `/lib/modules/${rel}/extra`;
+    const extra = this.extraDir(rel);
     const run = async (cmd: string) => {
       const r = await t.exec(cmd, { signal, timeoutMs: 60_000 });
       if (r.code !== 0) throw new AgentInstallError(`\`${cmd}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-400)}`);
     };
-    await run(`mkdir -p ${shellQuote(extra)} /etc/modules-load.d /etc/modprobe.d ${shellQuote(`/var/lib/${this.o.name}`)}`);
+    await run(`rm -rf ${shellQuote(extra)} && mkdir -p ${shellQuote(extra)} /etc/modules-load.d /etc/modprobe.d ${shellQuote(`/var/lib/${this.o.name}`)}`);
     await t.upload(build.files.ko!, `${extra}/${this.module}.ko`, { signal, mode: 0o644 });
+    for (const [key, path] of Object.entries(build.files)) {
+      if (key.startsWith('dep:')) await t.upload(path, `${extra}/${key.slice(4)}`, { signal, mode: 0o644 });
+    }
     await t.upload(content.path, this.contentPath, { signal, mode: 0o644 });
     await t.uploadData(`${this.module}\n`, `/etc/modules-load.d/${this.o.name}.conf`, { signal, mode: 0o644 });
-    await t.uploadData(`options ${this.module} content=${this.contentPath}\n`, `/etc/modprobe.d/${this.o.name}.conf`, { signal, mode: 0o644 });
+    const param = this.o.contentParam ?? 'content';
+    const options = param === '' ? `# ${this.module} takes no content parameter\n` : `options ${this.module} ${param}=${this.contentPath}\n`;
+    await t.uploadData(options, `/etc/modprobe.d/${this.o.name}.conf`, { signal, mode: 0o644 });
     await run('depmod -a && sync');
   }
 
@@ -117,7 +157,7 @@ export class KmodAgent implements AgentDriver {
 
   async uninstall(t: GuestTransport, signal?: AbortSignal): Promise<void> {
     await t.exec(
-      `rm -f /etc/modules-load.d/${this.o.name}.conf /etc/modprobe.d/${this.o.name}.conf /lib/modules/$(uname -r)/extra/${this.module}.ko && depmod -a && sync`,
+      `rm -rf /etc/modules-load.d/${this.o.name}.conf /etc/modprobe.d/${this.o.name}.conf ${this.extraDir('$(uname -r)')} && depmod -a && sync`,
       { signal, timeoutMs: 60_000 },
     );
   }

@@ -28,8 +28,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { AgentDriver, ContentArtifact, GuestInfo, PreparedBuild } from '../agent.js';
-import { AgentInstallError } from '../agent.js';
+import type { AgentDriver, ContentArtifact, GuestInfo, PrepareOptions, PreparedBuild } from '../agent.js';
+import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { nativeCommandScript, psQuote, psWriteFile, runPs, type PsResult } from '../../guest/windows/powershell.js';
 import { ConfigError, LabError } from '../../util/errors.js';
@@ -159,15 +159,16 @@ export class WindowsDriverAgent implements AgentDriver {
     return `${this.agentDir}\\published-inf.txt`;
   }
 
-  async prepare(opts: { version: string; source: string; guest: GuestInfo; signal?: AbortSignal; progress?: (s: string) => void }): Promise<PreparedBuild> {
+  async prepare(opts: PrepareOptions): Promise<PreparedBuild> {
+    const source = requireSource(opts, this.kind);
     if (opts.guest.os !== 'windows') {
       throw new ConfigError('WINDRIVER_NOT_WINDOWS', `a windows-driver agent installs into Windows images only (this image is ${opts.guest.os})`);
     }
     let names: string[];
     try {
-      names = await readdir(opts.source);
+      names = await readdir(source);
     } catch (e) {
-      throw new ConfigError('WINDRIVER_SOURCE', `build ${opts.version}: cannot read its source folder ${opts.source}: ${(e as Error).message}`, {}, { cause: e });
+      throw new ConfigError('WINDRIVER_SOURCE', `build ${opts.version}: cannot read its source folder ${source}: ${(e as Error).message}`, {}, { cause: e });
     }
     const find = (want: string) => names.find((n) => n.toLowerCase() === want.toLowerCase());
     const sysWanted = this.o.driverFile ?? `${this.service}.sys`;
@@ -175,10 +176,10 @@ export class WindowsDriverAgent implements AgentDriver {
     if (!sysName) {
       throw new ConfigError(
         'WINDRIVER_NO_SYS',
-        `build ${opts.version}: no ${sysWanted} in ${opts.source}. bootgate does not build Windows drivers: put the prebuilt (signed or test-signed) driver there`,
+        `build ${opts.version}: no ${sysWanted} in ${source}. bootgate does not build Windows drivers: put the prebuilt (signed or test-signed) driver there`,
       );
     }
-    const sysPath = join(opts.source, sysName);
+    const sysPath = join(source, sysName);
     const sys = await readFile(sysPath);
     const pe = parsePeHeader(sys);
     if (!pe) throw new ConfigError('WINDRIVER_NOT_PE', `${sysPath} is not a PE image (no MZ/PE header)`);
@@ -189,12 +190,12 @@ export class WindowsDriverAgent implements AgentDriver {
     const files: Record<string, string> = { sys: sysPath };
     if (this.o.inf) {
       const infName = find(this.o.inf);
-      if (!infName) throw new ConfigError('WINDRIVER_NO_INF', `build ${opts.version}: no ${this.o.inf} in ${opts.source}`);
-      files.inf = join(opts.source, infName);
+      if (!infName) throw new ConfigError('WINDRIVER_NO_INF', `build ${opts.version}: no ${this.o.inf} in ${source}`);
+      files.inf = join(source, infName);
       const cats = names.filter((n) => n.toLowerCase().endsWith('.cat'));
       const stem = infName.replace(/\.inf$/i, '').toLowerCase();
       const cat = cats.find((n) => n.toLowerCase() === `${stem}.cat`) ?? (cats.length === 1 ? cats[0] : undefined);
-      if (cat) files.cat = join(opts.source, cat);
+      if (cat) files.cat = join(source, cat);
     }
     const sha = createHash('sha256').update(sys).digest('hex');
     const how = this.o.inf ? `pnputil ${basename(files.inf!)}` : `sc.exe start= ${this.o.startType ?? 'boot'}`;
