@@ -75,12 +75,13 @@ function binaryEvidence(buf: Buffer, label: string): WindowsEvidence | undefined
 }
 
 /** What the buffer is and the records it holds, or undefined when it is not Windows evidence. */
-export function sniffWindowsEvidence(buf: Buffer, name?: string): WindowsEvidence | undefined {
+/** `getText`: the caller's decoding of buf, when it needs the text too (asked for only when buf is not a dump). */
+export function sniffWindowsEvidence(buf: Buffer, name?: string, getText?: () => string): WindowsEvidence | undefined {
   const label = name ? `${name}: ` : '';
   const binary = binaryEvidence(buf, label);
   if (binary) return binary;
 
-  const text = decodeText(buf);
+  const text = getText ? getText() : decodeText(buf);
   if (text.includes('\0')) return undefined; // some other binary file
 
   const kinds: EvidenceKind[] = [];
