@@ -68,6 +68,15 @@ export const bootSchema = z
     silence: duration.optional(),
     /** An oops is fatal, as a fault in a boot-start driver is on Windows (kernel oops=panic). */
     panicOnOops: z.boolean().default(true),
+    /** Extra kernel command-line words for every boot of the suite, after the lab's (e.g. a longer RCU stall timeout). */
+    kernelArgs: z
+      .array(
+        z
+          .string()
+          .regex(/^[^\s'"\\]+$/, 'one kernel argument per entry: no spaces or quotes')
+          .refine((a) => !a.startsWith('bootgate.'), 'bootgate.* arguments belong to the lab'),
+      )
+      .optional(),
   })
   .strict();
 

@@ -143,3 +143,14 @@ describe('kernel modules taken from the kernel package (inTree)', () => {
     expect([param.field, param.line]).toEqual(['agent.contentParam', 6]);
   });
 });
+
+describe('boot.kernelArgs', () => {
+  it('takes one argument per entry, and refuses spaces and the lab own bootgate.* ones', async () => {
+    const s = await loadSuite(await suiteFile(GOOD.replace('timeout: 90s }', 'timeout: 90s, kernelArgs: [rcupdate.rcu_cpu_stall_timeout=60] }')));
+    expect(s.suite.boot.kernelArgs).toEqual(['rcupdate.rcu_cpu_stall_timeout=60']);
+    const space = await configError(GOOD.replace('timeout: 90s }', 'timeout: 90s, kernelArgs: ["a=1 b=2"] }'));
+    expect([space.field, space.line]).toEqual(['boot.kernelArgs[0]', 11]);
+    const lab = await configError(GOOD.replace('timeout: 90s }', 'timeout: 90s, kernelArgs: [bootgate.authkey=x] }'));
+    expect(lab.message).toMatch(/bootgate\.\* arguments belong to the lab/);
+  });
+});

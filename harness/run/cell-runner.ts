@@ -208,7 +208,7 @@ export class CellRunner {
     const key = this.ctx.labKey.publicKey.split(/\s+/)[1]!;
     // loglevel=5 keeps boot chatter off the slow serial line but shows every warning and oops.
     // The image's own arguments first (a disk image names its root device).
-    return [...(this.ctx.image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), `bootgate.authkey=${key}`];
+    return [...(this.ctx.image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), ...(boot.kernelArgs ?? []), `bootgate.authkey=${key}`];
   }
 
   private async startBoot(how: StartKind): Promise<number> {
