@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { runSchema, type RunResult } from '../harness/results/schema.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'bootgate.js');
@@ -21,4 +24,11 @@ export function bootgate(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The run.json whose path `bootgate run` printed as its last line: it exists and fits the schema. */
+export function printedRun(r: CliResult): RunResult {
+  const runJson = r.stdout.trim().split('\n').at(-1)!;
+  expect(existsSync(runJson), `run.json printed by bootgate run: ${runJson}`).toBe(true);
+  return runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
 }

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CrashClass } from '../harness/detect/crash-record.js';
-import { runSchema, type CellResult, type RunResult } from '../harness/results/schema.js';
-import { bootgate } from './cli-helpers.js';
+import type { CellResult } from '../harness/results/schema.js';
+import { bootgate, printedRun } from './cli-helpers.js';
 
 /** This suite's VMs only: other runs may share the host. */
 function qemuCount(): number {
@@ -56,9 +56,7 @@ describe('crashers suite, for real: one real kernel crash per content version', 
     const wall = (Date.now() - t0) / 1000;
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     expect(r.code, r.stderr).toBe(1);
-    const runJson = r.stdout.trim().split('\n').at(-1)!;
-    expect(existsSync(runJson)).toBe(true);
-    const run: RunResult = runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
+    const run = printedRun(r);
     const log = (c: { consoleLog: string }) => readFileSync(join(results, run.id, c.consoleLog), 'utf8');
 
     // The table first, so that a failing expectation below still shows what was recorded.

@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSchema } from '../harness/results/schema.js';
-import { bootgate } from './cli-helpers.js';
+import { bootgate, printedRun } from './cli-helpers.js';
 
 /** Two agents in one suite, side by side: the module boot-loops on 291, the eBPF program is refused and the machine boots. */
 describe('ebpf-vs-kmod, for real', () => {
@@ -11,8 +10,7 @@ describe('ebpf-vs-kmod, for real', () => {
     const results = mkdtempSync(join(tmpdir(), 'bootgate-evk-'));
     const r = await bootgate(['run', 'suites/ebpf-vs-kmod.yaml', '--results', results, '--reporter', 'markdown']);
     expect(r.code, r.stderr.slice(-2000)).toBe(1);
-    const runJson = r.stdout.trim().split('\n').at(-1)!;
-    const run = runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
+    const run = printedRun(r);
     const table: string[] = [];
     for (const c of run.cells) {
       table.push(`| ${c.image.name} | ${c.agent.name} ${c.agent.build} | ${c.content.version} | ${c.verdict} | ${c.reason} |`);
@@ -32,7 +30,7 @@ describe('ebpf-vs-kmod, for real', () => {
       }
     }
     // The Markdown summary puts the two agents in adjacent columns of one matrix.
-    expect(readFileSync(join(dirname(runJson), 'summary.md'), 'utf8')).toMatch(/\| image \| sensor 2\.1\.0 \/ content 290 \| sensor 2\.1\.0 \/ content 291 \| sensor-ebpf 2\.1\.0 \/ content 290 \| sensor-ebpf 2\.1\.0 \/ content 291 \|/);
+    expect(readFileSync(join(results, run.id, 'summary.md'), 'utf8')).toMatch(/\| image \| sensor 2\.1\.0 \/ content 290 \| sensor 2\.1\.0 \/ content 291 \| sensor-ebpf 2\.1\.0 \/ content 290 \| sensor-ebpf 2\.1\.0 \/ content 291 \|/);
     console.log(`| image | agent | content | verdict | reason |\n|---|---|---|---|---|\n${table.join('\n')}`);
   });
 });

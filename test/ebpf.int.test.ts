@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSchema, type RunResult } from '../harness/results/schema.js';
-import { bootgate } from './cli-helpers.js';
+import { bootgate, printedRun } from './cli-helpers.js';
 
 function qemuCount(): number {
   try {
@@ -22,9 +21,7 @@ describe('ebpf-sensor suite, for real: QEMU, the Debian 6.1 kernel, the eBPF sen
     const wall = (Date.now() - t0) / 1000;
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(1);
-    const runJson = r.stdout.trim().split('\n').at(-1)!;
-    expect(existsSync(runJson)).toBe(true);
-    const run: RunResult = runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
+    const run = printedRun(r);
     expect(run.status).toBe('finished');
     expect(run.summary).toMatchObject({ cells: 2, pass: 1, fail: 1, error: 0, verdict: 'fail', exitCode: 1 });
 

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runSchema, type RunResult } from '../harness/results/schema.js';
+import { runSchema } from '../harness/results/schema.js';
 import { gateSchema, type GateResult } from '../harness/results/gate-schema.js';
-import { bootgate } from './cli-helpers.js';
+import { bootgate, printedRun } from './cli-helpers.js';
 
 /** VMs of one run: the harness names each QEMU process after its run and cell. */
 function qemuCount(runId: string): number {
@@ -31,9 +31,7 @@ describe('quickstart suite, for real: QEMU, the Debian 6.1 kernel, the sensor mo
   it('passes content 290 and fails content 291 as a boot loop in sensor_parse_channel', async () => {
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     expect(r.code, r.stderr).toBe(1);
-    const runJson = r.stdout.trim().split('\n').at(-1)!;
-    expect(existsSync(runJson)).toBe(true);
-    const run: RunResult = runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
+    const run = printedRun(r);
     expect(run.status).toBe('finished');
     expect(run.summary).toMatchObject({ cells: 2, pass: 1, fail: 1, error: 0, verdict: 'fail', exitCode: 1 });
 

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runSchema, type RunResult } from '../harness/results/schema.js';
 import { cacheRoot } from '../harness/util/paths.js';
-import { bootgate, ROOT } from './cli-helpers.js';
+import { bootgate, printedRun, ROOT } from './cli-helpers.js';
 
 function qemuCount(): number {
   try {
@@ -28,9 +27,7 @@ describe('agents no one here wrote, for real: execsnoop and in-tree test_bpf at 
     const r = await bootgate(['run', join(ROOT, 'suites/third-party.yaml'), '--results', dir]);
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
     expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
-    const runJson = r.stdout.trim().split('\n').at(-1)!;
-    expect(existsSync(runJson)).toBe(true);
-    const run: RunResult = runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
+    const run = printedRun(r);
     expect(run.cells.map((c) => c.id).sort()).toEqual(
       [
         'debian-6.1-generic__execsnoop-0.26__content-none',

@@ -18,6 +18,7 @@ import {
   waitForSsh,
   type SshConnectOptions,
 } from './ssh-transport.js';
+import { rejection } from '../../test/rejection.js';
 
 const { Server, utils } = ssh2;
 type SshServer = InstanceType<typeof Server>;
@@ -210,15 +211,6 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('SshTransport: auth', () => {

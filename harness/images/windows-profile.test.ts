@@ -13,6 +13,7 @@ import {
   windowsProfileSchema,
 } from './windows-profile.js';
 import { z } from 'zod';
+import { rejection } from '../../test/rejection.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -37,15 +38,6 @@ const qcow2Head = (version: number) => {
   h.writeUInt32BE(version, 4);
   return h;
 };
-
-async function rejection(p: Promise<unknown>): Promise<ConfigError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as ConfigError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('windowsProfileSchema', () => {
   it('reads the example profile and fills defaults', () => {
@@ -97,7 +89,7 @@ describe('checkUserDisk with small fake files', () => {
   });
 
   it('fails with USER_DISK_MISSING for a missing file, with the recipe location', async () => {
-    const e = await rejection(checkUserDisk('nope.qcow2', { file: join(dir, 'images', 'win11.yaml'), line: 5 }));
+    const e = await rejection<ConfigError>(checkUserDisk('nope.qcow2', { file: join(dir, 'images', 'win11.yaml'), line: 5 }));
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.code).toBe('USER_DISK_MISSING');
     expect(e.exitCode).toBe(2);
@@ -108,7 +100,7 @@ describe('checkUserDisk with small fake files', () => {
 
   it('fails with USER_DISK_MISSING for a folder', async () => {
     await mkdir(join(dir, 'folder.qcow2'));
-    const e = await rejection(checkUserDisk(join(dir, 'folder.qcow2')));
+    const e = await rejection<ConfigError>(checkUserDisk(join(dir, 'folder.qcow2')));
     expect(e.code).toBe('USER_DISK_MISSING');
     expect(e.message).toMatch(/is not a file/);
   });
@@ -116,7 +108,7 @@ describe('checkUserDisk with small fake files', () => {
   it.skipIf(process.getuid?.() === 0)('fails with USER_DISK_MISSING for an unreadable file', async () => {
     const p = await fake('locked.qcow2', qcow2Head(3));
     await chmod(p, 0o000);
-    const e = await rejection(checkUserDisk(p));
+    const e = await rejection<ConfigError>(checkUserDisk(p));
     expect(e.code).toBe('USER_DISK_MISSING');
     expect(e.message).toMatch(/permission denied/);
   });
@@ -129,22 +121,22 @@ describe('checkUserDisk with small fake files', () => {
 
   it('fails with USER_DISK_FORMAT for an empty file, garbage, and an unknown qcow2 version', async () => {
     await writeFile(join(dir, 'empty.qcow2'), '');
-    expect((await rejection(checkUserDisk(join(dir, 'empty.qcow2')))).message).toMatch(/is empty/);
-    const g = await rejection(checkUserDisk(await fake('garbage.qcow2', Buffer.from('hello world'))));
+    expect((await rejection<ConfigError>(checkUserDisk(join(dir, 'empty.qcow2')))).message).toMatch(/is empty/);
+    const g = await rejection<ConfigError>(checkUserDisk(await fake('garbage.qcow2', Buffer.from('hello world'))));
     expect(g.code).toBe('USER_DISK_FORMAT');
     expect(g.message).toMatch(/neither qcow2 .* nor VHDX/);
-    const v = await rejection(checkUserDisk(await fake('v9.qcow2', qcow2Head(9))));
+    const v = await rejection<ConfigError>(checkUserDisk(await fake('v9.qcow2', qcow2Head(9))));
     expect(v.code).toBe('USER_DISK_FORMAT');
     expect(v.message).toMatch(/qcow2 version 9/);
   });
 
   it('names other formats and says how to convert them', async () => {
-    const vhd = await rejection(checkUserDisk(await fake('old.vhd', Buffer.from('conectix', 'latin1'))));
+    const vhd = await rejection<ConfigError>(checkUserDisk(await fake('old.vhd', Buffer.from('conectix', 'latin1'))));
     expect(vhd.message).toMatch(/dynamic VHD.*qemu-img convert -p -f vpc -O qcow2/);
     const mbr = Buffer.alloc(512);
     mbr[510] = 0x55;
     mbr[511] = 0xaa;
-    const raw = await rejection(checkUserDisk(await fake('raw.img', mbr)));
+    const raw = await rejection<ConfigError>(checkUserDisk(await fake('raw.img', mbr)));
     expect(raw.code).toBe('USER_DISK_FORMAT');
     expect(raw.message).toMatch(/raw disk \(MBR\)/);
   });
@@ -164,9 +156,9 @@ describe.skipIf(!haveQemuImg)('checkUserDisk with files made by qemu-img', () =>
     expect(await checkUserDisk(make('real.vhdx', 'vhdx'))).toMatchObject({ format: 'vhdx' });
   });
   it('rejects real VHD, VMDK and VDI images by name', async () => {
-    expect((await rejection(checkUserDisk(make('real.vhd', 'vpc')))).message).toMatch(/dynamic VHD/);
-    expect((await rejection(checkUserDisk(make('real.vmdk', 'vmdk')))).message).toMatch(/VMware VMDK/);
-    expect((await rejection(checkUserDisk(make('real.vdi', 'vdi')))).message).toMatch(/VirtualBox VDI/);
+    expect((await rejection<ConfigError>(checkUserDisk(make('real.vhd', 'vpc')))).message).toMatch(/dynamic VHD/);
+    expect((await rejection<ConfigError>(checkUserDisk(make('real.vmdk', 'vmdk')))).message).toMatch(/VMware VMDK/);
+    expect((await rejection<ConfigError>(checkUserDisk(make('real.vdi', 'vdi')))).message).toMatch(/VirtualBox VDI/);
   });
 });
 

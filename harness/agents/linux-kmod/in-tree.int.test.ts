@@ -40,7 +40,7 @@ describe('linux-kmod modules taken as built (integration: apt)', () => {
     const info = readModinfo(await readFile(m.ko));
     expect(info.name).toEqual(['test_bpf']);
     expect(info.intree).toEqual(['Y']);
-    const again = await fetchInTreeModule({ module: 'test_bpf', kernelPackage: pkg, packageVersion: version, kernelRelease: release, cacheDir: join(cacheDir) });
+    const again = await fetchInTreeModule({ module: 'test_bpf', kernelPackage: pkg, packageVersion: version, kernelRelease: release, cacheDir });
     expect(again).toEqual(m);
   });
 

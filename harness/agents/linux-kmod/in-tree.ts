@@ -52,13 +52,16 @@ export function moduleDepends(ko: Uint8Array): string[] {
   return v.split(',').map((d) => d.trim().replace(/-/g, '_')).filter(Boolean);
 }
 
+/** The module and its dependencies as files of the cache folder that holds them. */
+function inFolder(dir: string, want: string, order: string[], vermagic: string): InTreeModule {
+  return { ko: join(dir, `${want}.ko`), deps: order.filter((n) => n !== want).map((n) => join(dir, `${n}.ko`)), vermagic };
+}
+
 export async function fetchInTreeModule(o: InTreeModuleOptions): Promise<InTreeModule> {
   const want = o.module.replace(/-/g, '_');
   const dir = join(o.cacheDir, `${o.kernelPackage}_${o.packageVersion}`, want);
   const done = await readFile(join(dir, MARKER), 'utf8').then((t) => JSON.parse(t) as { order: string[]; vermagic: string }, () => undefined);
-  if (done) {
-    return { ko: join(dir, `${want}.ko`), deps: done.order.filter((n) => n !== want).map((n) => join(dir, `${n}.ko`)), vermagic: done.vermagic };
-  }
+  if (done) return inFolder(dir, want, done.order, done.vermagic);
 
   // Work inside the cache, so the finished folder is renamed into place (no cross-device move).
   await mkdir(o.cacheDir, { recursive: true });
@@ -107,7 +110,7 @@ export async function fetchInTreeModule(o: InTreeModuleOptions): Promise<InTreeM
     await mkdir(join(dir, '..'), { recursive: true });
     await rm(dir, { recursive: true, force: true });
     await rename(join(work, 'out'), dir);
-    return { ko: join(dir, `${want}.ko`), deps: loadOrder.filter((n) => n !== want).map((n) => join(dir, `${n}.ko`)), vermagic };
+    return inFolder(dir, want, loadOrder, vermagic);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

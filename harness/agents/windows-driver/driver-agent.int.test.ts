@@ -17,6 +17,7 @@ import { FakeWindows } from '../../guest/windows/fake-windows-sshd.js';
 import { runPs } from '../../guest/windows/powershell.js';
 import { requestReboot } from '../../guest/windows/windows-guest.js';
 import { parsePeHeader, parsePublishedName, parseScQuery, WindowsDriverAgent } from './driver-agent.js';
+import { rejection } from '../../../test/rejection.js';
 
 const { utils } = ssh2;
 
@@ -114,15 +115,6 @@ async function reboot(f: FakeWindows, t: SshTransport): Promise<SshTransport> {
   const t2 = await waitForSsh({ ...sshOpts(f.port), deadlineMs: 10_000, backoff: { initialMs: 100, maxMs: 200 } });
   transports.push(t2);
   return t2;
-}
-
-async function rejection(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('prepare', () => {
