@@ -2,7 +2,7 @@
  * run.json files built in code for the comparison tests: no booting. Timings are deterministic
  * noise around a mean, so bootstrap intervals are the same on every run.
  */
-import { signatureOf } from '../harness/detect/crash-record.js';
+import { signatureOf } from '../harness/results/crash-record.js';
 import type { CellResult, CycleResult, RunResult } from '../harness/results/schema.js';
 
 export const NULL_DEREF = 'BUG: kernel NULL pointer dereference in sensor_parse_channel';

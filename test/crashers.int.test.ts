@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CrashClass } from '../harness/detect/crash-record.js';
+import type { CrashClass } from '../harness/results/crash-record.js';
 import type { CellResult } from '../harness/results/schema.js';
 import { bootgate, printedRun } from './cli-helpers.js';
 

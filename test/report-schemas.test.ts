@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemas, schemaText } from '../harness/results/json-schemas.js';
+import { jsonSchemas, schemaText } from '../harness/config/json-schemas.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 

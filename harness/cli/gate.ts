@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { evaluateGate } from '../gate/evaluate.js';
-import { loadPolicyFile } from '../gate/policy.js';
+import { loadPolicyFile } from '../config/policy-file.js';
 import { gateLines } from '../report/plain-reporter.js';
 import { loadRun, writeGate } from '../results/run-files.js';
 import { ConfigError } from '../util/errors.js';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite } from './suite.js';
 import { expandMatrix } from './matrix.js';
 import { ConfigError } from '../util/errors.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../util/duration.js';
 
 let lab: string;
 const GOOD = `name: t

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import { loadYaml, type LoadedYaml } from './load-yaml.js';
+import { loadYaml, type LoadedYaml } from '../util/yaml.js';
 import { suiteAgents, suiteSchema, type Suite } from './suite-schema.js';
 import { ConfigError } from '../util/errors.js';
 

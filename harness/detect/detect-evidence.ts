@@ -1,4 +1,4 @@
-import type { CrashRecord } from './crash-record.js';
+import type { CrashRecord } from '../results/crash-record.js';
 import { parseLinuxConsole } from './linux-console.js';
 import { sniffWindowsEvidence, decodeText } from './windows/sniff.js';
 

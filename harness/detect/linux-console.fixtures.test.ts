@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { crashRecordSchema } from './crash-record.js';
+import { crashRecordSchema } from '../results/crash-record.js';
 import { LinuxConsoleDetector, parseLinuxConsole } from './linux-console.js';
 
 const DIR = fileURLToPath(new URL('./testdata/linux-console/', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashRecordSchema, signatureOf } from './crash-record.js';
+import { crashRecordSchema, signatureOf } from '../results/crash-record.js';
 import { splitAtTimestamps, splitConsoleLine } from './console-line.js';
 import { LinuxConsoleDetector, parseLinuxConsole } from './linux-console.js';
 import { parseFrame, parseIpLine } from './linux-frames.js';

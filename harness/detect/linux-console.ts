@@ -12,8 +12,8 @@
  * A panic printed after a report (`Kernel panic - not syncing: Fatal exception`) is part of
  * that report, not a record of its own; so is a reboot after a crash.
  */
-import type { CrashRecord } from './crash-record.js';
-import { signatureOf } from './crash-record.js';
+import type { CrashRecord } from '../results/crash-record.js';
+import { signatureOf } from '../results/crash-record.js';
 import { type ConsoleLine, splitAtTimestamps, splitConsoleLine } from './console-line.js';
 import { BootTracker } from './linux-boot.js';
 import { parseFrame } from './linux-frames.js';

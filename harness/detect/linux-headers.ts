@@ -3,7 +3,7 @@
  * alone. Called on every console line, so it dispatches on the first character and compares
  * literal prefixes; regular expressions run only on lines that already matched a prefix.
  */
-import type { CrashClass } from './crash-record.js';
+import type { CrashClass } from '../results/crash-record.js';
 import { type Frame, findFrame } from './linux-frames.js';
 import { isBenignWarning } from './linux-benign.js';
 import { normalizeMessage } from './linux-title.js';

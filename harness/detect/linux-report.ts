@@ -2,7 +2,7 @@
  * Turns the console lines of one Linux crash report (header first) into a CrashRecord:
  * the guilty function and module, the title, taint and corruption.
  */
-import { type CrashRecord, signatureOf } from './crash-record.js';
+import { type CrashRecord, signatureOf } from '../results/crash-record.js';
 import type { ConsoleLine } from './console-line.js';
 import { culprit } from './linux-culprit.js';
 import type { HeaderHit } from './linux-headers.js';

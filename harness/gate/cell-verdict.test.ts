@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeCell, runVerdict } from './cell-verdict.js';
 import type { CycleResult } from '../results/schema.js';
-import { signatureOf } from '../detect/crash-record.js';
+import { signatureOf } from '../results/crash-record.js';
 
 const policy = { bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxBootOverheadPct: 10 };
 const ok = (phase: 'baseline' | 'agent', index: number, uptime = 3000): CycleResult => ({

@@ -1,6 +1,6 @@
-import type { GatePolicy } from '../config/suite-schema.js';
+import type { GatePolicy } from '../results/policy-schema.js';
 import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
-import { workloadOverhead } from '../measure/overhead.js';
+import { workloadOverhead } from './overhead.js';
 import { pct } from '../measure/stats.js';
 
 export interface RuleResult {

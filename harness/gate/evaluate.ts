@@ -1,5 +1,5 @@
-import type { AllowEntry, GatePolicy } from '../config/suite-schema.js';
-import type { CrashRecord } from '../detect/crash-record.js';
+import type { AllowEntry, GatePolicy } from '../results/policy-schema.js';
+import type { CrashRecord } from '../results/crash-record.js';
 import type { GateResult, GateRule, GateVerdict } from '../results/gate-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { judgeCell, type CellJudgement, type RuleResult } from './cell-verdict.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { loadYaml, type LoadedYaml } from '../config/load-yaml.js';
+import { loadYaml, type LoadedYaml } from '../util/yaml.js';
 import { ConfigError } from '../util/errors.js';
 import { userDiskRecipeFields } from './windows-profile.js';
 

@@ -20,7 +20,7 @@ import type { MachineSpec } from '../providers/provider.js';
 import { ConsoleRecorder } from '../run/console-recorder.js';
 import { watchBoot } from '../run/boot-watch.js';
 import { runSuite } from '../run/run-suite.js';
-import { workloadOverhead } from './overhead.js';
+import { workloadOverhead } from '../gate/overhead.js';
 import { median, pct, ratioOfMedians } from './stats.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 

@@ -1,4 +1,4 @@
-import type { GatePolicy } from '../config/suite-schema.js';
+import type { GatePolicy } from '../results/policy-schema.js';
 import { evaluateGate } from '../gate/evaluate.js';
 import type { GateResult } from '../results/gate-schema.js';
 import { writeGate } from '../results/run-files.js';

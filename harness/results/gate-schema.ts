@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gatePolicySchema } from '../config/suite-schema.js';
+import { gatePolicySchema } from './policy-schema.js';
 
 /**
  * bootgate.gate/v1: results/<run-id>/gate.json, the release gate's decision on one run under

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { gatePolicySchema } from '../config/suite-schema.js';
-import { crashRecordSchema } from '../detect/crash-record.js';
+import { gatePolicySchema } from './policy-schema.js';
+import { crashRecordSchema } from './crash-record.js';
 
 /**
  * bootgate.run/v1: the contract with release gates. Add optional fields freely; renaming or

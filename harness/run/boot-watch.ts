@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signatureOf, type CrashRecord } from '../detect/crash-record.js';
+import { signatureOf, type CrashRecord } from '../results/crash-record.js';
 import { LinuxConsoleDetector } from '../detect/linux-console.js';
 import type { Machine, MachineEvent } from '../providers/provider.js';
 import type { ConsoleRecorder } from './console-recorder.js';

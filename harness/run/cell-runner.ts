@@ -16,7 +16,7 @@ import { watchBoot, type BootObservation } from './boot-watch.js';
 import type { RunEventSink } from './events.js';
 import { Teardowns } from './teardowns.js';
 import { bootPhases } from '../measure/boot-phases.js';
-import { memoryOverhead, workloadOverhead } from '../measure/overhead.js';
+import { memoryOverhead, workloadOverhead } from '../gate/overhead.js';
 
 const round4 = (x: number) => Math.round(x * 10000) / 10000;
 import { parseWorkloadTap, workloadCommand, WORKLOAD_GUEST_PATH } from '../measure/workload.js';

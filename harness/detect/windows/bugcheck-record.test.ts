@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashRecordSchema, signatureOf } from '../crash-record.js';
+import { crashRecordSchema, signatureOf } from '../../results/crash-record.js';
 import { bugcheckRecord, formatParam, normalizeModule, toU64 } from './bugcheck-record.js';
 
 const PARAMS = [0xffff9a8b12345a18n, 2n, 0xfffff80012345678n, 2n];

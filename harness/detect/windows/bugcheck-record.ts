@@ -7,7 +7,7 @@
  * counters that change at every boot (KASLR), so they are kept in `params` and never in the title:
  * the same bug gives the same signature on every boot.
  */
-import { crashRecordSchema, signatureOf, type CrashRecord } from '../crash-record.js';
+import { crashRecordSchema, signatureOf, type CrashRecord } from '../../results/crash-record.js';
 import { bugcheckName, formatCode } from './bugcheck-names.js';
 
 export type BugcheckSource = 'hyperv-crash' | 'event-log' | 'dump';

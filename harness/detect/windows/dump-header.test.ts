@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { signatureOf } from '../crash-record.js';
+import { signatureOf } from '../../results/crash-record.js';
 import { kernelDumpBits, parseKernelDumpHeader, parseMinidump, PAGE_FILL } from './dump-header.js';
 // @ts-expect-error: plain JS fixture generator (no type declarations)
 import { dumpHeader32, dumpHeader64, FIXTURES, minidump } from './testdata/gen-dumps.mjs';

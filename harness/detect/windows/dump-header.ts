@@ -23,7 +23,7 @@
  *
  * A user-mode minidump ("MDMP") is a different format: see minidump.ts (re-exported here).
  */
-import type { CrashRecord } from '../crash-record.js';
+import type { CrashRecord } from '../../results/crash-record.js';
 import { bugcheckRecord } from './bugcheck-record.js';
 import { formatCode } from './bugcheck-names.js';
 

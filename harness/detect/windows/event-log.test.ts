@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { signatureOf } from '../crash-record.js';
+import { signatureOf } from '../../results/crash-record.js';
 import { parseEvent1001Text, parseEventLog, parseEventXml, parseKernelPower41 } from './event-log.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');

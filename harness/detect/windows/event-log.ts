@@ -31,7 +31,7 @@
  * One bugcheck usually produces both a 41 (with the code) and a 1001 (when the dump was written): both
  * are returned; they have the same title, signature and parameters, so a caller can fold them.
  */
-import type { CrashRecord } from '../crash-record.js';
+import type { CrashRecord } from '../../results/crash-record.js';
 import { bugcheckRecord, toU64 } from './bugcheck-record.js';
 import { formatCode } from './bugcheck-names.js';
 import { unescapeXml } from '../../util/xml.js';

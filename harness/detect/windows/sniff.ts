@@ -12,7 +12,7 @@
  * means Windows evidence with no bugcheck in it (a clean event log, a minidump, a dump header that holds
  * no bugcheck or is cut before the code): the notes say which.
  */
-import type { CrashRecord } from '../crash-record.js';
+import type { CrashRecord } from '../../results/crash-record.js';
 import { parseKernelDumpHeader, kernelDumpBits } from './dump-header.js';
 import { parseMinidump } from './minidump.js';
 import { looksLikeEventXml, parseEventXml, parseEvent1001Text, unwrap, findBugcheckTexts, WER_PROVIDER } from './event-log.js';

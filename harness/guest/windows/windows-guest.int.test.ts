@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signatureOf } from '../../detect/crash-record.js';
+import { signatureOf } from '../../results/crash-record.js';
 import { ensureLabKey, type LabKey } from '../lab-keys.js';
 import { SshTransport, waitForSsh } from '../ssh-transport.js';
 import { FakeWindows } from './fake-windows-sshd.js';

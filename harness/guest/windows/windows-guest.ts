@@ -9,7 +9,7 @@
  *
  * Verified against the in-process fake in windows-guest.int.test.ts only; see docs/windows-guests.md.
  */
-import type { CrashRecord } from '../../detect/crash-record.js';
+import type { CrashRecord } from '../../results/crash-record.js';
 import { parseEventLog, parseEventXmlBlocks } from '../../detect/windows/event-log.js';
 import { parseKernelDumpHeader, type KernelDumpResult } from '../../detect/windows/dump-header.js';
 import { LabError } from '../../util/errors.js';

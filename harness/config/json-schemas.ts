@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { policyFileSchema } from '../gate/policy.js';
-import { compareSchema } from './compare-schema.js';
-import { gateSchema } from './gate-schema.js';
-import { runSchema } from './schema.js';
+import { policyFileSchema } from './policy-file.js';
+import { compareSchema } from '../results/compare-schema.js';
+import { gateSchema } from '../results/gate-schema.js';
+import { runSchema } from '../results/schema.js';
 
 const BASE = 'https://bootgate.dev/schemas/';
 

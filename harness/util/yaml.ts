@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError } from './errors.js';
 
 /** A validated YAML file, with a way back from any field to its line for later errors. */
 export interface LoadedYaml<T> {

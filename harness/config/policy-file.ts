@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { loadYaml } from '../config/load-yaml.js';
-import { gatePolicySchema, type GatePolicy } from '../config/suite-schema.js';
+import { loadYaml } from '../util/yaml.js';
+import { gatePolicySchema, type GatePolicy } from '../results/policy-schema.js';
 
 /**
  * A gate policy in a file of its own (`bootgate gate RUN --policy FILE`): the same fields as a

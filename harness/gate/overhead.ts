@@ -1,5 +1,5 @@
 import type { CycleResult } from '../results/schema.js';
-import { pct, ratioOfMedians, type RatioEstimate } from './stats.js';
+import { pct, ratioOfMedians, type RatioEstimate } from '../measure/stats.js';
 
 export interface WorkloadOverhead extends RatioEstimate {
   workload: string;
