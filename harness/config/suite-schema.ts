@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGENT_KIND_NAMES } from '../agents/registry.js';
 import { parseDuration } from '../util/duration.js';
 import { gatePolicySchema } from '../results/policy-schema.js';
 
@@ -42,7 +43,7 @@ export const contentSchema = z
 export const agentSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'agent names are letters, digits, _ and -'),
-    kind: z.enum(['linux-kmod', 'linux-ebpf', 'windows-driver']),
+    kind: z.enum(AGENT_KIND_NAMES),
     /** Kernel module name, when it differs from the agent name. */
     module: z.string().optional(),
     /**

@@ -1,3 +1,4 @@
+import { agentKind, kindsAccepting } from '../agents/registry.js';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
@@ -49,16 +50,17 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
   if (dupName) throw new ConfigError('DUPLICATE', `agent ${dupName} is listed twice`, { file, line: y.lineOf(['agents']), field: 'agents' });
   for (const { agent, path } of agents) {
   const field = path.join('.').replace(/\.(\d+)/g, '[$1]');
-  if (agent.contentParam !== undefined && agent.kind !== 'linux-kmod') {
-    throw new ConfigError('AGENT', `contentParam is a kernel module parameter: for linux-kmod agents, not ${agent.kind}`, { file, line: y.lineOf([...path, 'contentParam']), field: `${field}.contentParam` });
+  const kind = agentKind(agent.kind)!;
+  if (agent.contentParam !== undefined && !kind.accepts.contentParam) {
+    throw new ConfigError('AGENT', `contentParam is a kernel module parameter: for ${kindsAccepting('contentParam').join(', ')} agents, not ${agent.kind}`, { file, line: y.lineOf([...path, 'contentParam']), field: `${field}.contentParam` });
   }
   for (const [i, b] of agent.builds.entries()) {
     const at = (key?: string) => ({ file, line: y.lineOf([...path, 'builds', i, ...(key ? [key] : [])]), field: `${field}.builds[${i}]${key ? `.${key}` : ''}` });
-    if (b.inTree && agent.kind !== 'linux-kmod') throw new ConfigError('BUILD_IN_TREE', `inTree is for linux-kmod agents (a module of the image's own kernel), not ${agent.kind}`, at('inTree'));
+    if (b.inTree && !kind.accepts.inTree) throw new ConfigError('BUILD_IN_TREE', `inTree is for ${kindsAccepting('inTree').join(', ')} agents (a module of the image's own kernel), not ${agent.kind}`, at('inTree'));
     if (b.inTree && b.source !== undefined) throw new ConfigError('BUILD_SOURCE', 'give source: or inTree: true, not both', at('inTree'));
     if (b.inTree && b.make) throw new ConfigError('BUILD_IN_TREE', 'an in-tree module is taken as the kernel package ships it: make variables do not apply', at('make'));
     if (b.inTree) continue;
-    if (b.source === undefined) throw new ConfigError('BUILD_SOURCE', `build ${b.version} needs source: (a folder)${agent.kind === 'linux-kmod' ? ' or inTree: true' : ''}`, at());
+    if (b.source === undefined) throw new ConfigError('BUILD_SOURCE', `build ${b.version} needs source: (a folder)${kind.accepts.inTree ? ' or inTree: true' : ''}`, at());
     if ((await kindOf(resolvePath(b.source))) !== 'dir') {
       throw new ConfigError('BUILD_SOURCE_MISSING', `build source folder not found: ${resolvePath(b.source)}`, at('source'));
     }

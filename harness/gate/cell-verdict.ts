@@ -35,8 +35,11 @@ export const MIN_OVERHEAD_SAMPLES = 3;
  * - fail: the agent is to blame (crash, boot loop, boot success below policy, unhealthy agent);
  * - pass: otherwise.
  */
-export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'install' | 'bootLoop'>, policy: GatePolicy): CellJudgement {
+export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'install' | 'bootLoop' | 'stopped'>, policy: GatePolicy): CellJudgement {
   const rules: RuleResult[] = [];
+  // The runner ended the cell early: whatever boots it has are no verdict on the agent.
+  if (cell.stopped?.cause === 'interrupted') return { verdict: 'error', reason: 'interrupted: the run was stopped before this cell finished', rules };
+  if (cell.stopped) return { verdict: 'error', reason: `lab error: ${cell.stopped.message}`, rules };
   const labErr = (c: CycleResult) => c.outcome === 'lab-error';
 
   const badBaseline = cell.baseline.find((c) => !c.booted);
@@ -121,11 +124,4 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
   const firstCrash = cycles.find((c) => c.crash)?.crash;
   const head = cell.bootLoop ? 'boot loop' : failed.map((r) => r.rule).join(', ');
   return { verdict: 'fail', reason: firstCrash ? `${head}: ${firstCrash.title}` : `${head}: ${failed[0]!.reason}`, rules };
-}
-
-/** The run's verdict and exit code: any fail is 1; else any error is 3 (inconclusive); else 0. */
-export function runVerdict(verdicts: (Verdict | undefined)[]): { verdict: Verdict; exitCode: 0 | 1 | 3 } {
-  if (verdicts.some((v) => v === 'fail')) return { verdict: 'fail', exitCode: 1 };
-  if (verdicts.length === 0 || verdicts.some((v) => v !== 'pass')) return { verdict: 'error', exitCode: 3 };
-  return { verdict: 'pass', exitCode: 0 };
 }

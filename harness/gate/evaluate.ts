@@ -11,10 +11,7 @@ export interface EvaluateOptions {
   policySource: string;
 }
 
-export const GATE_EXIT: Record<GateVerdict, 0 | 1 | 3> = { pass: 0, fail: 1, inconclusive: 3 };
-
-/** A cell the runner itself ended as an error (lab failure or interruption): its stored verdict stands. */
-const RUNNER_ERROR = /^(lab error|interrupted):/;
+export const GATE_EXIT: Record<GateVerdict, 0 | 1 | 3> = { pass: 0, fail: 1, error: 3 };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const list = (ids: string[], max = 2) => (ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`);
@@ -87,8 +84,9 @@ function excuse(cell: CellResult, states: AllowState[]): { view: Parameters<type
 
 function evalCell(cell: CellResult, policy: GatePolicy, states: AllowState[]): CellEval {
   if (cell.status !== 'done') return { cell, kind: 'pending', verdict: 'error', reason: `not finished (${cell.status})`, allowed: [] };
-  if (cell.verdict === 'error' && RUNNER_ERROR.test(cell.reason ?? '')) {
-    return { cell, kind: 'runner', verdict: 'error', reason: cell.reason!, allowed: [] };
+  if (cell.stopped) {
+    const j = judgeCell(cell, policy);
+    return { cell, kind: 'runner', verdict: j.verdict, reason: j.reason, allowed: [] };
   }
   const { view, allowed } = excuse(cell, states);
   const judgement = judgeCell(view, policy);
@@ -148,7 +146,7 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
   const rules: GateRule[] = [];
 
   // complete: a run still going, interrupted, or with unfinished cells cannot pass.
-  const unfinished = evals.filter((e) => e.kind === 'pending' || (e.kind === 'runner' && /^interrupted:/.test(e.reason)));
+  const unfinished = evals.filter((e) => e.kind === 'pending' || e.cell.stopped?.cause === 'interrupted');
   const completeOk = run.status === 'finished' && unfinished.length === 0 && run.cells.length > 0;
   rules.push({
     rule: 'complete',
@@ -236,7 +234,7 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
 
   const failed = rules.filter((r) => r.outcome === 'fail');
   const errors = rules.filter((r) => r.outcome === 'error');
-  const verdict: GateVerdict = failed.length ? 'fail' : errors.length ? 'inconclusive' : 'pass';
+  const verdict: GateVerdict = failed.length ? 'fail' : errors.length ? 'error' : 'pass';
   const reasons = [...failed, ...errors].map((r) => `${r.rule}: ${r.reason}`);
   for (const s of expiredHits) reasons.push(`allow: ${describeEntry(s.entry)} expired on ${s.entry.expires}: it no longer allows this crash (${plural(s.matched, 'boot')})`);
   if (verdict === 'pass') {

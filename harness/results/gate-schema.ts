@@ -7,7 +7,8 @@ import { gatePolicySchema } from './policy-schema.js';
  * no booting); the same run and policy give the same verdict. Add optional fields freely;
  * renaming or removing one is a new schema version. schemas/gate.schema.json is generated from this.
  */
-export const gateVerdictSchema = z.enum(['pass', 'fail', 'inconclusive']);
+/** One vocabulary with run.json: error is the lab's failure (inconclusive, exit 3). */
+export const gateVerdictSchema = z.enum(['pass', 'fail', 'error']);
 export type GateVerdict = z.infer<typeof gateVerdictSchema>;
 
 export const gateRuleCellSchema = z.object({
@@ -60,8 +61,8 @@ export const gateAllowSchema = z.object({
 
 export const gateSchema = z.object({
   schema: z.literal('bootgate.gate/v1'),
-  /** pass: exit 0; fail: exit 1 (the agent is at fault); inconclusive: exit 3 (the lab failed, or too little evidence). */
-  verdict: gateVerdictSchema.describe('pass: exit 0; fail: exit 1 (the agent is at fault); inconclusive: exit 3 (the lab failed, or too little evidence).'),
+  /** pass: exit 0; fail: exit 1 (the agent is at fault); error: exit 3 (inconclusive: the lab failed, or too little evidence). */
+  verdict: gateVerdictSchema.describe('pass: exit 0; fail: exit 1 (the agent is at fault); error: exit 3 (inconclusive: the lab failed, or too little evidence).'),
   exitCode: z.union([z.literal(0), z.literal(1), z.literal(3)]),
   /** One line per rule that did not pass (fail first, then error) and per expired allow entry that matched a crash; on a pass, first a line saying so. */
   reasons: z.array(z.string()).describe('One line per rule that did not pass (fail first, then error) and per expired allow entry that matched a crash; on a pass, first a line saying so.'),

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gateSchema, type GateResult } from './gate-schema.js';
+import { migrateGate, migrateRun } from './migrate.js';
 import { runSchema, type RunResult } from './schema.js';
 import { ConfigError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsutil.js';
@@ -35,7 +36,7 @@ export async function loadRun(path: string): Promise<{ run: RunResult; runDir: s
   if (!st) throw new ConfigError('FILE_UNREADABLE', 'no such run folder', { file: runDir });
   if (!st.isDirectory()) throw new ConfigError('FILE_UNREADABLE', `not a run folder (expected a folder holding ${RUN_FILE})`, { file: runDir });
   const file = join(runDir, RUN_FILE);
-  const parsed = runSchema.safeParse(await readJson(file));
+  const parsed = runSchema.safeParse(migrateRun(await readJson(file)));
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
     throw new ConfigError('RUN_SCHEMA', `not a bootgate.run/v1 file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(top level)' });
@@ -48,7 +49,7 @@ export async function loadGate(runDir: string): Promise<GateResult | undefined> 
   const text = await readFile(join(runDir, GATE_FILE), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   try {
-    const r = gateSchema.safeParse(JSON.parse(text));
+    const r = gateSchema.safeParse(migrateGate(JSON.parse(text)));
     return r.success ? r.data : undefined;
   } catch {
     return undefined;

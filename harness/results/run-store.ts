@@ -1,20 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupCrashes } from './crash-groups.js';
-import { runVerdict } from '../gate/cell-verdict.js';
 import type { RunResult } from './schema.js';
 import { writeFileAtomic } from '../util/fsutil.js';
 
-/** Recompute what is derived from the cells, so it can never drift from them. */
+/**
+ * Recompute the counts and crash groups from the cells, so they can never drift from them. The
+ * run's verdict is not computed here: the judge (gate/) sets it when the run ends, and it is kept.
+ */
 export function withSummary(run: RunResult): RunResult {
   const count = (v: string) => run.cells.filter((c) => c.status === 'done' && c.verdict === v).length;
   const pending = run.cells.filter((c) => c.status !== 'done').length;
-  const summary: RunResult['summary'] = { cells: run.cells.length, pass: count('pass'), fail: count('fail'), error: count('error'), pending };
-  if (run.status !== 'running') {
-    const v = runVerdict(run.cells.map((c) => (c.status === 'done' ? c.verdict : undefined)));
-    summary.verdict = v.verdict;
-    summary.exitCode = v.exitCode;
-  }
+  const { verdict, exitCode } = run.summary ?? {};
+  const summary: RunResult['summary'] = { cells: run.cells.length, pass: count('pass'), fail: count('fail'), error: count('error'), pending, ...(verdict !== undefined ? { verdict } : {}), ...(exitCode !== undefined ? { exitCode } : {}) };
   return { ...run, summary, crashes: groupCrashes(run.cells) };
 }
 

@@ -78,6 +78,15 @@ export const cellSchema = z.object({
   }),
   content: z.object({ version: z.string(), sha256: z.string().optional() }),
   status: z.enum(['pending', 'running', 'done']),
+  /**
+   * The runner ended this cell before it could be judged on its boots: the lab failed (a VM, the
+   * host, SSH before readiness) or the run was interrupted. The judge gives such a cell `error`.
+   */
+  stopped: z
+    .object({ cause: z.enum(['lab', 'interrupted']), message: z.string() })
+    .optional()
+    .describe('The runner ended this cell before it could be judged on its boots: the lab failed or the run was interrupted. The judge gives such a cell error.'),
+  /** Set by the judge (gate/) when the cell ends; never by the runner or the store. */
   verdict: verdictSchema.optional(),
   /** One line: why the verdict. */
   reason: z.string().optional(),
@@ -143,7 +152,7 @@ export const runSchema = z.object({
     fail: z.number().int(),
     error: z.number().int(),
     pending: z.number().int(),
-    /** pass only when every cell passed; fail when any cell failed; error (inconclusive) otherwise. */
+    /** The judge's verdict on the run under the suite's policy, set when the run ends (the same as gate.json's). */
     verdict: verdictSchema.optional(),
     exitCode: z.number().int().optional(),
   }),

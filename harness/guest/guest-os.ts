@@ -1,0 +1,32 @@
+import type { GuestTransport } from './transport.js';
+
+export type GuestOsName = 'linux' | 'windows';
+
+/** A booted guest's memory: what programs can still get, and what the kernel keeps for itself. */
+export interface GuestMemory {
+  /** Linux MemAvailable; Windows free physical memory. */
+  availableKiB: number;
+  /** Linux Slab; Windows nonpaged pool: where a kernel agent's allocations land. */
+  kernelKiB: number;
+}
+
+/**
+ * What the cell runner asks of a guest, whatever its OS: one adapter per OS (guest/linux,
+ * guest/windows), chosen by the image's `os` through guest/registry.ts. The runner itself knows
+ * no guest command.
+ */
+export interface GuestOs {
+  readonly name: GuestOsName;
+  /**
+   * Ask the guest to reboot itself and return once asked. The connection drops as the guest goes
+   * down: that is no error. The runner learns that the reboot happened from the machine's events.
+   */
+  requestReboot(t: GuestTransport): Promise<void>;
+  /** What names this boot and no other: compared with the console's ready marker, so SSH is known to reach the new boot. */
+  bootId(t: GuestTransport, signal?: AbortSignal): Promise<string>;
+  memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory>;
+  /** Where an in-guest workload program is put, and the folder its file workloads use. */
+  readonly workloadPaths: { program: string; workDir: string };
+  /** Put the workload program on the guest, ready to run. */
+  installWorkloadProgram(t: GuestTransport, hostPath: string, signal?: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import { LabError } from '../../util/errors.js';
+import type { GuestMemory, GuestOs } from '../guest-os.js';
+import type { GuestTransport } from '../transport.js';
+import { psFields, runPs } from './powershell.js';
+import { lastBootUpTime, requestReboot } from './windows-guest.js';
+
+/** Free physical memory and the nonpaged pool, in KiB, as `key=value` lines (psFields). */
+export const MEMORY_SCRIPT = [
+  '$os = Get-CimInstance Win32_OperatingSystem',
+  '$pool = (Get-CimInstance Win32_PerfRawData_PerfOS_Memory).PoolNonpagedBytes',
+  '"available=$($os.FreePhysicalMemory)"',
+  '"nonpaged=$([math]::Floor($pool / 1024))"',
+].join('\n');
+
+/**
+ * Windows guests through the PowerShell layer over OpenSSH (guest/windows/powershell.ts). The
+ * boot is named by LastBootUpTime, which changes with every boot. Tested against an in-process
+ * SSH server that answers as Windows does; not run on a real Windows here (docs/windows-guests.md).
+ */
+export class WindowsGuest implements GuestOs {
+  readonly name = 'windows' as const;
+  readonly workloadPaths = { program: 'C:\\ProgramData\\bootgate\\bootgate-workload.exe', workDir: 'C:\\ProgramData\\bootgate\\work' };
+
+  async requestReboot(t: GuestTransport): Promise<void> {
+    // shutdown /r /t 0 may drop the connection before its status comes back: requestReboot says so.
+    void requestReboot(t).catch(() => undefined);
+  }
+
+  async bootId(t: GuestTransport, signal?: AbortSignal): Promise<string> {
+    return (await lastBootUpTime(t, { signal })).raw;
+  }
+
+  async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {
+    const f = psFields((await runPs(t, MEMORY_SCRIPT, { signal, timeoutMs: 60_000 })).stdout);
+    return { availableKiB: Number(f.get('available') ?? NaN), kernelKiB: Number(f.get('nonpaged') ?? NaN) };
+  }
+
+  async installWorkloadProgram(): Promise<void> {
+    // The workload program is a static Linux binary; a Windows build of it does not exist yet.
+    throw new LabError('WORKLOAD_UNSUPPORTED', 'in-guest workloads are not built for Windows guests yet');
+  }
+}
