@@ -1,10 +1,9 @@
 import { execCapture } from '../util/exec.js';
-import { chooseAccel } from '../providers/qemu/accel.js';
+import type { HostTool, Provider } from '../providers/provider.js';
+import { createProvider } from '../providers/registry.js';
 
-/** Host tools the lab runs, and the Debian package that brings each. */
-export const HOST_TOOLS: { tool: string; pkg: string; why: string }[] = [
-  { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'runs the guests' },
-  { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays' },
+/** Host tools the lab runs beside its provider's, and the Debian package that brings each. */
+export const HOST_TOOLS: HostTool[] = [
   { tool: 'apt-get', pkg: 'apt', why: 'downloads kernels and userland packages' },
   { tool: 'dpkg-deb', pkg: 'dpkg', why: 'unpacks packages without installing them' },
   { tool: 'depmod', pkg: 'kmod', why: 'indexes kernel modules for the initramfs' },
@@ -32,15 +31,16 @@ async function found(tool: string): Promise<boolean> {
   return r.code === 0;
 }
 
-export async function doctor(): Promise<DoctorReport> {
+export async function doctor(provider: Provider = createProvider()!): Promise<DoctorReport> {
   const lines: string[] = [];
   const missing: string[] = [];
-  for (const t of HOST_TOOLS) {
+  for (const t of [...provider.hostTools, ...HOST_TOOLS]) {
     const ok = await found(t.tool);
     lines.push(`${ok ? 'ok     ' : 'MISSING'} ${t.tool.padEnd(20)} ${ok ? '' : `(Debian package ${t.pkg}) `}${t.why}`);
     if (!ok && !missing.includes(t.pkg)) missing.push(t.pkg);
   }
-  if (!missing.includes('qemu-system-x86')) lines.push(`guests:  ${(await chooseAccel()).why}`);
+  const providerPkgs = provider.hostTools.map((t) => t.pkg);
+  if (!missing.some((m) => providerPkgs.includes(m))) lines.push(`guests:  ${provider.name}: ${await provider.describe()}`);
   const apt = await execCapture('apt-cache', ['policy', 'linux-image-amd64']).catch(() => ({ stdout: '' }));
   if (!/Candidate:\s*\d/.test(apt.stdout)) {
     lines.push('MISSING apt package lists: run `apt-get update` (kernels and userland come from Debian packages)');

@@ -2,6 +2,25 @@
  * The plug-in point for VM backends: a provider starts machines, a machine is one VM process
  * (one cold boot, then any number of warm reboots inside it). Providers import nothing from run/.
  */
+
+/** How a machine boots: the image's kernel given directly (Linux), or UEFI firmware from the disk (Windows). */
+export type BootSource =
+  | {
+      kind: 'direct-kernel';
+      kernel: string;
+      initrd?: string;
+      /** The kernel command line after the serial console the provider sets. */
+      args: string[];
+    }
+  | {
+      kind: 'uefi';
+      /** The machine profile: devices, timers and enlightenments the OS expects (providers/qemu/windows-args.ts). */
+      profile: 'windows';
+      secureBoot?: boolean;
+      /** A TPM 2.0 (swtpm), which Windows 11 requires. */
+      tpm?: boolean;
+    };
+
 export interface MachineSpec {
   /** For log lines and process titles. */
   name: string;
@@ -9,9 +28,7 @@ export interface MachineSpec {
   workDir: string;
   /** The cell's copy-on-write disk (made with createOverlay); the base image is never written. */
   disk: string;
-  kernel?: string;
-  initrd?: string;
-  kernelArgs?: string[];
+  boot: BootSource;
   memoryMiB: number;
   cpus: number;
   /** TCP port inside the guest forwarded to a free 127.0.0.1 port. */
@@ -46,8 +63,19 @@ export interface Machine {
   readonly running: boolean;
 }
 
+/** A program the provider runs on the host, and the Debian package that brings it (for `bootgate doctor`). */
+export interface HostTool {
+  tool: string;
+  pkg: string;
+  why: string;
+}
+
 export interface Provider {
   readonly name: string;
+  /** The host programs it needs. */
+  readonly hostTools: readonly HostTool[];
+  /** Versions of what it runs, for run.json (e.g. { qemu: 'QEMU emulator version 7.2.x' }). */
+  versions(): Promise<Record<string, string>>;
   /** Why this host runs guests the way it does (e.g. "TCG: /dev/kvm is missing"), said once. */
   describe(): Promise<string>;
   createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void>;

@@ -45,7 +45,7 @@ describe('watchBoot', () => {
     const { m, rec } = setup();
     later(20, () => m.print(READY));
     let checked = '';
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 50, onMarker: async (mk) => ((checked = mk.bootId), { health: { ok: true, output: '2.1.0' } }) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 50, onMarker: async (mk) => ((checked = mk.bootId), { health: { ok: true, output: '2.1.0' } }) });
     expect(obs).toMatchObject({ outcome: 'ready', booted: true, vmState: 'running', health: { ok: true } });
     expect(checked).toBe('11111111-2222-3333-4444-555555555555');
     expect(obs.marker?.uptimeMs).toBe(3200);
@@ -57,7 +57,7 @@ describe('watchBoot', () => {
     const log = readFileSync(new URL('../../test/fixtures/sensor-291-debian-6.1.log', import.meta.url), 'utf8');
     later(10, () => m.print(log));
     later(40, () => m.event({ type: 'panic', action: 'pause', at: Date.now() }));
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
     expect(obs).toMatchObject({ outcome: 'crash', booted: false, vmState: 'paused' });
     expect(obs.crash).toMatchObject({ class: 'null-deref', function: 'sensor_parse_channel', module: 'sensor' });
   });
@@ -66,7 +66,7 @@ describe('watchBoot', () => {
     const { m, rec } = setup();
     later(10, () => m.print('booting\r\n'));
     later(30, () => m.event({ type: 'panic', action: 'pause', at: Date.now() }));
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
     expect(obs.crash).toMatchObject({ source: 'pvpanic', class: 'guest-panic' });
   });
 
@@ -75,13 +75,13 @@ describe('watchBoot', () => {
     m.event({ type: 'reset', guest: true, reason: 'guest-reset', at: Date.now() });
     later(5, () => m.event({ type: 'reset', guest: true, reason: 'guest-reset', at: Date.now() }));
     later(30, () => m.print(READY));
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
     expect(obs.outcome).toBe('ready');
   });
 
   it('a hang: no ready marker in time is a boot-timeout record', async () => {
     const { m, rec } = setup();
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: Date.now(), timeoutMs: 100, settleMs: 0, onMarker: async () => ({}) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 100, settleMs: 0, onMarker: async () => ({}) });
     expect(obs).toMatchObject({ outcome: 'timeout', booted: false });
     expect(obs.crash?.class).toBe('boot-timeout');
   });
@@ -90,7 +90,7 @@ describe('watchBoot', () => {
     const { m, rec } = setup();
     later(10, () => m.print('[    0.000000] Linux version 6.1.0\r\n'));
     const t0 = Date.now();
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: t0, timeoutMs: 10_000, settleMs: 0, silenceMs: 150, onMarker: async () => ({}) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: t0, timeoutMs: 10_000, settleMs: 0, silenceMs: 150, onMarker: async () => ({}) });
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(obs).toMatchObject({ outcome: 'timeout', booted: false });
     expect(obs.crash).toMatchObject({ class: 'console-silence', title: 'boot hang: no console output' });
@@ -99,7 +99,7 @@ describe('watchBoot', () => {
   it('a VM that exits without a crash is a lab error', async () => {
     const { m, rec } = setup();
     later(10, () => ((m.running = false), m.event({ type: 'exit', code: 1, signal: null, stderr: 'qemu: could not open disk', at: Date.now() })));
-    const obs = await watchBoot({ machine: m, recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
     expect(obs).toMatchObject({ outcome: 'lab-error', vmState: 'exited' });
     expect(obs.error).toMatch(/could not open disk/);
   });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signatureOf, type CrashRecord } from '../results/crash-record.js';
-import { LinuxConsoleDetector } from '../detect/linux-console.js';
+import { bootDetectorFor } from '../detect/registry.js';
 import type { Machine, MachineEvent } from '../providers/provider.js';
 import type { ConsoleRecorder } from './console-recorder.js';
 import { ReadyMarkerScanner, type ReadyMarker } from './ready-marker.js';
@@ -29,6 +29,8 @@ export interface BootObservation {
 
 export interface WatchBootOptions {
   machine: Machine;
+  /** The guest's OS: picks the crash detector and the OS of the records made here. */
+  os: 'linux' | 'windows';
   recorder: ConsoleRecorder;
   /** Host time the boot started: VM start for cold, the reset for warm. */
   startedAt: number;
@@ -54,9 +56,9 @@ export function primaryCrash(records: CrashRecord[]): CrashRecord | undefined {
 
 type Stop = { kind: 'panic' | 'reset' | 'exit' | 'shutdown' | 'silence'; event?: MachineEvent };
 
-function timeoutRecord(what: string, seconds: number): CrashRecord {
+function timeoutRecord(os: CrashRecord['os'], what: string, seconds: number): CrashRecord {
   const title = `boot timeout: ${what}`;
-  return { os: 'linux', source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: `no progress within ${seconds}s` };
+  return { os, source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: `no progress within ${seconds}s` };
 }
 
 /**
@@ -65,8 +67,8 @@ function timeoutRecord(what: string, seconds: number): CrashRecord {
  * a panic event with nothing on the console still gives a record, from pvpanic.
  */
 export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
-  // Reboots are known from QMP events; the console parser reports only crashes here.
-  const detector = new LinuxConsoleDetector({ reboots: false });
+  const detector = bootDetectorFor(o.os);
+  const os = o.os;
   const scanner = new ReadyMarkerScanner();
   const records: CrashRecord[] = [];
   let marker: { m: ReadyMarker; at: number } | undefined;
@@ -121,16 +123,19 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     records.push(...detector.end());
     if (records.length > 0) return primaryCrash(records);
     if (stop?.kind === 'panic') {
+      const e = stop.event as Extract<MachineEvent, { type: 'panic' | 'crashloaded' }> | undefined;
+      const fromEvent = e && detector.fromPanicEvent(e);
+      if (fromEvent) return fromEvent;
       const title = 'guest panic reported by pvpanic (no crash report on the console)';
-      return { os: 'linux', source: 'pvpanic', class: 'guest-panic', title, signature: signatureOf(title) };
+      return { os, source: 'pvpanic', class: 'guest-panic', title, signature: signatureOf(title) };
     }
     if (stop?.kind === 'silence') {
       const title = 'boot hang: no console output';
-      return { os: 'linux', source: 'timeout', class: 'console-silence', title, signature: signatureOf(title), excerpt: `nothing on the console for ${(o.silenceMs ?? 0) / 1000}s before the guest was ready` };
+      return { os, source: 'timeout', class: 'console-silence', title, signature: signatureOf(title), excerpt: `nothing on the console for ${(o.silenceMs ?? 0) / 1000}s before the guest was ready` };
     }
     if (stop?.kind === 'reset') {
       const title = 'guest reset before ready (no crash report on the console)';
-      return { os: 'linux', source: 'qmp', class: 'unknown', title, signature: signatureOf(title) };
+      return { os, source: 'qmp', class: 'unknown', title, signature: signatureOf(title) };
     }
     return undefined;
   };
@@ -143,7 +148,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     const first = await Promise.race([markerSeen.then(() => 'marker' as const), stopped, timer]);
     if (first === 'aborted') return { outcome: 'lab-error', booted: false, error: 'aborted', vmState: vmState(undefined) };
     if (first === 'timeout') {
-      const crash = (await finishCrash(undefined)) ?? timeoutRecord('no ready marker on the console', o.timeoutMs / 1000);
+      const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'no ready marker on the console', o.timeoutMs / 1000);
       return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, crash, vmState: vmState(undefined) };
     }
     if (first !== 'marker') return endedEarly(first);
@@ -156,7 +161,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     const second = await Promise.race([ready, stopped, timer]);
     if (second === 'aborted') return { outcome: 'lab-error', booted: false, error: 'aborted', vmState: vmState(undefined) };
     if (second === 'timeout') {
-      const crash = (await finishCrash(undefined)) ?? timeoutRecord('ready marker seen, SSH or health did not answer', o.timeoutMs / 1000);
+      const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'ready marker seen, SSH or health did not answer', o.timeoutMs / 1000);
       return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, marker: marker!.m, markerAt: marker!.at, crash, vmState: vmState(undefined) };
     }
     if (second.kind !== 'ready' && second.kind !== 'ready-failed') return endedEarly(second);
@@ -171,7 +176,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
         marker: marker!.m,
         markerAt: marker!.at,
         error: msg,
-        crash: { os: 'linux', source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: msg },
+        crash: { os, source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: msg },
         vmState: vmState(undefined),
       };
     }

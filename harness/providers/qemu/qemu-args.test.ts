@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { qemuArgs } from './qemu-args.js';
 
-const spec = { name: 'c1', workDir: '/w', disk: '/w/disk.qcow2', kernel: '/img/vmlinuz', initrd: '/img/initrd', kernelArgs: ['oops=panic'], memoryMiB: 512, cpus: 1, guestSshPort: 22 };
+const spec = { name: 'c1', workDir: '/w', disk: '/w/disk.qcow2', boot: { kind: 'direct-kernel' as const, kernel: '/img/vmlinuz', initrd: '/img/initrd', args: ['oops=panic'] }, memoryMiB: 512, cpus: 1, guestSshPort: 22 };
 
 const after = (args: string[], flag: string) => args.filter((_, i) => args[i - 1] === flag);
 

@@ -39,10 +39,10 @@ export function qemuArgs({ spec, accel, qmpSocket, sshPort }: QemuArgsInput): st
   ];
   // 2^3 ns of guest time per instruction; sleep=off skips idle time instead of waiting for it.
   if (spec.instructionClock && accel === 'tcg') args.push('-icount', 'shift=3,sleep=off');
-  if (spec.kernel) {
-    args.push('-kernel', spec.kernel);
-    if (spec.initrd) args.push('-initrd', spec.initrd);
-    args.push('-append', ['console=ttyS0,115200', ...(spec.kernelArgs ?? [])].join(' '));
+  if (spec.boot.kind === 'direct-kernel') {
+    args.push('-kernel', spec.boot.kernel);
+    if (spec.boot.initrd) args.push('-initrd', spec.boot.initrd);
+    args.push('-append', ['console=ttyS0,115200', ...spec.boot.args].join(' '));
   }
   return args;
 }

@@ -4,7 +4,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { track } from './child-registry.js';
 import { freeLoopbackPort } from './free-port.js';
-import { qemuArgs } from './qemu-args.js';
+import { prepareMachineArgs } from './machine-args.js';
+import type { SwtpmProcess } from './swtpm.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
 import type { Machine, MachineEvent, MachineSpec } from '../provider.js';
 import { AbortedError, LabError } from '../../util/errors.js';
@@ -39,6 +40,7 @@ export class QemuMachine implements Machine {
   private stderr = '';
   private exitedFlag = false;
   private disposed?: Promise<void>;
+  private helpers: SwtpmProcess[] = [];
   readonly exited: Promise<void>;
 
   private constructor(
@@ -68,7 +70,8 @@ export class QemuMachine implements Machine {
       if (signal?.aborted) throw new AbortedError('VM start aborted');
       const port = await freeLoopbackPort();
       const qmpSocket = join(spec.workDir, `qmp-${attempt}.sock`);
-      const child = spawn(qemu, qemuArgs({ spec, accel, qmpSocket, sshPort: port }), {
+      const { args, helpers } = await prepareMachineArgs({ spec, accel, qmpSocket, sshPort: port, signal });
+      const child = spawn(qemu, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own process group: Ctrl-C reaches the harness, which then stops VMs in order.
         detached: true,
@@ -76,6 +79,7 @@ export class QemuMachine implements Machine {
       track(child);
       const startedAt = Date.now();
       const m = new QemuMachine(`${spec.name}#${child.pid ?? '?'}`, accel, { host: '127.0.0.1', port }, startedAt, child, spec.workDir);
+      m.helpers = helpers;
       const spawnErr = new Promise<Error>((resolve) => child.once('error', resolve));
       try {
         m.qmp = await Promise.race([
@@ -141,6 +145,7 @@ export class QemuMachine implements Machine {
       clearTimeout(t);
     }
     this.qmp?.close();
+    await Promise.all(this.helpers.map((h) => h.stop()));
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

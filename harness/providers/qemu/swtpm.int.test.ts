@@ -130,7 +130,7 @@ describe.skipIf(!haveSwtpm || !haveQemu || !haveOvmf)('QEMU accepts windowsQemuA
     const { accel } = await chooseAccel();
     const sshPort = await freeLoopbackPort();
     const args = windowsQemuArgs({
-      spec: { name: 'wintest', workDir: work, disk, memoryMiB: 512, cpus: 1, guestSshPort: 22 },
+      spec: { name: 'wintest', workDir: work, disk, boot: { kind: 'uefi', profile: 'windows', tpm: true }, memoryMiB: 512, cpus: 1, guestSshPort: 22 },
       accel,
       qmpSocket,
       sshPort,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HYPERV_ENLIGHTENMENTS, HYPERV_MINIMAL, OVMF_FILES, ovmfFiles, overlayCreateArgs, qemuOptValue, windowsQemuArgs, type WindowsQemuArgsInput } from './windows-args.js';
 
-const spec = { name: 'w11', workDir: '/w', disk: '/w/disk.qcow2', memoryMiB: 4096, cpus: 2, guestSshPort: 22 };
+const spec = { name: 'w11', workDir: '/w', disk: '/w/disk.qcow2', boot: { kind: 'uefi' as const, profile: 'windows' as const }, memoryMiB: 4096, cpus: 2, guestSshPort: 22 };
 const firmware = { code: OVMF_FILES.code, vars: '/w/OVMF_VARS_4M.fd' };
 const base: WindowsQemuArgsInput = { spec, accel: 'kvm', qmpSocket: '/w/q.sock', sshPort: 40000, firmware, diskFormat: 'qcow2' };
 
@@ -112,7 +112,7 @@ describe('windowsQemuArgs', () => {
   });
 
   it('refuses a kernel: Windows boots from its disk', () => {
-    expect(() => windowsQemuArgs({ ...base, spec: { ...spec, kernel: '/vmlinuz' } })).toThrow(/UEFI/);
+    expect(() => windowsQemuArgs({ ...base, spec: { ...spec, boot: { kind: 'direct-kernel', kernel: '/vmlinuz', args: [] } } })).toThrow(/UEFI/);
   });
 });
 

@@ -120,8 +120,8 @@ export function windowsQemuArgs(input: WindowsQemuArgsInput): string[] {
   const secureBoot = input.secureBoot ?? false;
   const nic = input.nic ?? 'e1000e';
   const diskBus = input.diskBus ?? 'sata';
-  if (spec.kernel || spec.initrd) {
-    throw new LabError('WINDOWS_ARGS', `${spec.name}: a Windows guest boots from its disk through UEFI; kernel/initrd are not used`);
+  if (spec.boot.kind !== 'uefi') {
+    throw new LabError('WINDOWS_ARGS', `${spec.name}: a Windows guest boots from its disk through UEFI; a direct kernel boot is not for it`);
   }
   if (diskFormat !== 'qcow2' && diskFormat !== 'vhdx') {
     throw new LabError('WINDOWS_ARGS', `${spec.name}: unsupported disk format ${JSON.stringify(diskFormat)}`);
