@@ -6,6 +6,7 @@ import { imagesCommand } from './images.js';
 import { gateCommand } from './gate.js';
 import { compareCommand } from './compare.js';
 import { reportCommand } from './report.js';
+import { exitAfterReports, ReporterMux } from '../report/multiplexer.js';
 import { consoleEnv, createReporter, parseReporterNames, REPORTER_NAMES, runReporterNames } from '../report/registry.js';
 import { runSuite } from '../run/run-suite.js';
 import { BootgateError, ConfigError, EXIT } from '../util/errors.js';
@@ -63,19 +64,20 @@ export async function main(argv: string[]): Promise<number> {
     })
     .option('--reporter <names>', `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI; file reporters write into the run folder)`, (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (suite: string, opts: { results: string; concurrency?: number; reporter: string[] }) => {
-      const reporters = runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n));
+      const mux = new ReporterMux(runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n)));
       const r = await runSuite({
         suiteFile: resolve(suite),
         resultsDir: resolve(opts.results),
         cacheDir: cacheRoot(),
         root: projectRoot(),
         concurrency: opts.concurrency,
-        emit: (e) => reporters.forEach((x) => x.onEvent?.(e)),
-        reporters,
+        emit: (e) => mux.onEvent(e),
         signal: interruptSignal(),
       });
+      // The reporters' files, after the judge wrote gate.json; the run's exit code is the gate's.
+      const { failed } = await mux.end(r.run, r.runDir, { gate: r.gate });
       process.stdout.write(`${r.runDir}/run.json\n`);
-      code = r.exitCode;
+      code = exitAfterReports(r.exitCode, failed);
     });
 
   program

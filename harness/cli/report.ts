@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { evaluateGate } from '../gate/evaluate.js';
-import { runReporters } from '../report/finish-run.js';
+import { ReporterMux } from '../report/multiplexer.js';
 import { runVerdictOf } from '../report/model.js';
 import { createReporter, parseReporterNames } from '../report/registry.js';
 import type { ReportContext } from '../report/reporter.js';
@@ -70,7 +70,7 @@ async function rebuild(runPath: string, o: ReportOptions, out: Write, err: Write
   const stream = { write: (s: string) => err(s), isTTY: false };
   // Console reporters have no events to follow here: both print the run's summary.
   const reporters = (names.length ? names : (['plain'] as const)).filter((n, i, a) => !(n === 'live' && a.includes('plain'))).map((n) => createReporter(n === 'live' ? 'plain' : n, { stream }));
-  const { files, failed } = await runReporters(reporters, run, runDir, ctx, (l) => err(l + '\n'));
+  const { files, failed } = await new ReporterMux(reporters, (l) => err(l + '\n')).end(run, runDir, ctx);
   for (const f of files) out(`${f}\n`);
   return failed.length ? EXIT.lab : EXIT.pass;
 }

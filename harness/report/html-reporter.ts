@@ -12,7 +12,7 @@ import { FileReporter } from './file-reporter.js';
  */
 
 const h = (s: string | number | undefined) => escapeHtml(stripAnsi(String(s ?? '')));
-const WORD: Record<CellVerdict, string> = { pass: 'pass', fail: 'fail', error: 'inconclusive', pending: 'pending' };
+const WORD: Record<CellVerdict, string> = { pass: 'pass', fail: 'fail', error: 'error', pending: 'pending' };
 const anchor = (run: RunResult, c: CellResult) => `cell-${run.cells.indexOf(c)}`;
 
 const CSS = `
@@ -200,7 +200,7 @@ export function renderHtml(run: RunResult, ctx: ReportContext = {}): string {
 <body>
 <header>
 <h1>bootgate ${h(run.suite.name)} <span class="badge v-${h(rv.verdict)}" id="verdict">${h(rv.verdict)}${rv.exitCode !== undefined ? ` (exit ${rv.exitCode})` : ''}</span></h1>
-<p class="meta">run <code>${h(run.id)}</code>, ${h(run.status)}: ${s.cells} cells, ${s.pass} pass, ${s.fail} fail, ${s.error} inconclusive${s.pending ? `, ${s.pending} pending` : ''}</p>
+<p class="meta">run <code>${h(run.id)}</code>, ${h(run.status)}: ${s.cells} cells, ${s.pass} pass, ${s.fail} fail, ${s.error} error${s.pending ? `, ${s.pending} pending` : ''}</p>
 <p class="meta">started ${h(run.startedAt)}${took !== undefined ? `, took ${secs(took)}` : ''}; suite ${h(run.suite.file)} (sha256 ${h(run.suite.sha256.slice(0, 12))})</p>
 <p class="meta">host ${h(run.host.hostname)} (${h(run.host.platform)}, ${run.host.cpus} cpus, ${run.host.memoryMiB} MiB), ${h(run.host.provider)}: ${h(run.host.accel)}; bootgate ${h(run.versions.bootgate)}, node ${h(run.versions.node)}${run.versions.qemu ? `, ${h(run.versions.qemu)}` : ''}</p>
 </header>

@@ -21,7 +21,7 @@ function fence(text: string, lang = 'text'): string {
   return `${f}${lang}\n${text.replace(/\r/g, '')}\n${f}`;
 }
 
-const word = (v: CellVerdict) => (v === 'error' ? 'inconclusive' : v);
+const word = (v: CellVerdict) => v;
 
 /** A summary for a CI job page (GitHub's $GITHUB_STEP_SUMMARY, GitLab, a PR comment): verdict, matrix, crashes. */
 export function renderMarkdown(run: RunResult, ctx: ReportContext = {}): string {
@@ -32,7 +32,7 @@ export function renderMarkdown(run: RunResult, ctx: ReportContext = {}): string 
   out.push(`## ${ICON[rv.verdict] ?? ''} bootgate ${md(run.suite.name)}: ${rv.verdict.toUpperCase()}${rv.exitCode !== undefined ? ` (exit ${rv.exitCode})` : ''}`);
   out.push('');
   const took = spanMs(run.startedAt, run.endedAt);
-  out.push(`Run \`${run.id.replace(/`/g, '')}\`, ${run.status}: ${s.cells} cells, ${s.pass} pass, ${s.fail} fail, ${s.error} inconclusive${s.pending ? `, ${s.pending} pending` : ''}. Started ${md(run.startedAt)}${took !== undefined ? `, took ${secs(took)}` : ''}; ${md(run.host.provider)} on ${md(run.host.hostname)}.`);
+  out.push(`Run \`${run.id.replace(/`/g, '')}\`, ${run.status}: ${s.cells} cells, ${s.pass} pass, ${s.fail} fail, ${s.error} error${s.pending ? `, ${s.pending} pending` : ''}. Started ${md(run.startedAt)}${took !== undefined ? `, took ${secs(took)}` : ''}; ${md(run.host.provider)} on ${md(run.host.hostname)}.`);
   out.push('');
   if (gate) {
     out.push(`**Gate** (policy from ${md(gate.policy.source)}): **${gate.verdict}**`);

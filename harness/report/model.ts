@@ -71,7 +71,7 @@ export function runVerdictOf(run: RunResult, gate?: GateResult): { verdict: stri
   if (gate) return { verdict: gate.verdict, exitCode: gate.exitCode };
   if (run.status === 'running') return { verdict: 'running' };
   const v = run.summary.verdict;
-  return { verdict: v === 'error' ? 'inconclusive' : (v ?? 'inconclusive'), exitCode: run.summary.exitCode };
+  return { verdict: v ?? 'error', exitCode: run.summary.exitCode };
 }
 
 /** Every character that can open markup or an attribute is escaped: guest text is data, never HTML. */

@@ -15,7 +15,7 @@ function diagnostics(cell: CellResult, ctx: ReportContext): Record<string, unkno
   if (verdict === 'pass' && crashes.length === 0) return undefined;
   const d: Record<string, unknown> = {
     message: reasonOf(cell, ctx.gate),
-    severity: verdict === 'fail' ? 'fail' : verdict === 'pass' ? 'comment' : 'inconclusive',
+    severity: verdict === 'fail' ? 'fail' : verdict === 'pass' ? 'comment' : 'error',
     verdict,
     cell: cell.id,
     booted: bootedCount(cell),

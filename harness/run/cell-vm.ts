@@ -1,0 +1,181 @@
+import { basename, join } from 'node:path';
+import type { BootPolicy } from '../config/suite-schema.js';
+import type { GuestOs } from '../guest/guest-os.js';
+import { waitForSsh, type SshTransport } from '../guest/ssh-transport.js';
+import type { BuiltImage } from '../images/catalog.js';
+import { resolveWindowsProfile } from '../images/windows-profile.js';
+import type { BootSource, Machine, Provider } from '../providers/provider.js';
+import { ConsoleRecorder } from './console-recorder.js';
+import { watchBoot, type BootObservation, type ReadyResult } from './boot-watch.js';
+
+/** How a boot starts: a new VM process, the guest rebooting itself, or a reset from the host. */
+export type StartKind = 'cold' | 'warm-guest' | 'warm-host';
+
+export interface CellVmOptions {
+  runDir: string;
+  cellId: string;
+  /** The cell's scratch folder: the overlay and the VM's sockets. */
+  workDir: string;
+  image: BuiltImage;
+  provider: Provider;
+  guest: GuestOs;
+  boot: BootPolicy;
+  labKey: { privateKey: string; publicKey: string };
+  instructionClock?: boolean;
+  signal: AbortSignal;
+}
+
+/** The kernel command line: the image's own arguments, the lab's crash capture, the suite's, the lab key. */
+export function kernelArgsOf(image: BuiltImage, boot: BootPolicy, publicKey: string): string[] {
+  const key = publicKey.split(/\s+/)[1]!;
+  // loglevel=5 keeps boot chatter off the slow serial line but shows every warning and oops.
+  // The image's own arguments first (a disk image names its root device).
+  return [...(image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), ...(boot.kernelArgs ?? []), `bootgate.authkey=${key}`];
+}
+
+/** How the image boots: its kernel given directly when it has one, else UEFI firmware with its OS's profile. */
+export function bootSourceOf(image: BuiltImage, args: string[]): BootSource {
+  const f = image.manifest.files;
+  if (f.kernel) return { kind: 'direct-kernel', kernel: join(image.dir, f.kernel.path), initrd: f.initrd && join(image.dir, f.initrd.path), args };
+  const w = image.recipe.recipe.windows;
+  const profile = w ? resolveWindowsProfile(w) : undefined;
+  return { kind: 'uefi', profile: 'windows', secureBoot: profile?.secureBoot, tpm: profile?.tpm };
+}
+
+/**
+ * The VM of one cell and its boots: a copy-on-write overlay of the image, the machine (started
+ * cold, or rebooted warm), its console recorded per boot, and the SSH session of the boot that is
+ * up. What a boot is asked once it is ready comes from the runner (onReady).
+ */
+export class CellVm {
+  machine?: Machine;
+  ssh?: SshTransport;
+  readonly recorder = new ConsoleRecorder();
+  private readonly overlay: string;
+
+  constructor(private readonly o: CellVmOptions) {
+    this.overlay = join(o.workDir, 'disk.qcow2');
+  }
+
+  async createOverlay(): Promise<void> {
+    const { image, provider, signal } = this.o;
+    await provider.createOverlay(join(image.dir, image.manifest.files.disk.path), this.overlay, signal);
+  }
+
+  /** How the next boot starts: as the suite asks, unless the VM's state forces a way. */
+  nextStart(prev: BootObservation | undefined, want: 'warm' | 'cold'): StartKind {
+    if (!prev || prev.vmState === 'exited' || want === 'cold') return 'cold';
+    if (prev.vmState === 'paused' || !prev.booted || !this.ssh) return 'warm-host';
+    return 'warm-guest';
+  }
+
+  /**
+   * One boot to its end: started as asked, its console into `consoleLog` (relative to the run
+   * folder), watched until ready, crashed, hung or gone. Times are from the start of this boot.
+   */
+  async boot(how: StartKind, consoleLog: string, onReady: (ssh: SshTransport, signal: AbortSignal) => Promise<ReadyResult>): Promise<BootObservation> {
+    const { image, labKey, boot, guest, signal } = this.o;
+    await this.recorder.switchTo(join(this.o.runDir, consoleLog));
+    const startedAt = await this.start(how);
+    const obs = await watchBoot({
+      machine: this.machine!,
+      os: guest.name,
+      recorder: this.recorder,
+      startedAt,
+      timeoutMs: boot.timeout,
+      settleMs: boot.settle,
+      silenceMs: boot.silence,
+      signal,
+      onMarker: async (marker, sig) => {
+        const ssh = await waitForSsh({
+          host: this.machine!.ssh.host,
+          port: this.machine!.ssh.port,
+          username: 'root',
+          privateKey: labKey.privateKey,
+          hostKey: { expected: image.manifest.hostKey },
+          deadlineMs: Math.max(1000, startedAt + boot.timeout - Date.now()),
+          readyTimeoutMs: 20_000,
+          signal: sig,
+        });
+        this.ssh = ssh;
+        // The boot id read over SSH must be the one on the console: proof that this is the new boot.
+        const id = await guest.bootId(ssh, sig);
+        if (id !== marker.bootId) throw new Error(`SSH reached boot ${id}, the console says ${marker.bootId}`);
+        return onReady(ssh, sig);
+      },
+    });
+    if (obs.markerAt !== undefined) obs.markerAt -= startedAt;
+    if (obs.readyAt !== undefined) obs.readyAt -= startedAt;
+    return obs;
+  }
+
+  /** Starts the boot and returns its host time: the VM start for a cold boot, the reset for a warm one. */
+  private async start(how: StartKind): Promise<number> {
+    const { image, provider, signal } = this.o;
+    if (how === 'warm-guest') {
+      const ssh = this.ssh!;
+      this.ssh = undefined;
+      const m = this.machine!;
+      const reset = new Promise<number | undefined>((resolve) => {
+        const t = setTimeout(() => (off(), resolve(undefined)), 30_000);
+        const off = m.onEvent((e) => {
+          if (e.type === 'reset' || e.type === 'exit') {
+            clearTimeout(t);
+            off();
+            resolve(e.type === 'reset' ? e.at : undefined);
+          }
+        });
+      });
+      await this.o.guest.requestReboot(ssh);
+      const at = await reset;
+      await ssh.close();
+      if (at !== undefined) return at;
+      // The guest did not reboot on request: force it, the boot still counts as warm.
+      if (m.running) {
+        await m.hostReset();
+        return Date.now();
+      }
+      return this.start('cold');
+    }
+    await this.ssh?.close();
+    this.ssh = undefined;
+    if (how === 'warm-host' && this.machine?.running) {
+      await this.machine.hostReset();
+      return Date.now();
+    }
+    if (this.machine) {
+      await this.machine.dispose();
+      this.machine = undefined;
+    }
+    const r = image.recipe.recipe;
+    this.machine = await provider.start(
+      {
+        // The run id in the process name: leftovers of one run can be told from another's VMs.
+        name: `${basename(this.o.runDir)}.${this.o.cellId}`,
+        workDir: join(this.o.workDir, 'vm'),
+        disk: this.overlay,
+        boot: bootSourceOf(image, kernelArgsOf(image, this.o.boot, this.o.labKey.publicKey)),
+        memoryMiB: r.memoryMiB,
+        cpus: r.cpus,
+        guestSshPort: 22,
+        instructionClock: this.o.instructionClock,
+      },
+      signal,
+    );
+    this.recorder.attach(this.machine);
+    if (process.env.BOOTGATE_TRACE) {
+      const t0 = this.machine.startedAt;
+      const id = this.o.cellId;
+      this.machine.onEvent((e) => process.stderr.write(`trace ${id} +${((e.at - t0) / 1000).toFixed(2)}s ${JSON.stringify(e)}\n`));
+    }
+    return this.machine.startedAt;
+  }
+
+  /** The VM, its console file and the SSH session go; safe to call twice. */
+  async dispose(): Promise<void> {
+    await this.ssh?.close();
+    this.ssh = undefined;
+    await this.machine?.dispose();
+    await this.recorder.dispose();
+  }
+}

@@ -1,0 +1,85 @@
+import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
+import { agentKind } from '../agents/registry.js';
+import type { LoadedSuite } from '../config/suite.js';
+import { suiteAgents } from '../config/suite-schema.js';
+import { ImageCatalog, type BuiltImage } from '../images/catalog.js';
+import { selectImages } from '../images/select.js';
+import { buildWorkload } from '../measure/workload.js';
+import { ConfigError } from '../util/errors.js';
+import { sha256File } from '../util/fsutil.js';
+
+export const buildKey = (agent: string, version: string, image: string) => `${agent}/${version}@${image}`;
+
+export interface Prepared {
+  /** The suite's images, by name, in the order the suite selects them. */
+  names: string[];
+  images: Map<string, BuiltImage>;
+  agents: Map<string, AgentDriver>;
+  /** Every build made for every image, by buildKey. */
+  builds: Map<string, PreparedBuild>;
+  contents: Map<string, ContentArtifact>;
+  workloadBinary?: string;
+}
+
+const fieldOf = (path: (string | number)[]) => path.join('.').replace(/\.(\d+)/g, '[$1]');
+
+/** Check names, build images and agent builds: all before the first VM starts. */
+export async function prepareSuite(o: { root: string; cacheDir: string; signal: AbortSignal; progress: (m: string) => void }, s: LoadedSuite): Promise<Prepared> {
+  const catalog = new ImageCatalog(o.root, o.cacheDir);
+  const entries = await catalog.list();
+  const known = new Map(entries.map((e) => [e.loaded.recipe.name, e]));
+  const names: string[] = [];
+  for (const [i, sel] of s.suite.images.entries()) {
+    const where = { file: s.file, line: s.lineOf(['images', i]), field: `images[${i}]` };
+    let picked: string[];
+    try {
+      picked = selectImages(sel, entries.map((e) => e.loaded.recipe));
+    } catch (e) {
+      throw new ConfigError('IMAGE_SELECTOR', (e as Error).message, where);
+    }
+    if (picked.length === 0) {
+      throw new ConfigError('UNKNOWN_IMAGE', `${sel === String(sel) && !/[*?/<>=,]/.test(sel) ? 'unknown image' : 'no image matches'} ${sel} (known: ${[...known.keys()].join(', ')}; see \`bootgate images list\`)`, where);
+    }
+    for (const n of picked) if (!names.includes(n)) names.push(n);
+  }
+  const images = new Map<string, BuiltImage>();
+  for (const name of names) {
+    const e = known.get(name)!;
+    if (!e.manifest) o.progress(`building image ${name} (once; cached after)`);
+    images.set(name, await catalog.ensure(name, (step) => o.progress(`image ${name}: ${step}`), o.signal));
+  }
+  const agents = new Map<string, AgentDriver>();
+  const builds = new Map<string, PreparedBuild>();
+  for (const { agent: a, path } of suiteAgents(s.suite)) {
+    const kind = agentKind(a.kind)!;
+    const agent = kind.create({ name: a.name, module: a.module, health: a.health, contentParam: a.contentParam, cacheDir: o.cacheDir });
+    agents.set(a.name, agent);
+    for (const [bi, b] of a.builds.entries()) {
+      for (const img of images.values()) {
+        const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
+        if (img.recipe.recipe.os !== kind.os) {
+          throw new ConfigError('AGENT_OS', `${img.recipe.recipe.name} is a ${img.recipe.recipe.os} image; a ${kind.kind} agent runs on ${kind.os}`, where);
+        }
+        const m = img.manifest;
+        const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
+        try {
+          builds.set(
+            buildKey(a.name, b.version, img.recipe.recipe.name),
+            await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress: o.progress }),
+          );
+        } catch (e) {
+          // A build that cannot be made for this image is the suite's build entry at fault: point at it.
+          if (!(e instanceof ConfigError) || e.line !== undefined) throw e;
+          throw new ConfigError(e.code, `${img.recipe.recipe.name}: ${e.message}`, where, { cause: e });
+        }
+      }
+    }
+  }
+  const contents = new Map<string, ContentArtifact>();
+  for (const c of s.suite.content) {
+    const path = s.resolvePath(c.path);
+    contents.set(c.version, { version: c.version, path, sha256: await sha256File(path) });
+  }
+  const workloadBinary = s.suite.workloads ? await buildWorkload({ cacheDir: o.cacheDir, signal: o.signal }) : undefined;
+  return { names, images, agents, builds, contents, workloadBinary };
+}
