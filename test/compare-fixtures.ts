@@ -17,7 +17,7 @@ const at = () => new Date((clock += 15_000)).toISOString();
 export type Workloads = Record<string, number[] | { a?: number[]; b?: number[] }>;
 
 export function booted(phase: 'baseline' | 'agent', index: number, uptimeMs: number, workloads?: Workloads): CycleResult {
-  const c: CycleResult & { workloads?: Workloads } = {
+  const c: CycleResult = {
     index,
     phase,
     kind: index === 1 && phase === 'baseline' ? 'cold' : 'warm',
@@ -31,7 +31,8 @@ export function booted(phase: 'baseline' | 'agent', index: number, uptimeMs: num
     ...(phase === 'agent' ? { health: { ok: true, output: 'ok' } } : {}),
     consoleLog: `cells/x/${phase}-${index}.log`,
   };
-  if (workloads) c.workloads = workloads;
+  // Older runs stored plain arrays or one side only: the shape is kept as given, for cellWorkloads to read.
+  if (workloads) (c as Omit<CycleResult, 'workloads'> & { workloads?: Workloads }).workloads = workloads;
   return c;
 }
 
@@ -43,7 +44,7 @@ export function crashedCycle(index: number, title = NULL_DEREF): CycleResult {
     booted: false,
     outcome: 'crash',
     startedAt: at(),
-    crash: { os: 'linux', source: 'console', class: title.startsWith('KASAN') ? 'use-after-free' : 'null-deref', title, module: 'sensor', signature: signatureOf(title) },
+    crash: { os: 'linux', source: 'console', class: title.startsWith('KASAN') ? 'kasan' : 'null-deref', title, module: 'sensor', signature: signatureOf(title) },
     consoleLog: `cells/x/agent-${index}.log`,
   };
 }

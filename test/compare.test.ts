@@ -43,7 +43,7 @@ describe('compareRuns: verdicts and crashes', () => {
     expect(r.exitCode).toBe(1);
     const c = r.cells[0]!;
     expect(c.verdict.change).toBe('same');
-    expect(c.crashes.new).toEqual([expect.objectContaining({ title: UAF, class: 'use-after-free', count: 1, cells: [c.ids.b] })]);
+    expect(c.crashes.new).toEqual([expect.objectContaining({ title: UAF, class: 'kasan', count: 1, cells: [c.ids.b] })]);
     expect(r.overall.newCrashes.map((s) => s.title)).toEqual([UAF]);
     expect(r.reasons).toEqual([expect.stringMatching(/291 \/ 2\.1\.0: new crash: KASAN: slab-use-after-free Read in sensor_exec_probe \(1 boot, signature /)]);
   });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JunitReporter } from '../harness/report/junit-reporter.js';
-import { finishRun } from '../harness/report/finish-run.js';
+import { ReporterMux } from '../harness/report/multiplexer.js';
+import { RunStore } from '../harness/results/run-store.js';
+import { recordRunVerdict } from '../harness/run/run-end.js';
 import { gateSchema, type GateResult } from '../harness/results/gate-schema.js';
 import type { RunResult } from '../harness/results/schema.js';
 import { bootgate } from './cli-helpers.js';
@@ -22,12 +24,14 @@ const withoutTime = ({ evaluatedAt: _t, ...g }: GateResult) => g;
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .*:\d+:\d+/);
 
 describe('bootgate gate RUN: the same decision as the run, without booting', () => {
-  it('re-evaluation with the stored policy gives what the run wrote at its end (finishRun, as run-suite calls it)', async () => {
+  it('re-evaluation with the stored policy gives what the run wrote at its end (recordRunVerdict, as run-suite calls it)', async () => {
     const d = runDir('fixture', fixtureRun());
     const r = JSON.parse(readFileSync(join(d, 'run.json'), 'utf8')) as RunResult;
-    const end = await finishRun({ run: r, runDir: d, policy: r.gate!, reporters: [new JunitReporter()], warn: () => {} });
-    expect(end.exitCode).toBe(1);
-    expect(end.files).toEqual([join(d, 'gate.json'), join(d, 'junit.xml')]);
+    const gate = await recordRunVerdict(new RunStore(d, r), r.gate!);
+    const end = await new ReporterMux([new JunitReporter()], () => {}).end(r, d, { gate });
+    expect(gate.exitCode).toBe(1);
+    expect(end).toEqual({ files: [join(d, 'junit.xml')], failed: [] });
+    expect(JSON.parse(readFileSync(join(d, 'run.json'), 'utf8')).summary).toMatchObject({ verdict: 'fail', exitCode: 1 });
     const atRunEnd = readGate(d);
 
     const c = await bootgate(['gate', d]);
@@ -54,7 +58,7 @@ describe('bootgate gate RUN: the same decision as the run, without booting', () 
     const c = await bootgate(['gate', d, '--policy', p]);
     expect(c.code, c.stderr).toBe(3);
     const g = readGate(d);
-    expect(g).toMatchObject({ verdict: 'inconclusive', policy: { source: p } });
+    expect(g).toMatchObject({ verdict: 'error', policy: { source: p } });
     expect(g.cells.map((x) => x.allowedCrashes)).toEqual([0, 2, 0, 1]);
     expect(c.stderr).toMatch(/^ {2}lab: the lab failed in 1 cell: debian-6.12-cloud__sensor-2.1.0__content-290/m);
   });

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { gatePolicySchema, suiteSchema, type GatePolicy } from '../harness/config/suite-schema.js';
 import { signatureOf } from '../harness/results/crash-record.js';
 import { evaluateGate } from '../harness/gate/evaluate.js';
-import { runVerdict } from '../harness/gate/cell-verdict.js';
 import { loadPolicyFile } from '../harness/config/policy-file.js';
 import { gateSchema, type GateResult } from '../harness/results/gate-schema.js';
 import type { CycleResult } from '../harness/results/schema.js';
@@ -40,15 +39,14 @@ describe('evaluateGate: the verdict and its rules', () => {
     expect(g.cells.map((c) => c.verdict)).toEqual(['pass', 'fail', 'error', 'fail']);
   });
 
-  it('with no allow list, gives the verdict of the run itself (judgeCell per cell, runVerdict over them)', () => {
+  it('with no allow list, gives the verdict of the run itself (judgeCell per cell, any fail, then any error)', () => {
     const cases = [[passing()], [passing(), loop()], [passing(), cell('img', 'lab', { verdict: 'error', baseline: [{ ...ok('baseline', 1), booted: false, outcome: 'timeout' }], cycles: [] })], [loop()], fixtureRun().cells];
-    const word = { pass: 'pass', fail: 'fail', error: 'inconclusive' } as const;
+    // A run's verdict from its cells' own: any fail is fail (exit 1), else any error is error (exit 3), else pass.
+    const expected = (vs: (string | undefined)[]) => (vs.includes('fail') ? { verdict: 'fail', exitCode: 1 } : vs.every((v) => v === 'pass') && vs.length ? { verdict: 'pass', exitCode: 0 } : { verdict: 'error', exitCode: 3 });
     for (const cells of cases) {
       const r = run(cells);
-      const expected = runVerdict(r.cells.map((c) => c.verdict));
       const g = evaluate(r, r.gate!);
-      expect(g.verdict).toBe(word[expected.verdict]);
-      expect(g.exitCode).toBe(expected.exitCode);
+      expect({ verdict: g.verdict, exitCode: g.exitCode }).toEqual(expected(r.cells.map((c) => c.verdict)));
     }
   });
 
@@ -115,9 +113,9 @@ describe('evaluateGate: each rule', () => {
 
   it('lab: a cell whose baseline did not boot, or that the runner ended on a lab error, is inconclusive (exit 3)', () => {
     const noBase = cell('img', 'nobase', { verdict: 'error', baseline: [{ ...ok('baseline', 1), booted: false, outcome: 'timeout' }], cycles: [] });
-    const died = cell('img', 'died', { verdict: 'error', reason: 'lab error: the VM process exited', cycles: [ok('agent', 1)] });
+    const died = cell('img', 'died', { verdict: 'error', reason: 'lab error: the VM process exited', stopped: { cause: 'lab', message: 'the VM process exited' }, cycles: [ok('agent', 1)] });
     const g = evaluate(run([passing(), noBase, died]));
-    expect(g).toMatchObject({ verdict: 'inconclusive', exitCode: 3 });
+    expect(g).toMatchObject({ verdict: 'error', exitCode: 3 });
     expect(rule(g, 'lab')).toMatchObject({ actual: 2, outcome: 'error' });
     expect(rule(g, 'lab').cells.map((c) => c.id)).toEqual(['img__sensor-2.1.0__content-nobase', 'img__sensor-2.1.0__content-died']);
     expect(evaluate(run([noBase, loop()])).verdict).toBe('fail'); // a failure beats an inconclusive cell
@@ -126,18 +124,18 @@ describe('evaluateGate: each rule', () => {
   it('complete: a run still going, interrupted, or empty is inconclusive', () => {
     const pending = cell('img', 'p', { status: 'pending', verdict: undefined, cycles: [] });
     expect(rule(evaluate(run([passing(), pending], { status: 'running' })), 'complete')).toMatchObject({ outcome: 'error', cells: [{ id: 'img__sensor-2.1.0__content-p' }] });
-    const stopped = cell('img', 's', { verdict: 'error', reason: 'interrupted: the run was stopped before this cell finished' });
+    const stopped = cell('img', 's', { verdict: 'error', reason: 'interrupted: the run was stopped before this cell finished', stopped: { cause: 'interrupted', message: 'the run was stopped' } });
     const g = evaluate(run([passing(), stopped], { status: 'interrupted' }));
-    expect(g.verdict).toBe('inconclusive');
+    expect(g.verdict).toBe('error');
     expect(rule(g, 'complete').reason).toMatch(/interrupted with 1 cell unfinished/);
-    expect(evaluate(run([])).verdict).toBe('inconclusive');
+    expect(evaluate(run([])).verdict).toBe('error');
   });
 });
 
 describe('evaluateGate: minCycles', () => {
   it('too few agent cycles and nothing failed: inconclusive, never a pass', () => {
     const g = evaluate(run([passing('short', 2), passing('long', 5)]), policy({ minCycles: 3 }));
-    expect(g).toMatchObject({ verdict: 'inconclusive', exitCode: 3 });
+    expect(g).toMatchObject({ verdict: 'error', exitCode: 3 });
     expect(rule(g, 'minCycles')).toMatchObject({ threshold: 3, actual: 2, outcome: 'error', cells: [{ id: 'img__sensor-2.1.0__content-short', actual: 2 }] });
     expect(g.cells.find((c) => c.id.endsWith('short'))!.verdict).toBe('error');
   });

@@ -48,10 +48,10 @@ describe('bootgate report: the runs under a results folder', () => {
     ]);
   });
   it('the gate verdict wins over the summary once gate.json exists', async () => {
-    const d = put('gated', run([cell('img', '290', { cycles: [ok('agent', 1)] })], { id: 'gated-1', startedAt: '2026-01-09T00:00:00.000Z', gate: { bootSuccess: 1, maxCrashes: 0, minCycles: 2 } }));
+    const d = put('gated', run([cell('img', '290', { cycles: [ok('agent', 1)] })], { id: 'gated-1', startedAt: '2026-01-09T00:00:00.000Z', gate: { bootSuccess: 1, maxCrashes: 0, minCycles: 2, overheadBound: 'upper' } }));
     expect((await bootgate(['gate', d])).code).toBe(3);
     const r = await bootgate(['report', results]);
-    expect(r.stdout).toMatch(/^gated-1\s+fixture\s+\S+ \S+\s+inconclusive\s+1\s+0\s+0\s+1$/m);
+    expect(r.stdout).toMatch(/^gated-1\s+fixture\s+\S+ \S+\s+error\s+1\s+0\s+0\s+1$/m);
   });
   it('an empty or missing folder', async () => {
     const empty = mkdtempSync(join(scratch, 'empty-'));

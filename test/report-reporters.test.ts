@@ -122,7 +122,7 @@ describe('markdown reporter', () => {
     expect(md.split('\n')[0]).toBe('## ❌ bootgate fixture: FAIL (exit 1)');
     expect(md).toContain('| image | sensor 2.1.0 / content 290 | sensor 2.1.0 / content 291 |');
     expect(md).toContain('| debian-6.1-generic | ✅ pass 3/3 | ❌ fail 0/2 boot loop |');
-    expect(md).toContain('| debian-6.12-cloud | ⚠️ inconclusive 0/0 | ❌ fail 2/3 |');
+    expect(md).toContain('| debian-6.12-cloud | ⚠️ error 0/0 | ❌ fail 2/3 |');
     expect(md).toMatch(/\| BUG: kernel NULL pointer dereference in sensor\\_parse\\_channel \| null-deref \| sensor \| 2 \|/);
   });
   it('guest text is never markup', () => {

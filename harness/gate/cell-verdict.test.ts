@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCell, runVerdict } from './cell-verdict.js';
+import { judgeCell } from './cell-verdict.js';
 import type { CycleResult } from '../results/schema.js';
 import { signatureOf } from '../results/crash-record.js';
 
-const policy = { bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxBootOverheadPct: 10 };
+const policy = { bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxBootOverheadPct: 10, overheadBound: 'upper' as const };
 const ok = (phase: 'baseline' | 'agent', index: number, uptime = 3000): CycleResult => ({
   index, phase, kind: 'warm', booted: true, outcome: 'ready', startedAt: '', guestReadyUptimeMs: uptime, consoleLog: `${phase}-${index}.log`,
 });
@@ -44,12 +44,15 @@ describe('judgeCell', () => {
   });
 });
 
-describe('runVerdict', () => {
-  it('fail beats error beats pass', () => {
-    expect(runVerdict(['pass', 'fail', 'error'])).toEqual({ verdict: 'fail', exitCode: 1 });
-    expect(runVerdict(['pass', 'error'])).toEqual({ verdict: 'error', exitCode: 3 });
-    expect(runVerdict(['pass', undefined])).toEqual({ verdict: 'error', exitCode: 3 });
-    expect(runVerdict(['pass', 'pass'])).toEqual({ verdict: 'pass', exitCode: 0 });
-    expect(runVerdict([])).toEqual({ verdict: 'error', exitCode: 3 });
+describe('judgeCell: cells the runner stopped', () => {
+  it('is error when the lab failed, whatever the boots so far say', () => {
+    const j = judgeCell({ baseline: [ok('baseline', 1)], cycles: [ok('agent', 1)], install: { ok: true, ms: 1 }, stopped: { cause: 'lab', message: 'the VM process exited' } }, policy);
+    expect(j).toEqual({ verdict: 'error', reason: 'lab error: the VM process exited', rules: [] });
+  });
+  it('is error when the run was interrupted, even after a crash', () => {
+    const crashed = { ...ok('agent', 1), booted: false, outcome: 'crash' as const };
+    const j = judgeCell({ baseline: [ok('baseline', 1)], cycles: [crashed], install: { ok: true, ms: 1 }, stopped: { cause: 'interrupted', message: 'the run was stopped' } }, policy);
+    expect(j.verdict).toBe('error');
+    expect(j.reason).toBe('interrupted: the run was stopped before this cell finished');
   });
 });

@@ -96,10 +96,13 @@ describe.skipIf(!!skip)('disk userland image (mmdebstrap, systemd, OpenSSH)', ()
       name: 'disk-int',
       workDir: join(work, 'vm'),
       disk: overlay,
-      kernel: join(image.dir, image.manifest.files.kernel!.path),
-      initrd: join(image.dir, image.manifest.files.initrd!.path),
-      // What cell-runner passes, then what the image itself needs.
-      kernelArgs: ['loglevel=5', 'panic=-1', 'oops=panic', `bootgate.authkey=${key.publicKey.split(/\s+/)[1]}`, ...(image.manifest.kernelArgs ?? [])],
+      boot: {
+        kind: 'direct-kernel',
+        kernel: join(image.dir, image.manifest.files.kernel!.path),
+        initrd: join(image.dir, image.manifest.files.initrd!.path),
+        // What cell-runner passes, then what the image itself needs.
+        args: ['loglevel=5', 'panic=-1', 'oops=panic', `bootgate.authkey=${key.publicKey.split(/\s+/)[1]}`, ...(image.manifest.kernelArgs ?? [])],
+      },
       memoryMiB: image.recipe.recipe.memoryMiB,
       cpus: image.recipe.recipe.cpus,
       guestSshPort: 22,

@@ -51,7 +51,7 @@ async function harnessBoot(spec: MachineSpec, provider: QemuProvider): Promise<n
   rec.attach(m);
   await rec.switchTo(join(spec.workDir, '..', `console-${Date.now()}.log`));
   let at = 0;
-  const obs = await watchBoot({ machine: m, recorder: rec, startedAt: m.startedAt, timeoutMs: 120_000, settleMs: 0, onMarker: async () => ((at = performance.now()), {}) });
+  const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: m.startedAt, timeoutMs: 120_000, settleMs: 0, onMarker: async () => ((at = performance.now()), {}) });
   await rec.dispose();
   await m.dispose();
   if (!obs.booted) throw new Error(`harness boot failed: ${obs.outcome}`);
@@ -75,9 +75,7 @@ async function harnessCost(rounds: number): Promise<void> {
           name: `bench-${side}-${i}`,
           workDir: join(dir, `vm-${side}-${i}`),
           disk,
-          kernel: join(img.dir, img.manifest.files.kernel!.path),
-          initrd: join(img.dir, img.manifest.files.initrd!.path),
-          kernelArgs: ['loglevel=5', 'panic=-1', 'oops=panic'],
+          boot: { kind: 'direct-kernel', kernel: join(img.dir, img.manifest.files.kernel!.path), initrd: join(img.dir, img.manifest.files.initrd!.path), args: ['loglevel=5', 'panic=-1', 'oops=panic'] },
           memoryMiB: 512,
           cpus: 1,
           guestSshPort: 22,

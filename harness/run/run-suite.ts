@@ -5,13 +5,11 @@ import type { PreparedBuild } from '../agents/agent.js';
 import { expandMatrix } from '../config/matrix.js';
 import { loadSuite } from '../config/suite.js';
 import { suiteAgents } from '../config/suite-schema.js';
-import { evaluateGate } from '../gate/evaluate.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
 import { guestOsFor } from '../guest/registry.js';
 import type { Provider } from '../providers/provider.js';
 import { createProvider } from '../providers/registry.js';
 import type { GateResult } from '../results/gate-schema.js';
-import { writeGate } from '../results/run-files.js';
 import { RunStore } from '../results/run-store.js';
 import type { CellResult, RunResult } from '../results/schema.js';
 import { bootgateVersion } from '../util/version.js';
@@ -19,6 +17,7 @@ import { CellRunner } from './cell-runner.js';
 import type { RunEventSink } from './events.js';
 import { runPool } from './pool.js';
 import { buildKey, prepareSuite } from './prepare.js';
+import { recordRunVerdict } from './run-end.js';
 
 export interface RunSuiteOptions {
   suiteFile: string;
@@ -122,13 +121,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
     r.status = o.signal.aborted ? 'interrupted' : 'finished';
     r.endedAt = new Date().toISOString();
   });
-  // The judge, once, under the suite's policy: run.json's summary and gate.json say the same.
-  const gate = evaluateGate(store.current, s.suite.gate, { now: new Date(), policySource: 'run.json' });
-  await store.update((r) => {
-    r.summary.verdict = gate.verdict;
-    r.summary.exitCode = gate.exitCode;
-  });
-  await writeGate(runDir, gate);
+  const gate = await recordRunVerdict(store, s.suite.gate);
   o.emit({ type: 'run-end', runDir, verdict: gate.verdict, exitCode: gate.exitCode });
   return { runDir, run: store.current, gate, exitCode: gate.exitCode };
 }
