@@ -7,7 +7,7 @@ import { execCapture } from '../util/exec.js';
 import { projectRoot } from '../util/paths.js';
 
 /**
- * In-guest workloads: suites/workloads/workload.c (`bootgate-workload`), compiled on the host
+ * In-guest workloads: images/guest-programs/workload.c (`bootgate-workload`), compiled on the host
  * as a static binary so it runs in the busybox initramfs as on a full Debian guest, and the
  * parser of the TAP it prints: for every workload, the time per operation of each batch.
  */
@@ -18,13 +18,13 @@ export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 /** Where the binary goes in a guest (on the state disk of initramfs images, so it survives reboots). */
 export const WORKLOAD_GUEST_PATH = '/opt/bootgate/bootgate-workload';
 
-export const workloadSource = () => join(projectRoot(), 'suites', 'workloads', 'workload.c');
+export const workloadSource = () => join(projectRoot(), 'images', 'guest-programs', 'workload.c');
 
 export interface BuildWorkloadOptions {
   /** The lab's cache root (BOOTGATE_CACHE); the binary is kept in <cacheDir>/workload/<source hash>/. */
   cacheDir: string;
   signal?: AbortSignal;
-  /** Default: suites/workloads/workload.c of this lab. */
+  /** Default: images/guest-programs/workload.c of this lab. */
   sourceFile?: string;
   /** Default: gcc. */
   cc?: string;
