@@ -21,7 +21,7 @@ import { ConsoleRecorder } from '../harness/run/console-recorder.js';
 import { watchBoot } from '../harness/run/boot-watch.js';
 import { runSuite } from '../harness/run/run-suite.js';
 import { workloadOverhead } from '../harness/measure/overhead.js';
-import { median, pct, ratioOfMedians } from '../harness/measure/stats.js';
+import { median, pct, ratioOfMedians } from '../harness/util/stats.js';
 import { cacheRoot, projectRoot } from '../harness/util/paths.js';
 
 const MARK = 'bootgate-ready';

@@ -1,6 +1,6 @@
 import type { CellComparison, ComparePolicy, CompareResult, CompareVerdict, CrashSig, Estimate, Mismatch } from '../results/compare-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
-import { median, pct, ratioOfMedians } from '../measure/stats.js';
+import { median, pct, ratioOfMedians } from '../util/stats.js';
 
 /**
  * Build comparison: what run B breaks or slows down that run A did not. Pure, no I/O: the same
