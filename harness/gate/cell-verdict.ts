@@ -2,6 +2,7 @@ import type { GatePolicy } from '../config/suite-schema.js';
 import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
 import { workloadOverhead } from '../measure/overhead.js';
 import { median, pct } from '../util/stats.js';
+import { roundTo } from '../util/round.js';
 
 export interface RuleResult {
   rule: string;
@@ -57,7 +58,7 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
   rules.push({
     rule: 'bootSuccess',
     threshold: policy.bootSuccess,
-    actual: Math.round(rate * 1000) / 1000,
+    actual: roundTo(rate, 3),
     outcome: rate >= policy.bootSuccess ? 'pass' : 'fail',
     reason: `${booted}/${cycles.length} agent cycles booted`,
   });

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { AbortedError, BootgateError, LabError, throwIfAborted } from '../util/errors.js';
+import { abbreviate } from '../util/text.js';
 import type { ExecOpts, ExecResult, GuestTransport, UploadOpts } from './transport.js';
 
 // ssh2 is CommonJS without statically detectable named exports: take the default export.
@@ -604,11 +605,6 @@ function killChannel(ch: ClientChannel): void {
   } catch {
     /* already closed */
   }
-}
-
-function abbreviate(s: string, max = 120): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 // ---------------------------------------------------------------------------------------------

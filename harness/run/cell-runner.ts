@@ -17,10 +17,9 @@ import type { RunEventSink } from './events.js';
 import { Teardowns } from './teardowns.js';
 import { bootPhases } from '../measure/boot-phases.js';
 import { memoryOverhead, workloadOverhead } from '../measure/overhead.js';
-
-const round4 = (x: number) => Math.round(x * 10000) / 10000;
 import { parseWorkloadTap, workloadCommand, WORKLOAD_GUEST_PATH } from '../measure/workload.js';
 import { AbortedError, BootgateError } from '../util/errors.js';
+import { roundTo } from '../util/round.js';
 
 export interface CellContext {
   runDir: string;
@@ -424,7 +423,7 @@ export class CellRunner {
       c.endedAt = new Date().toISOString();
       const wl = workloadOverhead(c.cycles);
       const mem = memoryOverhead(c.cycles);
-      if (wl.length || mem) c.overhead = { workloads: wl.map((e) => ({ ...e, ratio: round4(e.ratio), ciLow: round4(e.ciLow), ciHigh: round4(e.ciHigh) })), memory: mem };
+      if (wl.length || mem) c.overhead = { workloads: wl.map((e) => ({ ...e, ratio: roundTo(e.ratio, 4), ciLow: roundTo(e.ciLow, 4), ciHigh: roundTo(e.ciHigh, 4) })), memory: mem };
       c.rules = j.rules;
       if (fatal) {
         c.verdict = 'error';
