@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LabError, throwIfAborted } from '../util/errors.js';
 import { execCapture } from '../util/exec.js';
+import { pathExists } from '../util/fsutil.js';
 import { projectRoot } from '../util/paths.js';
 
 /**
@@ -30,12 +31,6 @@ export interface BuildWorkloadOptions {
   cc?: string;
 }
 
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
-
 /** What gcc says when glibc's development files (libc.a, crt1.o, the headers) are not installed. */
 const STATIC_LIBC_MISSING = /cannot find -l(?:c|pthread|m)\b|cannot find crt1\.o|crt1\.o: No such file|fatal error: [\w/.-]+\.h: No such file/;
 
@@ -60,7 +55,7 @@ export async function buildWorkload(o: BuildWorkloadOptions): Promise<string> {
   const hash = createHash('sha256').update(text).update('\0').update([cc, ...args].join(' ')).digest('hex').slice(0, 16);
   const dir = join(o.cacheDir, 'workload', hash);
   const bin = join(dir, 'bootgate-workload');
-  if (await exists(bin)) return bin;
+  if (await pathExists(bin)) return bin;
 
   throwIfAborted(o.signal);
   try {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 
 /** Write then rename: a reader sees the old file or the new one, never half of one. */
@@ -8,6 +8,14 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   await writeFile(tmp, data);
   await rename(tmp, path);
+}
+
+/** Whether something is at path (any error counts as no: the caller then reports what it needed). */
+export function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function sha256File(path: string): Promise<string> {

@@ -1,10 +1,11 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, basename } from 'node:path';
 import type { AgentDriver, ContentArtifact, GuestInfo, PrepareOptions, PreparedBuild } from '../agent.js';
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { shellQuote } from '../../guest/ssh-transport.js';
 import { ConfigError } from '../../util/errors.js';
+import { pathExists } from '../../util/fsutil.js';
 import { treeHash } from '../../util/tree-hash.js';
 import { buildEbpf, cachedEbpfBuild } from './build.js';
 import { cachedPackageBuild, PACKAGE_DESCRIPTOR, packageBuildKey, readPackageSpec, stagePackageAgent, type PackageBuildManifest } from './package.js';
@@ -186,13 +187,6 @@ export function packageUnit(name: string, p: EbpfGuestPaths, m: PackageBuildMani
   ].join('\n');
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * linux-ebpf: eBPF agents built or fetched once on the host (CO-RE: the same artifact for every
  * kernel), installed the way a product's package does it: files under /opt/<name>, the content
@@ -223,7 +217,7 @@ export class EbpfAgent implements AgentDriver {
   async prepare(opts: PrepareOptions): Promise<PreparedBuild> {
     const source = requireSource(opts, this.kind);
     const builds = join(this.o.cacheDir, 'builds');
-    if (await exists(join(source, PACKAGE_DESCRIPTOR))) {
+    if (await pathExists(join(source, PACKAGE_DESCRIPTOR))) {
       const { spec, text } = await readPackageSpec(source);
       const { key, versions } = await packageBuildKey(spec, text, opts.signal);
       const outDir = join(builds, `${this.o.name}-${opts.version}-${key}`, 'ebpf-package');
@@ -236,7 +230,7 @@ export class EbpfAgent implements AgentDriver {
       for (const l of b.manifest.libs) files[`lib:${l}`] = join(b.dir, 'lib', l);
       return { version: opts.version, files, detail: b.manifest.detail };
     }
-    if (!(await exists(join(source, 'Makefile')))) {
+    if (!(await pathExists(join(source, 'Makefile')))) {
       throw new ConfigError('EBPF_SOURCE_INVALID', `${source} has neither a Makefile (an eBPF agent built from source) nor ${PACKAGE_DESCRIPTOR} (a packaged tool)`, {
         file: source,
       });
