@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { AbortedError, BootgateError, LabError, throwIfAborted } from '../util/errors.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { abbreviate } from '../util/text.js';
 import type { ExecOpts, ExecResult, GuestTransport, UploadOpts } from './transport.js';
 
@@ -169,11 +170,6 @@ export function keyFingerprint(blob: Buffer): string {
 
 // ---------------------------------------------------------------------------------------------
 // Shell quoting for the upload command (POSIX sh: dropbear runs commands through the user's shell).
-
-/** Single-quote for POSIX sh: `it's` → `'it'\''s'`. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `cat > 'path' [&& chmod 0755 'path']`: the file's bytes arrive on stdin. */
 export function uploadCommand(remotePath: string, mode?: number): string {

@@ -6,6 +6,7 @@ import { LabError, throwIfAborted } from '../util/errors.js';
 import { execCapture } from '../util/exec.js';
 import { pathExists } from '../util/fsutil.js';
 import { projectRoot } from '../util/paths.js';
+import { shellWord } from '../util/shell-quote.js';
 
 /**
  * In-guest workloads: images/guest-programs/workload.c (`bootgate-workload`), compiled on the host
@@ -94,8 +95,6 @@ export interface WorkloadCommandOptions {
   binary?: string;
 }
 
-const shq = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
 /** The guest command line that runs the workloads. */
 export function workloadCommand(o: WorkloadCommandOptions): string {
   const parts = [o.binary ?? WORKLOAD_GUEST_PATH];
@@ -104,7 +103,7 @@ export function workloadCommand(o: WorkloadCommandOptions): string {
   if (o.dir !== undefined) parts.push('--dir', o.dir);
   if (o.execPath !== undefined) parts.push('--exec-path', o.execPath);
   parts.push(...o.names);
-  return parts.map(shq).join(' ');
+  return parts.map(shellWord).join(' ');
 }
 
 /** A workload run that did not give samples: a test point not ok, a bail out, truncated or foreign output. */

@@ -4,13 +4,13 @@ import { basename, join } from 'node:path';
 import type { AgentDriver, ContentArtifact, PrepareOptions, PreparedBuild } from '../agent.js';
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
-import { shellQuote } from '../../guest/ssh-transport.js';
 import { buildKmod, makeVarArgs } from './build.js';
 import { fetchKernelHeaders } from './headers.js';
 import { fetchInTreeModule } from './in-tree.js';
 import { findPrebuiltModule, isSourceFolder } from './prebuilt.js';
 import { ConfigError } from '../../util/errors.js';
 import { pathExists } from '../../util/fsutil.js';
+import { shellQuote } from '../../util/shell-quote.js';
 import { treeHash } from '../../util/tree-hash.js';
 
 /**
