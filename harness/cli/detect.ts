@@ -1,6 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { detectEvidence, type EvidenceResult } from '../detect/detect-evidence.js';
-import { ConfigError, EXIT } from '../util/errors.js';
+import { EXIT } from '../util/errors.js';
+import { unreadableFile } from '../util/fsutil.js';
 
 /** A dump is judged by its header: a multi-GB MEMORY.DMP is never read whole. */
 const HEAD_BYTES = 64 << 10;
@@ -15,8 +16,7 @@ async function readEvidence(path: string): Promise<Buffer> {
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError('FILE_UNREADABLE', code === 'ENOENT' ? 'no such file' : `cannot read (${code})`, { file: path }, { cause: e });
+    throw unreadableFile(path, e);
   }
   try {
     const head = Buffer.alloc(HEAD_BYTES);

@@ -1,7 +1,8 @@
 import type { GatePolicy } from '../results/policy-schema.js';
 import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
 import { workloadOverhead } from './overhead.js';
-import { pct } from '../measure/stats.js';
+import { median, pct } from '../util/stats.js';
+import { roundTo } from '../util/round.js';
 
 export interface RuleResult {
   rule: string;
@@ -16,12 +17,6 @@ export interface CellJudgement {
   reason: string;
   rules: RuleResult[];
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 const firstLine = (s?: string) => (s ?? '').trim().split('\n')[0]!.slice(0, 200);
 
@@ -66,7 +61,7 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
   rules.push({
     rule: 'bootSuccess',
     threshold: policy.bootSuccess,
-    actual: Math.round(rate * 1000) / 1000,
+    actual: roundTo(rate, 3),
     outcome: rate >= policy.bootSuccess ? 'pass' : 'fail',
     reason: `${booted}/${cycles.length} agent cycles booted`,
   });
@@ -94,8 +89,8 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
     if (base.length < MIN_OVERHEAD_SAMPLES || agent.length < MIN_OVERHEAD_SAMPLES) {
       rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, outcome: 'skipped', reason: `needs ${MIN_OVERHEAD_SAMPLES} baseline and agent boots, has ${base.length} and ${agent.length}` });
     } else {
-      const pct = Math.round((median(agent) / median(base) - 1) * 1000) / 10;
-      rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, actual: pct, outcome: pct <= policy.maxBootOverheadPct ? 'pass' : 'fail', reason: `median guest boot ${pct}% over baseline` });
+      const over = pct(median(agent) / median(base));
+      rules.push({ rule: 'maxBootOverheadPct', threshold: policy.maxBootOverheadPct, actual: over, outcome: over <= policy.maxBootOverheadPct ? 'pass' : 'fail', reason: `median guest boot ${over}% over baseline` });
     }
   }
   if (policy.maxWorkloadOverheadPct !== undefined) {

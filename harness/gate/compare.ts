@@ -1,6 +1,8 @@
 import type { CellComparison, ComparePolicy, CompareResult, CompareVerdict, CrashSig, Estimate, Mismatch } from '../results/compare-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
-import { median, pct, ratioOfMedians } from '../measure/stats.js';
+import { median, pct, ratioOfMedians } from '../util/stats.js';
+import { roundTo } from '../util/round.js';
+import { plural } from '../util/text.js';
 
 /**
  * Build comparison: what run B breaks or slows down that run A did not. Pure, no I/O: the same
@@ -69,15 +71,13 @@ interface Options {
   dirB?: string;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const rate = (booted: number, cycles: number) => (cycles ? Math.round((booted / cycles) * 1000) / 1000 : undefined);
+const rate = (booted: number, cycles: number) => (cycles ? roundTo(booted / cycles, 3) : undefined);
 const sortStr = (xs: Iterable<string>) => [...xs].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 
 function estimate(a: number[], b: number[], o: Options): Estimate | undefined {
   const r = ratioOfMedians(a, b, { resamples: o.resamples, seed: o.seed });
   if (!r || !Number.isFinite(r.ratio)) return undefined;
-  const round = (x: number) => Math.round(x * 10000) / 10000;
-  return { medianA: median(a), medianB: median(b), ratio: round(r.ratio), ciLow: round(r.ciLow), ciHigh: round(r.ciHigh), pct: pct(r.ratio), nA: r.nA, nB: r.nB, significant: r.significant };
+  return { medianA: median(a), medianB: median(b), ratio: roundTo(r.ratio, 4), ciLow: roundTo(r.ciLow, 4), ciHigh: roundTo(r.ciHigh, 4), pct: pct(r.ratio), nA: r.nA, nB: r.nB, significant: r.significant };
 }
 
 function metric(a: number[], b: number[], threshold: number, o: Options) {
@@ -193,7 +193,7 @@ function compareCell(p: Pair, policy: ComparePolicy, o: Options): CellComparison
   const bootedB = b.cycles.filter((c) => c.booted).length;
   const ra = rate(bootedA, a.cycles.length);
   const rb = rate(bootedB, b.cycles.length);
-  const delta = ra !== undefined && rb !== undefined ? Math.round((rb - ra) * 1000) / 1000 : undefined;
+  const delta = ra !== undefined && rb !== undefined ? roundTo(rb - ra, 3) : undefined;
   const bootSuccess = { a: ra, b: rb, bootedA, cyclesA: a.cycles.length, bootedB, cyclesB: b.cycles.length, delta, regression: delta !== undefined && -delta > policy.bootSuccessDrop + 1e-9 };
 
   const bootTime = metric(readyTimes(a), readyTimes(b), policy.maxBootTimeIncreasePct, o);
@@ -273,7 +273,7 @@ export function compareRuns(a: RunResult, b: RunResult, policy: ComparePolicy = 
   const cyclesB = comparedPairs.reduce((n, p) => n + p.b.cycles.length, 0);
   const ra = rate(bootedA, cyclesA);
   const rb = rate(bootedB, cyclesB);
-  const delta = ra !== undefined && rb !== undefined ? Math.round((rb - ra) * 1000) / 1000 : undefined;
+  const delta = ra !== undefined && rb !== undefined ? roundTo(rb - ra, 3) : undefined;
   const bootTime = metric(
     comparedPairs.flatMap((p) => readyTimes(p.a)),
     comparedPairs.flatMap((p) => readyTimes(p.b)),

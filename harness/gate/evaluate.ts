@@ -3,6 +3,7 @@ import type { CrashRecord } from '../results/crash-record.js';
 import type { GateResult, GateRule, GateVerdict } from '../results/gate-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { judgeCell, type CellJudgement, type RuleResult } from './cell-verdict.js';
+import { plural } from '../util/text.js';
 
 export interface EvaluateOptions {
   /** The moment of evaluation: allow entries expire against this day (UTC). Passed in, so evaluation stays pure. */
@@ -13,7 +14,6 @@ export interface EvaluateOptions {
 
 export const GATE_EXIT: Record<GateVerdict, 0 | 1 | 3> = { pass: 0, fail: 1, error: 3 };
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const list = (ids: string[], max = 2) => (ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`);
 
 interface AllowState {
@@ -210,7 +210,7 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
     reason: short.length
       ? `too few agent cycles for a verdict in ${plural(short.length, 'cell')} (${list(short.map((e) => `${e.cell.id}: ${e.cell.cycles.length}`))}), the policy needs ${policy.minCycles}`
       : counts.length
-        ? `every cell without a failure ran at least ${policy.minCycles} agent ${policy.minCycles === 1 ? 'cycle' : 'cycles'}`
+        ? `every cell without a failure ran at least ${plural(policy.minCycles, 'agent cycle')}`
         : 'no cell to count',
     cells: short.map((e) => ({ id: e.cell.id, actual: e.cell.cycles.length, reason: e.reason })),
   });

@@ -18,4 +18,8 @@ describe('overhead of a cell', () => {
     expect(memoryOverhead([m(424840, 424800, 17324, 17356), m(426300, 426176, 17312, 17344), m(425000, 424990, 17300, 17330)])).toEqual({ slabKiB: 32, memAvailableKiB: 40, agentBytes: 16384 });
     expect(memoryOverhead([{}])).toBeUndefined();
   });
+  it('memory over an even number of boots: the mean of the two middle boots', () => {
+    const m = (slab: number) => ({ memory: { memAvailableKiB: { a: 1000, b: 1000 }, slabKiB: { a: 0, b: slab } } });
+    expect(memoryOverhead([m(30), m(10), m(40), m(20)])!.slabKiB).toBe(25);
+  });
 });

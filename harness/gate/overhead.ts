@@ -1,5 +1,5 @@
 import type { CycleResult } from '../results/schema.js';
-import { pct, ratioOfMedians, type RatioEstimate } from '../measure/stats.js';
+import { median, pct, ratioOfMedians, type RatioEstimate } from '../util/stats.js';
 
 export interface WorkloadOverhead extends RatioEstimate {
   workload: string;
@@ -34,11 +34,10 @@ export function workloadOverhead(cycles: readonly Pick<CycleResult, 'workloads'>
 export function memoryOverhead(cycles: readonly Pick<CycleResult, 'memory'>[]): { slabKiB: number; memAvailableKiB: number; agentBytes?: number } | undefined {
   const m = cycles.map((c) => c.memory).filter((x): x is NonNullable<CycleResult['memory']> => !!x);
   if (m.length === 0) return undefined;
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const agent = m.map((x) => x.agentBytes).filter((x): x is number => x !== undefined);
   return {
-    slabKiB: med(m.map((x) => x.slabKiB.b - x.slabKiB.a)),
-    memAvailableKiB: med(m.map((x) => x.memAvailableKiB.a - x.memAvailableKiB.b)),
-    agentBytes: agent.length ? med(agent) : undefined,
+    slabKiB: median(m.map((x) => x.slabKiB.b - x.slabKiB.a)),
+    memAvailableKiB: median(m.map((x) => x.memAvailableKiB.a - x.memAvailableKiB.b)),
+    agentBytes: agent.length ? median(agent) : undefined,
   };
 }

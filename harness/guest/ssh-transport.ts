@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { AbortedError, BootgateError, LabError, throwIfAborted } from '../util/errors.js';
+import { shellQuote } from '../util/shell-quote.js';
+import { abbreviate } from '../util/text.js';
 import type { ExecOpts, ExecResult, GuestTransport, UploadOpts } from './transport.js';
 
 // ssh2 is CommonJS without statically detectable named exports: take the default export.
@@ -168,11 +170,6 @@ export function keyFingerprint(blob: Buffer): string {
 
 // ---------------------------------------------------------------------------------------------
 // Shell quoting for the upload command (POSIX sh: dropbear runs commands through the user's shell).
-
-/** Single-quote for POSIX sh: `it's` → `'it'\''s'`. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `cat > 'path' [&& chmod 0755 'path']`: the file's bytes arrive on stdin. */
 export function uploadCommand(remotePath: string, mode?: number): string {
@@ -604,11 +601,6 @@ function killChannel(ch: ClientChannel): void {
   } catch {
     /* already closed */
   }
-}
-
-function abbreviate(s: string, max = 120): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 // ---------------------------------------------------------------------------------------------

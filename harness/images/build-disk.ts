@@ -9,6 +9,7 @@ import type { ImageManifest } from './manifest.js';
 import { exec, execCapture } from '../util/exec.js';
 import { ConfigError, LabError } from '../util/errors.js';
 import { sha256File } from '../util/fsutil.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 /**
  * The "disk" userland: a whole Debian system on one ext4 disk, booted by systemd with OpenSSH,
@@ -53,8 +54,6 @@ export interface MmdebstrapPlan {
   diskDir: string;
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 export function mmdebstrapArgs(p: MmdebstrapPlan): string[] {
   return [
     '--mode=root',
@@ -67,8 +66,8 @@ export function mmdebstrapArgs(p: MmdebstrapPlan): string[] {
     '--dpkgopt=force-unsafe-io',
     // No manuals or translations, from the first package after the essential set on. (As a
     // --dpkgopt it would make mmdebstrap filter every essential package through a Python script.)
-    `--essential-hook=cat ${quote(join(p.diskDir, 'dpkg', '90bootgate-nodoc'))} > "$1/etc/dpkg/dpkg.cfg.d/90bootgate-nodoc"`,
-    `--customize-hook=sh ${quote(join(p.diskDir, 'customize.sh'))} "$1"`,
+    `--essential-hook=cat ${shellQuote(join(p.diskDir, 'dpkg', '90bootgate-nodoc'))} > "$1/etc/dpkg/dpkg.cfg.d/90bootgate-nodoc"`,
+    `--customize-hook=sh ${shellQuote(join(p.diskDir, 'customize.sh'))} "$1"`,
     p.suite,
     p.target,
     ...debianSources(p.suite),

@@ -1,16 +1,9 @@
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../util/exec.js';
 import { LabError } from '../util/errors.js';
+import { pathExists } from '../util/fsutil.js';
 
 const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib64', 'lib', 'usr/lib'];
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** NEEDED entries of one ELF file, read with readelf. */
 async function needed(file: string, signal?: AbortSignal): Promise<string[]> {
@@ -31,7 +24,7 @@ export async function sharedLibClosure(root: string, binaries: string[], signal?
       if (found.has(lib)) continue;
       let rel: string | undefined;
       for (const d of LIB_DIRS) {
-        if (await exists(join(root, d, lib))) {
+        if (await pathExists(join(root, d, lib))) {
           rel = join(d, lib);
           break;
         }

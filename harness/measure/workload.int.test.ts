@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execCapture } from '../util/exec.js';
 import { buildWorkload, parseWorkloadTap } from './workload.js';
 
-/** A real static build of suites/workloads/workload.c with the host's gcc, run on the host. */
+/** A real static build of images/guest-programs/workload.c with the host's gcc, run on the host. */
 const haveGcc = (await execCapture('sh', ['-c', 'command -v gcc && test -f /usr/lib/x86_64-linux-gnu/libc.a'])).code === 0;
 
 describe.skipIf(!haveGcc)('bootgate-workload (integration: gcc -static, run on the host)', () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LabError } from '../util/errors.js';
 import { buildWorkload, parseWorkloadTap, WorkloadError, workloadCommand } from './workload.js';
 
-/** Output of bootgate-workload (suites/workloads/workload.c) on this project's CI host, verbatim. */
+/** Output of bootgate-workload (images/guest-programs/workload.c) on this project's CI host, verbatim. */
 const OK = `TAP version 14
 1..4
 # bootgate-workload iterations=50 batches=4 dir=/tmp exec-path=/bin/true

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LabError, throwIfAborted } from '../util/errors.js';
 import { execCapture } from '../util/exec.js';
+import { pathExists } from '../util/fsutil.js';
 import { projectRoot } from '../util/paths.js';
+import { shellWord } from '../util/shell-quote.js';
 
 /**
- * In-guest workloads: suites/workloads/workload.c (`bootgate-workload`), compiled on the host
+ * In-guest workloads: images/guest-programs/workload.c (`bootgate-workload`), compiled on the host
  * as a static binary so it runs in the busybox initramfs as on a full Debian guest, and the
  * parser of the TAP it prints: for every workload, the time per operation of each batch.
  */
@@ -18,23 +20,17 @@ export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 /** Where the binary goes in a guest (on the state disk of initramfs images, so it survives reboots). */
 export const WORKLOAD_GUEST_PATH = '/opt/bootgate/bootgate-workload';
 
-export const workloadSource = () => join(projectRoot(), 'suites', 'workloads', 'workload.c');
+export const workloadSource = () => join(projectRoot(), 'images', 'guest-programs', 'workload.c');
 
 export interface BuildWorkloadOptions {
   /** The lab's cache root (BOOTGATE_CACHE); the binary is kept in <cacheDir>/workload/<source hash>/. */
   cacheDir: string;
   signal?: AbortSignal;
-  /** Default: suites/workloads/workload.c of this lab. */
+  /** Default: images/guest-programs/workload.c of this lab. */
   sourceFile?: string;
   /** Default: gcc. */
   cc?: string;
 }
-
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
 
 /** What gcc says when glibc's development files (libc.a, crt1.o, the headers) are not installed. */
 const STATIC_LIBC_MISSING = /cannot find -l(?:c|pthread|m)\b|cannot find crt1\.o|crt1\.o: No such file|fatal error: [\w/.-]+\.h: No such file/;
@@ -60,7 +56,7 @@ export async function buildWorkload(o: BuildWorkloadOptions): Promise<string> {
   const hash = createHash('sha256').update(text).update('\0').update([cc, ...args].join(' ')).digest('hex').slice(0, 16);
   const dir = join(o.cacheDir, 'workload', hash);
   const bin = join(dir, 'bootgate-workload');
-  if (await exists(bin)) return bin;
+  if (await pathExists(bin)) return bin;
 
   throwIfAborted(o.signal);
   try {
@@ -99,8 +95,6 @@ export interface WorkloadCommandOptions {
   binary?: string;
 }
 
-const shq = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
 /** The guest command line that runs the workloads. */
 export function workloadCommand(o: WorkloadCommandOptions): string {
   const parts = [o.binary ?? WORKLOAD_GUEST_PATH];
@@ -109,7 +103,7 @@ export function workloadCommand(o: WorkloadCommandOptions): string {
   if (o.dir !== undefined) parts.push('--dir', o.dir);
   if (o.execPath !== undefined) parts.push('--exec-path', o.execPath);
   parts.push(...o.names);
-  return parts.map(shq).join(' ');
+  return parts.map(shellWord).join(' ');
 }
 
 /** A workload run that did not give samples: a test point not ok, a bail out, truncated or foreign output. */

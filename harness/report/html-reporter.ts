@@ -3,6 +3,7 @@ import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
+import { plural } from '../util/text.js';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no external asset) that a
@@ -43,7 +44,7 @@ function gridSection(run: RunResult, ctx: ReportContext): string {
       if (!c) return '<td class="muted">not in this run</td>';
       const v = verdictOf(c, ctx.gate);
       const allowed = ctx.gate?.cells.find((x) => x.id === c.id)?.allowedCrashes ?? 0;
-      return `<td class="cell v-${v}" data-cell="${h(c.id)}" data-verdict="${v}"><a href="#${anchor(run, c)}"><div class="vword">${WORD[v]}</div><div>${bootedCount(c)} agent boots${c.bootLoop ? ', boot loop' : ''}${allowed ? `, ${allowed} allowed crash${allowed === 1 ? '' : 'es'}` : ''}</div><div class="why">${h(reasonOf(c, ctx.gate))}</div></a></td>`;
+      return `<td class="cell v-${v}" data-cell="${h(c.id)}" data-verdict="${v}"><a href="#${anchor(run, c)}"><div class="vword">${WORD[v]}</div><div>${bootedCount(c)} agent boots${c.bootLoop ? ', boot loop' : ''}${allowed ? `, ${plural(allowed, 'allowed crash', 'allowed crashes')}` : ''}</div><div class="why">${h(reasonOf(c, ctx.gate))}</div></a></td>`;
     });
     return `<tr><th>${h(img)}</th>${tds.join('')}</tr>`;
   });
@@ -179,7 +180,7 @@ function cellsSection(run: RunResult, ctx: ReportContext): string {
     const v = verdictOf(c, ctx.gate);
     const crashes = cellCrashes(c);
     const install = c.install ? `install ${c.install.ok ? `ok in ${secs(c.install.ms)}` : `failed: ${h(c.install.error)}`}` : 'not installed';
-    return `<div class="cellblock" id="${anchor(run, c)}"><h3>${h(cellTitle(c))} <span class="badge v-${v}">${WORD[v]}</span></h3><p class="meta">${h(reasonOf(c, ctx.gate))}</p><p class="meta">kernel ${h(c.image.kernelRelease ?? '?')}; ${install}; ${crashes.length ? `${crashes.length} distinct crash${crashes.length === 1 ? '' : 'es'}` : 'no crash'}; ${secs(spanMs(c.startedAt, c.endedAt))}</p><table><tr><th>boot</th><th>kind</th><th>outcome</th><th>boot</th><th>ready</th><th>guest uptime</th><th>detail</th><th>console</th></tr>${allCycles(c).map(cycleRow).join('')}</table></div>`;
+    return `<div class="cellblock" id="${anchor(run, c)}"><h3>${h(cellTitle(c))} <span class="badge v-${v}">${WORD[v]}</span></h3><p class="meta">${h(reasonOf(c, ctx.gate))}</p><p class="meta">kernel ${h(c.image.kernelRelease ?? '?')}; ${install}; ${crashes.length ? plural(crashes.length, 'distinct crash', 'distinct crashes') : 'no crash'}; ${secs(spanMs(c.startedAt, c.endedAt))}</p><table><tr><th>boot</th><th>kind</th><th>outcome</th><th>boot</th><th>ready</th><th>guest uptime</th><th>detail</th><th>console</th></tr>${allCycles(c).map(cycleRow).join('')}</table></div>`;
   });
   return `<section id="cells"><h2>Cells</h2>${blocks.join('')}</section>`;
 }

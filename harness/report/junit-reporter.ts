@@ -4,6 +4,7 @@ import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, spanMs, 
 import { describeCycle } from './plain-reporter.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
+import { plural } from '../util/text.js';
 
 const time = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3);
 /** JUnit timestamps carry no zone: UTC, to the second. */
@@ -43,7 +44,7 @@ function testcase(run: RunResult, cell: CellResult, ctx: ReportContext): { xml: 
       const text = [
         c.title,
         where,
-        `${g.cycles.map((x) => `${x.phase} ${x.index}`).join(', ')} (${g.cycles.length} ${g.cycles.length === 1 ? 'boot' : 'boots'})`,
+        `${g.cycles.map((x) => `${x.phase} ${x.index}`).join(', ')} (${plural(g.cycles.length, 'boot')})`,
         `console log: ${g.cycles[0]!.consoleLog}`,
         `verdict: ${reason}`,
         '',

@@ -1,8 +1,7 @@
 import type { CycleResult, RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
 import type { ReportContext, Reporter } from './reporter.js';
-
-const secs = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
+import { secs } from './model.js';
 
 export function describeCycle(c: CycleResult): string {
   const what = `${c.phase} ${c.index} (${c.kind})`;

@@ -4,19 +4,13 @@ import { gateSchema, type GateResult } from './gate-schema.js';
 import { migrateGate, migrateRun } from './migrate.js';
 import { runSchema, type RunResult } from './schema.js';
 import { ConfigError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fsutil.js';
+import { readUserFile, writeFileAtomic } from '../util/fsutil.js';
 
 export const RUN_FILE = 'run.json';
 export const GATE_FILE = 'gate.json';
 
 async function readJson(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError('FILE_UNREADABLE', code === 'ENOENT' ? 'no such file' : `cannot read (${code})`, { file }, { cause: e });
-  }
+  const text = await readUserFile(file);
   try {
     return JSON.parse(text);
   } catch (e) {

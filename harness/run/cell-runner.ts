@@ -21,6 +21,7 @@ import { CellVm, type StartKind } from './cell-vm.js';
 import type { RunEventSink } from './events.js';
 import { LIFECYCLE_STEPS, type AgentState } from './lifecycle-steps.js';
 import { Teardowns } from './teardowns.js';
+import { roundTo } from '../util/round.js';
 
 export interface CellContext {
   runDir: string;
@@ -46,7 +47,6 @@ export interface CellContext {
 type Phase = 'baseline' | 'agent';
 
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const round4 = (x: number) => Math.round(x * 10000) / 10000;
 
 /**
  * One cell, as a state machine: baseline boots without the agent, then each lifecycle step
@@ -230,7 +230,7 @@ export class CellRunner {
       if (stopped) c.stopped = stopped;
       const wl = workloadOverhead(c.cycles);
       const mem = memoryOverhead(c.cycles);
-      if (wl.length || mem) c.overhead = { workloads: wl.map((e) => ({ ...e, ratio: round4(e.ratio), ciLow: round4(e.ciLow), ciHigh: round4(e.ciHigh) })), memory: mem };
+      if (wl.length || mem) c.overhead = { workloads: wl.map((e) => ({ ...e, ratio: roundTo(e.ratio, 4), ciLow: roundTo(e.ciLow, 4), ciHigh: roundTo(e.ciHigh, 4) })), memory: mem };
       const j = judgeCell(c, policy);
       c.verdict = j.verdict;
       c.reason = j.reason + (cleanup.length ? ` (cleanup: ${cleanup.join('; ')})` : '');

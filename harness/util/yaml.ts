@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { readUserFile } from './fsutil.js';
 
 /** A validated YAML file, with a way back from any field to its line for later errors. */
 export interface LoadedYaml<T> {
@@ -49,13 +49,5 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
 }
 
 export async function loadYaml<S extends z.ZodType>(file: string, schema: S): Promise<LoadedYaml<z.infer<S>>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read (${code})`;
-    throw new ConfigError('FILE_UNREADABLE', why, { file }, { cause: e });
-  }
-  return parseYaml(file, text, schema);
+  return parseYaml(file, await readUserFile(file), schema);
 }

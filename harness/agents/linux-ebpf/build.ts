@@ -1,8 +1,9 @@
-import { access, chmod, cp, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
 import { execCapture } from '../../util/exec.js';
+import { pathExists } from '../../util/fsutil.js';
 
 /**
  * Build an eBPF agent on the host: `make OUT=<dir>` in a scratch copy of its source. The result
@@ -31,17 +32,10 @@ export const EBPF_TOOLCHAIN: { what: string; pkg: string; check: { tool: string;
   { what: 'linux/bpf.h', pkg: 'linux-libc-dev', check: { file: '/usr/include/linux/bpf.h' } },
 ];
 
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** A host tool by name: on PATH, or in the sbin directories a non-root PATH lacks (bpftool). */
 async function findTool(tool: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean).concat(['/usr/sbin', '/sbin', '/usr/local/sbin'])) {
-    if (await exists(join(dir, tool))) return join(dir, tool);
+    if (await pathExists(join(dir, tool))) return join(dir, tool);
   }
   return undefined;
 }
@@ -73,12 +67,12 @@ export async function checkEbpfToolchain(signal?: AbortSignal): Promise<EbpfTool
         if (ok) paths[t.check.tool] = path;
       }
     } else if (t.check.file.startsWith('/')) {
-      ok = await exists(t.check.file);
+      ok = await pathExists(t.check.file);
     } else {
       // A static library where the linker looks: gcc answers with the bare name when it has none.
       const r = await execCapture('gcc', [`-print-file-name=${t.check.file}`], { signal }).catch(() => undefined);
       const p = r ? r.stdout.trim() : `/usr/lib/x86_64-linux-gnu/${t.check.file}`; // without gcc: Debian's multiarch dir
-      ok = !!p && p !== t.check.file && (await exists(p));
+      ok = !!p && p !== t.check.file && (await pathExists(p));
     }
     if (!ok) missing.push({ what: t.what, pkg: t.pkg });
   }
@@ -152,7 +146,7 @@ export async function cachedEbpfBuild(outDir: string): Promise<EbpfBuild | undef
     const m = JSON.parse(text) as { loader: string; objects: string[]; detail: string };
     const loader = join(outDir, m.loader);
     const objects = m.objects.map((o) => join(outDir, o));
-    for (const f of [loader, ...objects]) if (!(await exists(f))) return undefined;
+    for (const f of [loader, ...objects]) if (!(await pathExists(f))) return undefined;
     return { loader, objects, detail: `${m.detail} (cached)` };
   } catch {
     return undefined;
@@ -168,7 +162,7 @@ export async function buildEbpf(o: BuildEbpfOptions): Promise<EbpfBuild> {
   const { sourceDir, outDir, signal } = o;
   const st = await stat(sourceDir).catch(() => undefined);
   if (!st?.isDirectory()) throw new ConfigError('EBPF_SOURCE_MISSING', `eBPF agent source directory ${sourceDir} does not exist`, { file: sourceDir });
-  if (!(await exists(join(sourceDir, 'Makefile')))) {
+  if (!(await pathExists(join(sourceDir, 'Makefile')))) {
     throw new ConfigError('EBPF_SOURCE_INVALID', `${sourceDir} has no Makefile (a linux-ebpf agent builds with \`make OUT=<dir>\`)`, { file: sourceDir });
   }
   const tc = await checkEbpfToolchain(signal);

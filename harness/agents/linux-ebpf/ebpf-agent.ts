@@ -1,10 +1,11 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, basename } from 'node:path';
 import type { AgentDriver, ContentArtifact, GuestInfo, PrepareOptions, PreparedBuild } from '../agent.js';
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
-import { shellQuote } from '../../guest/ssh-transport.js';
 import { ConfigError } from '../../util/errors.js';
+import { pathExists } from '../../util/fsutil.js';
+import { shellWord } from '../../util/shell-quote.js';
 import { treeHash } from '../../util/tree-hash.js';
 import { buildEbpf, cachedEbpfBuild } from './build.js';
 import { cachedPackageBuild, PACKAGE_DESCRIPTOR, packageBuildKey, readPackageSpec, stagePackageAgent, type PackageBuildManifest } from './package.js';
@@ -54,14 +55,13 @@ export function ebpfGuestPaths(name: string): EbpfGuestPaths {
 }
 
 /** Quoted only when it must be: the commands stay readable in the unit, the script and run.json. */
-const q = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : shellQuote(s));
 
 /** `<loader> <verb> [-c …] -p … -s …`, for the boot script, the unit and health. */
 export function loaderCommand(p: EbpfGuestPaths, loader: string, verb: 'load' | 'status' | 'unload'): string {
   const args = [`${p.dir}/${loader}`, verb];
   if (verb === 'load') args.push('-c', p.content);
   args.push('-p', p.pinDir, '-s', p.stateDir);
-  return args.map(q).join(' ');
+  return args.map(shellWord).join(' ');
 }
 
 /** Boot hook of a loader agent (sensor-ebpf): the loader loads, pins and exits. */
@@ -110,9 +110,9 @@ export function packageRunScript(name: string, p: EbpfGuestPaths, m: PackageBuil
     '#!/bin/sh',
     `# Installed by bootgate's linux-ebpf driver: runs ${m.program} in the foreground (output: ${p.log}).`,
     m.interpreter ? `# With the libraries shipped beside it (${m.libs.join(' ')}): the guest userland may have none of them.` : '# A static program.',
-    `mkdir -p ${q(p.stateDir)}`,
-    `echo $$ > ${q(`${p.stateDir}/pid`)}`,
-    `exec ${cmd.map(q).join(' ')}`,
+    `mkdir -p ${shellWord(p.stateDir)}`,
+    `echo $$ > ${shellWord(`${p.stateDir}/pid`)}`,
+    `exec ${cmd.map(shellWord).join(' ')}`,
     '',
   ].join('\n');
 }
@@ -122,7 +122,7 @@ export function packageHealthScript(p: EbpfGuestPaths, m: PackageBuildManifest):
   const what = `${m.program} (${Object.entries(m.packages)[0]?.join(' ') ?? 'package'})`;
   return [
     '#!/bin/sh',
-    `p=$(cat ${q(`${p.stateDir}/pid`)} 2>/dev/null)`,
+    `p=$(cat ${shellWord(`${p.stateDir}/pid`)} 2>/dev/null)`,
     'if [ -n "$p" ] && [ -d "/proc/$p" ]; then',
     '  fds=$(ls -l "/proc/$p/fd" 2>/dev/null)',
     "  progs=$(echo \"$fds\" | grep -c 'anon_inode:bpf-prog')",
@@ -135,7 +135,7 @@ export function packageHealthScript(p: EbpfGuestPaths, m: PackageBuildManifest):
     'else',
     `  echo "${what} is not running"`,
     'fi',
-    `tail -n 20 ${q(p.log)} 2>/dev/null`,
+    `tail -n 20 ${shellWord(p.log)} 2>/dev/null`,
     'exit 1',
     '',
   ].join('\n');
@@ -151,18 +151,18 @@ export function packageBootScript(name: string, p: EbpfGuestPaths, m: PackageBui
     '# Tracepoint attachment reads event ids from tracefs; a busybox init mounts neither it nor bpffs.',
     "grep -q ' /sys/kernel/tracing tracefs ' /proc/mounts || mount -t tracefs nodev /sys/kernel/tracing",
     "grep -q ' /sys/fs/bpf bpf ' /proc/mounts || mount -t bpf bpf /sys/fs/bpf",
-    `mkdir -p /var/log ${q(p.stateDir)}`,
-    `rm -f ${q(`${p.stateDir}/pid`)}`,
-    `setsid ${q(`${p.dir}/run`)} > ${q(p.log)} 2>&1 < /dev/null &`,
+    `mkdir -p /var/log ${shellWord(p.stateDir)}`,
+    `rm -f ${shellWord(`${p.stateDir}/pid`)}`,
+    `setsid ${shellWord(`${p.dir}/run`)} > ${shellWord(p.log)} 2>&1 < /dev/null &`,
     `# Ready like a Type=notify service: attached, exited, or ${m.attachTimeout}s.`,
     'i=0',
     `while [ $i -lt ${tries} ]; do`,
-    `  ${q(p.health)} > /dev/null 2>&1 && break`,
-    `  pid=$(cat ${q(`${p.stateDir}/pid`)} 2>/dev/null)`,
+    `  ${shellWord(p.health)} > /dev/null 2>&1 && break`,
+    `  pid=$(cat ${shellWord(`${p.stateDir}/pid`)} 2>/dev/null)`,
     '  [ -n "$pid" ] && [ ! -d "/proc/$pid" ] && break',
     '  sleep 0.2; i=$((i + 1))',
     'done',
-    `if out=$(${q(p.health)} 2>&1); then echo "$out" | sed 's/^/${name}: /'; else echo "$out" | sed 's/^/${name}: /'; echo "bootgate-agent-load-failed agent=${name}"; fi`,
+    `if out=$(${shellWord(p.health)} 2>&1); then echo "$out" | sed 's/^/${name}: /'; else echo "$out" | sed 's/^/${name}: /'; echo "bootgate-agent-load-failed agent=${name}"; fi`,
     'exit 0',
     '',
   ].join('\n');
@@ -184,13 +184,6 @@ export function packageUnit(name: string, p: EbpfGuestPaths, m: PackageBuildMani
     'WantedBy=multi-user.target',
     '',
   ].join('\n');
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
@@ -223,7 +216,7 @@ export class EbpfAgent implements AgentDriver {
   async prepare(opts: PrepareOptions): Promise<PreparedBuild> {
     const source = requireSource(opts, this.kind);
     const builds = join(this.o.cacheDir, 'builds');
-    if (await exists(join(source, PACKAGE_DESCRIPTOR))) {
+    if (await pathExists(join(source, PACKAGE_DESCRIPTOR))) {
       const { spec, text } = await readPackageSpec(source);
       const { key, versions } = await packageBuildKey(spec, text, opts.signal);
       const outDir = join(builds, `${this.o.name}-${opts.version}-${key}`, 'ebpf-package');
@@ -236,7 +229,7 @@ export class EbpfAgent implements AgentDriver {
       for (const l of b.manifest.libs) files[`lib:${l}`] = join(b.dir, 'lib', l);
       return { version: opts.version, files, detail: b.manifest.detail };
     }
-    if (!(await exists(join(source, 'Makefile')))) {
+    if (!(await pathExists(join(source, 'Makefile')))) {
       throw new ConfigError('EBPF_SOURCE_INVALID', `${source} has neither a Makefile (an eBPF agent built from source) nor ${PACKAGE_DESCRIPTOR} (a packaged tool)`, {
         file: source,
       });
@@ -261,19 +254,19 @@ export class EbpfAgent implements AgentDriver {
       if (r.code !== 0) throw new AgentInstallError(`\`${cmd}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-400)}`);
       return r;
     };
-    await run(`mkdir -p ${[p.dir, `/var/lib/${this.o.name}`, '/etc/bootgate/boot.d', '/etc/systemd/system/multi-user.target.wants'].map(q).join(' ')}`);
+    await run(`mkdir -p ${[p.dir, `/var/lib/${this.o.name}`, '/etc/bootgate/boot.d', '/etc/systemd/system/multi-user.target.wants'].map(shellWord).join(' ')}`);
     await t.upload(content.path, p.content, { signal, mode: 0o644 });
 
     if (build.files.manifest) {
       const m = JSON.parse(await readFile(build.files.manifest, 'utf8')) as PackageBuildManifest;
-      await run(`mkdir -p ${q(`${p.dir}/bin`)} ${q(`${p.dir}/lib`)}`);
+      await run(`mkdir -p ${shellWord(`${p.dir}/bin`)} ${shellWord(`${p.dir}/lib`)}`);
       await t.upload(build.files.program!, `${p.dir}/bin/${m.program}`, { signal, mode: 0o755 });
       for (const [key, path] of Object.entries(build.files)) {
         if (key.startsWith('lib:')) await t.upload(path, `${p.dir}/lib/${key.slice(4)}`, { signal, mode: 0o755 });
       }
       await t.uploadData(packageRunScript(this.o.name, p, m), `${p.dir}/run`, { signal, mode: 0o755 });
       await t.uploadData(packageHealthScript(p, m), p.health, { signal, mode: 0o755 });
-      await t.uploadData(`#!/bin/sh\npid=$(cat ${q(`${p.stateDir}/pid`)} 2>/dev/null) && kill "$pid" 2>/dev/null\nexit 0\n`, p.stop, { signal, mode: 0o755 });
+      await t.uploadData(`#!/bin/sh\npid=$(cat ${shellWord(`${p.stateDir}/pid`)} 2>/dev/null) && kill "$pid" 2>/dev/null\nexit 0\n`, p.stop, { signal, mode: 0o755 });
       await t.uploadData(packageBootScript(this.o.name, p, m), p.bootScript, { signal, mode: 0o755 });
       await t.uploadData(packageUnit(this.o.name, p, m), p.unit, { signal, mode: 0o644 });
     } else {
@@ -285,17 +278,17 @@ export class EbpfAgent implements AgentDriver {
         if (key.startsWith('object:')) await t.upload(path, `${p.dir}/${key.slice('object:'.length)}`, { signal, mode: 0o644 });
       }
       // The loader must run on this userland (static: no libbpf/libelf in the guest).
-      await run(`${q(`${p.dir}/${loader}`)} version`);
+      await run(`${shellWord(`${p.dir}/${loader}`)} version`);
       await t.uploadData(`#!/bin/sh\nexec ${loaderCommand(p, loader, 'status')}\n`, p.health, { signal, mode: 0o755 });
       await t.uploadData(`#!/bin/sh\nexec ${loaderCommand(p, loader, 'unload')}\n`, p.stop, { signal, mode: 0o755 });
       await t.uploadData(bootScript(this.o.name, p, loader), p.bootScript, { signal, mode: 0o755 });
       await t.uploadData(systemdUnit(this.o.name, p, loader), p.unit, { signal, mode: 0o644 });
     }
-    await run(`ln -sf ${q(p.unit)} ${q(p.unitLink)} && sync`);
+    await run(`ln -sf ${shellWord(p.unit)} ${shellWord(p.unitLink)} && sync`);
   }
 
   async health(t: GuestTransport, signal?: AbortSignal): Promise<{ ok: boolean; output: string }> {
-    const r = await t.exec(this.o.health ?? q(this.paths.health), { signal, timeoutMs: 30_000 });
+    const r = await t.exec(this.o.health ?? shellWord(this.paths.health), { signal, timeoutMs: 30_000 });
     return { ok: r.code === 0, output: (r.stdout + r.stderr).trim().slice(0, 2000) };
   }
 
@@ -303,8 +296,8 @@ export class EbpfAgent implements AgentDriver {
     const p = this.paths;
     await t.exec(
       [
-        `${q(p.stop)} >/dev/null 2>&1`,
-        `rm -rf ${[p.dir, `/var/lib/${this.o.name}`, p.bootScript, p.unit, p.unitLink, p.stateDir, p.log].map(q).join(' ')}`,
+        `${shellWord(p.stop)} >/dev/null 2>&1`,
+        `rm -rf ${[p.dir, `/var/lib/${this.o.name}`, p.bootScript, p.unit, p.unitLink, p.stateDir, p.log].map(shellWord).join(' ')}`,
         'sync',
       ].join('; '),
       { signal, timeoutMs: 60_000 },

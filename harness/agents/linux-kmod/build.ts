@@ -1,8 +1,9 @@
-import { access, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
 import { execCapture } from '../../util/exec.js';
+import { pathExists } from '../../util/fsutil.js';
 import { checkVermagic, readModinfo } from './modinfo.js';
 
 /**
@@ -90,13 +91,6 @@ function makeFailureMessage(output: string, diag: BuildDiagnostics): string {
   return (makeErrors.length > 0 ? makeErrors : tail).join('\n');
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function findKos(dir: string): Promise<string[]> {
   const order = await readFile(join(dir, 'modules.order'), 'utf8').catch(() => '');
   const listed = order
@@ -106,7 +100,7 @@ async function findKos(dir: string): Promise<string[]> {
     .map((l) => (l.endsWith('.o') ? `${l.slice(0, -2)}.ko` : l))
     .map((l) => (isAbsolute(l) ? l : join(dir, l)));
   const found: string[] = [];
-  for (const ko of listed) if (await exists(ko)) found.push(ko);
+  for (const ko of listed) if (await pathExists(ko)) found.push(ko);
   if (found.length > 0) return found;
   const all = await readdir(dir, { recursive: true });
   return all.filter((f) => f.endsWith('.ko')).map((f) => join(dir, f));
@@ -154,10 +148,10 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
   if (!srcStat?.isDirectory()) {
     throw new ConfigError('KMOD_SOURCE_MISSING', `module source directory ${sourceDir} does not exist`, { file: sourceDir });
   }
-  if (!(await exists(join(sourceDir, 'Kbuild'))) && !(await exists(join(sourceDir, 'Makefile')))) {
+  if (!(await pathExists(join(sourceDir, 'Kbuild'))) && !(await pathExists(join(sourceDir, 'Makefile')))) {
     throw new ConfigError('KMOD_SOURCE_INVALID', `${sourceDir} has neither a Kbuild nor a Makefile declaring obj-m`, { file: sourceDir });
   }
-  if (!(await exists(join(headersDir, 'Makefile')))) {
+  if (!(await pathExists(join(headersDir, 'Makefile')))) {
     throw new ConfigError('KERNEL_HEADERS_MISSING', `${headersDir} is not a kernel build directory (no Makefile); fetch the headers of ${kernelRelease} first`, {
       file: headersDir,
     });

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AgentDriver, ContentArtifact, PrepareOptions, PreparedBuild } from '../agent.js';
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
-import { shellQuote } from '../../guest/ssh-transport.js';
 import { buildKmod, makeVarArgs } from './build.js';
 import { fetchKernelHeaders } from './headers.js';
 import { fetchInTreeModule } from './in-tree.js';
 import { findPrebuiltModule, isSourceFolder } from './prebuilt.js';
 import { ConfigError } from '../../util/errors.js';
+import { pathExists } from '../../util/fsutil.js';
+import { shellQuote } from '../../util/shell-quote.js';
 import { treeHash } from '../../util/tree-hash.js';
 
 /**
@@ -67,11 +68,7 @@ export class KmodAgent implements AgentDriver {
     const src = await treeHash(source);
     const outDir = join(this.o.cacheDir, 'builds', buildCacheName(this.o.name, opts.version, src, opts.make), release);
     const ko = join(outDir, `${this.module}.ko`);
-    const cached = await access(ko).then(
-      () => true,
-      () => false,
-    );
-    if (!cached) {
+    if (!(await pathExists(ko))) {
       const vars = makeVarArgs(opts.make, source);
       opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}${vars.length ? ` (${vars.join(' ')})` : ''}`);
       const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: join(this.o.cacheDir, 'headers'), signal: opts.signal });

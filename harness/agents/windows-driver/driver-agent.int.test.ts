@@ -1,5 +1,5 @@
 /**
- * WindowsDriverAgent against the fake Windows OpenSSH server (guest/windows/fake-windows-sshd.ts):
+ * WindowsDriverAgent against the fake Windows OpenSSH server (test/doubles/fake-windows-sshd.ts):
  * real SSH and PowerShell encoding, sc.exe / pnputil output formats and sc.exe's argument rules.
  * Not against Windows itself.
  */
@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentInstallError, type ContentArtifact } from '../agent.js';
 import { ensureLabKey, type LabKey } from '../../guest/lab-keys.js';
 import { SshTransport, waitForSsh } from '../../guest/ssh-transport.js';
-import { FakeWindows } from '../../guest/windows/fake-windows-sshd.js';
+import { FakeWindows } from '../../../test/doubles/fake-windows-sshd.js';
 import { runPs } from '../../guest/windows/powershell.js';
 import { requestReboot } from '../../guest/windows/windows-guest.js';
 import { parsePeHeader, parsePublishedName, parseScQuery, WindowsDriverAgent } from './driver-agent.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { signatureOf } from '../../results/crash-record.js';
 import { kernelDumpBits, parseKernelDumpHeader, parseMinidump, PAGE_FILL } from './dump-header.js';
 // @ts-expect-error: plain JS fixture generator (no type declarations)
-import { dumpHeader32, dumpHeader64, FIXTURES, minidump } from './testdata/gen-dumps.mjs';
+import { dumpHeader32, dumpHeader64, FIXTURES, minidump } from '../../../test/fixtures/windows-dumps.mjs';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url));
 type Gen = (opts?: Record<string, unknown>) => Buffer;

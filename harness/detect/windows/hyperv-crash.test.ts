@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseJsonBigSafe } from '../../providers/qemu/json-bigsafe.js';
+import { parseJsonBigSafe } from '../../util/json-bigsafe.js';
 import {
   hypervCrashFromQmp,
   hypervCrashFromQmpLine,

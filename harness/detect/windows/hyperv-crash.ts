@@ -22,7 +22,7 @@
  * A GUEST_PANICKED without hyper-v info (pvpanic, s390) carries no bugcheck: it is not read here.
  */
 import type { CrashRecord } from '../../results/crash-record.js';
-import { parseJsonBigSafe } from '../../providers/qemu/json-bigsafe.js';
+import { parseJsonBigSafe } from '../../util/json-bigsafe.js';
 import { bugcheckRecord, toU64 } from './bugcheck-record.js';
 
 export type HypervCrashForm = 'qmp' | 'qemu-log' | 'libvirt-log';

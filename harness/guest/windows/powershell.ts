@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ExecOpts, ExecResult, GuestTransport, UploadOpts } from '../transport.js';
 import { LabError } from '../../util/errors.js';
+import { abbreviate } from '../../util/text.js';
 import { unescapeXml } from '../../util/xml.js';
 
 export const POWERSHELL_EXE = 'powershell.exe';
@@ -133,7 +134,7 @@ export class PowerShellError extends LabError {
     const first = script.trim().split('\n')[0] ?? '';
     const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-6).join('\n');
     const how = r.code === null ? `ended without an exit status${r.signal ? ` (${r.signal})` : ''}` : `exited ${r.code}`;
-    super('POWERSHELL_FAILED', `PowerShell \`${abbreviate(first)}\` ${how}${tail ? `: ${tail}` : ''}`);
+    super('POWERSHELL_FAILED', `PowerShell \`${abbreviate(first, 100)}\` ${how}${tail ? `: ${tail}` : ''}`);
     this.status = r.code;
     this.stdout = r.stdout;
     this.stderr = r.stderr;
@@ -291,9 +292,4 @@ export class WindowsPsTransport implements GuestTransport {
   close(): Promise<void> {
     return this.inner.close();
   }
-}
-
-function abbreviate(s: string, max = 100): string {
-  const one = s.replace(/\s+/g, ' ');
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }

@@ -1,6 +1,6 @@
 /**
  * The Windows guest layer against an in-process ssh2 server that plays Windows OpenSSH with
- * PowerShell as DefaultShell (fake-windows-sshd.ts): real SSH, real encoding and decoding, Windows'
+ * PowerShell as DefaultShell (test/doubles/fake-windows-sshd.ts): real SSH, real encoding and decoding, Windows'
  * output formats. Not against Windows itself.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signatureOf } from '../../results/crash-record.js';
 import { ensureLabKey, type LabKey } from '../lab-keys.js';
 import { SshTransport, waitForSsh } from '../ssh-transport.js';
-import { FakeWindows } from './fake-windows-sshd.js';
+import { FakeWindows } from '../../../test/doubles/fake-windows-sshd.js';
 import { PowerShellError, psWriteFile, runPs, STDIN_BOOTSTRAP, WindowsPsTransport, wrapScript } from './powershell.js';
 import { isNewBoot, lastBootUpTime, listDumps, fetchDumpHeader, readBugcheckEvents, requestReboot } from './windows-guest.js';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseJsonBigSafe } from './json-bigsafe.js';
+import { parseJsonBigSafe } from '../../util/json-bigsafe.js';
 import { LabError, AbortedError } from '../../util/errors.js';
 
 export interface QmpEvent {

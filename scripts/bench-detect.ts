@@ -1,30 +1,23 @@
 /**
  * Throughput of the Linux console parser, in MB/s (prints, asserts nothing):
  *
- *   npx tsc -p tsconfig.json && node dist/harness/detect/bench-detect.js [fixture-dir]
+ *   npx tsc -p tsconfig.json && node dist/scripts/bench-detect.js [fixture-dir]
  *
  * Three inputs of about 30 MB each: the fixture corpus concatenated (crash reports nearly
  * everywhere: the worst case), the same streamed in 4 KiB chunks, and a quiet boot log
  * (the usual case: no report at all).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { LinuxConsoleDetector, parseLinuxConsole } from './linux-console.js';
+import { join, resolve } from 'node:path';
+import { LinuxConsoleDetector, parseLinuxConsole } from '../harness/detect/linux-console.js';
+import { projectRoot } from '../harness/util/paths.js';
 
 const TARGET_BYTES = 30e6;
 
 function fixtureDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    process.argv[2],
-    resolve(here, 'testdata/linux-console'),
-    // Compiled to dist/harness/detect/: the fixtures stay in the source tree.
-    resolve(here, '../../../harness/detect/testdata/linux-console'),
-    resolve(process.cwd(), 'harness/detect/testdata/linux-console'),
-  ];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  throw new Error('linux-console fixtures not found; pass their directory as the first argument');
+  const dir = process.argv[2] ?? join(projectRoot(), 'harness/detect/testdata/linux-console');
+  if (!existsSync(dir)) throw new Error(`linux-console fixtures not found at ${dir}; pass their directory as the first argument`);
+  return dir;
 }
 
 function corpus(dir: string): string {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectRoot } from '../util/paths.js';
-import { jsonSchemas, schemaText } from '../config/json-schemas.js';
+import { jsonSchemas, schemaText } from '../harness/config/json-schemas.js';
+import { projectRoot } from '../harness/util/paths.js';
 
 /** `npm run schemas`: regenerate schemas/*.schema.json from the zod source. */
 const dir = join(projectRoot(), 'schemas');

@@ -40,10 +40,3 @@ export function parseJsonBigSafe(text: string): unknown {
   }
   return JSON.parse(last === 0 ? text : out + text.slice(last));
 }
-
-/** A QMP integer (number, or decimal string when it was too large) as a 0x-prefixed hex string. */
-export function qmpIntToHex(v: unknown, width = 0): string {
-  const b = typeof v === 'bigint' ? v : BigInt(typeof v === 'number' || typeof v === 'string' ? v : 0);
-  const u = b < 0n ? b + (1n << 64n) : b;
-  return `0x${u.toString(16).toUpperCase().padStart(width, '0')}`;
-}
