@@ -46,6 +46,16 @@ describe('bad input: one clear message, exit 2, no stack trace', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/img\.yaml:2: images\[0\]: unknown image windows-95 \(known: .*debian-6\.1-generic/);
   });
+  it('an agent kind of another OS than the image names the kind, before any image is built', async () => {
+    const r = await bootgate(['run', suite('os.yaml', GOOD.replace('kind: linux-kmod', 'kind: windows-driver'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`bootgate: error: ${join(dir, 'suites', 'os.yaml')}:5: agent.kind: debian-6.1-generic is a linux image; a windows-driver agent runs on windows (split the suite, or narrow its images)\n`);
+  });
+  it('an agent kind no registry has lists the kinds there are', async () => {
+    const r = await bootgate(['run', suite('kind.yaml', GOOD.replace('kind: linux-kmod', 'kind: macos-kext'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kind\.yaml:5: agent\.kind: .*linux-kmod.*linux-ebpf.*windows-driver/);
+  });
   it('a missing content file names the line of its path', async () => {
     const r = await bootgate(['run', suite('content.yaml', GOOD.replace('channel-290.txt', 'channel-404.txt'))]);
     expect(r.code).toBe(2);

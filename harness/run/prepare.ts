@@ -42,6 +42,15 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
     }
     for (const n of picked) if (!names.includes(n)) names.push(n);
   }
+  // An agent kind runs on one OS: said before any image is built.
+  for (const { agent: a, path } of suiteAgents(s.suite)) {
+    const kind = agentKind(a.kind)!;
+    const other = names.find((n) => known.get(n)!.loaded.recipe.os !== kind.os);
+    if (other) {
+      const os = known.get(other)!.loaded.recipe.os;
+      throw new ConfigError('AGENT_OS', `${other} is a ${os} image; a ${kind.kind} agent runs on ${kind.os} (split the suite, or narrow its images)`, { file: s.file, line: s.lineOf([...path, 'kind']), field: fieldOf([...path, 'kind']) });
+    }
+  }
   const images = new Map<string, BuiltImage>();
   for (const name of names) {
     const e = known.get(name)!;
@@ -57,9 +66,6 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
     for (const [bi, b] of a.builds.entries()) {
       for (const img of images.values()) {
         const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
-        if (img.recipe.recipe.os !== kind.os) {
-          throw new ConfigError('AGENT_OS', `${img.recipe.recipe.name} is a ${img.recipe.recipe.os} image; a ${kind.kind} agent runs on ${kind.os}`, where);
-        }
         const m = img.manifest;
         const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
         try {

@@ -199,6 +199,8 @@ export class FakeWindows {
   readonly registry = new Map<string, Map<string, string>>();
   events: FakeEvent[] = [];
   bootTime: Date;
+  /** What the memory counters say: free physical memory (KiB) and the nonpaged pool (bytes). */
+  memory = { freeKiB: 3_145_728, nonpagedBytes: 201_326_592 };
   bootCount = 1;
   /** How `shutdown /r` loses the connection: before its exit status arrives (default) or just after. */
   rebootDrop: 'before-exit' | 'after-exit' = 'before-exit';
@@ -380,6 +382,12 @@ export class FakeWindows {
 
   private runBody(body: string, stdin: string): Reply {
     if (body.includes('[System.Convert]::FromBase64String(($input | Out-String))')) return this.writeFileOp(body, stdin);
+    if (body.includes('Win32_PerfRawData_PerfOS_Memory')) {
+      // As Windows reports them: FreePhysicalMemory in KiB, PoolNonpagedBytes in bytes.
+      const nonpaged = BigInt(this.memory.nonpagedBytes);
+      const stdout = `AVAILABLE_KIB=${this.memory.freeKiB}\r\nNONPAGED_KIB=${nonpaged / 1024n}\r\n`;
+      return { stdout, code: 0 };
+    }
     if (body.includes('Get-CimInstance -ClassName Win32_OperatingSystem')) {
       return { stdout: `BOOT=${iso7(this.bootTime)}\r\n`, code: 0 };
     }

@@ -4,12 +4,12 @@ import type { GuestTransport } from '../transport.js';
 import { psFields, runPs } from './powershell.js';
 import { lastBootUpTime, requestReboot } from './windows-guest.js';
 
-/** Free physical memory and the nonpaged pool, in KiB, as `key=value` lines (psFields). */
+/** Free physical memory and the nonpaged pool, in KiB, as KEY=value lines (psFields). */
 export const MEMORY_SCRIPT = [
   '$os = Get-CimInstance Win32_OperatingSystem',
   '$pool = (Get-CimInstance Win32_PerfRawData_PerfOS_Memory).PoolNonpagedBytes',
-  '"available=$($os.FreePhysicalMemory)"',
-  '"nonpaged=$([math]::Floor($pool / 1024))"',
+  '"AVAILABLE_KIB=$($os.FreePhysicalMemory)"',
+  '"NONPAGED_KIB=$([math]::Floor($pool / 1024))"',
 ].join('\n');
 
 /**
@@ -32,10 +32,10 @@ export class WindowsGuest implements GuestOs {
 
   async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {
     const f = psFields((await runPs(t, MEMORY_SCRIPT, { signal, timeoutMs: 60_000 })).stdout);
-    return { availableKiB: Number(f.get('available') ?? NaN), kernelKiB: Number(f.get('nonpaged') ?? NaN) };
+    return { availableKiB: Number(f.get('AVAILABLE_KIB') ?? NaN), kernelKiB: Number(f.get('NONPAGED_KIB') ?? NaN) };
   }
 
-  async installWorkloadProgram(): Promise<void> {
+  async installWorkloadProgram(_t: GuestTransport, _hostPath: string, _signal?: AbortSignal): Promise<void> {
     // The workload program is a static Linux binary; a Windows build of it does not exist yet.
     throw new LabError('WORKLOAD_UNSUPPORTED', 'in-guest workloads are not built for Windows guests yet');
   }
