@@ -10,16 +10,17 @@ import { QemuProvider } from '../providers/qemu/qemu-provider.js';
 import type { Machine } from '../providers/provider.js';
 import { ReadyMarkerScanner, type ReadyMarker } from '../run/ready-marker.js';
 import { execCapture } from '../util/exec.js';
-import { projectRoot } from '../util/paths.js';
+import { cacheRoot, projectRoot } from '../util/paths.js';
 
 /**
  * The disk userland for real: mmdebstrap builds debian-6.1-generic-systemd (about a minute; kept
- * per recipe hash in $BOOTGATE_CACHE or the system temp dir), then QEMU boots it, the lab logs in
- * over SSH, installs a boot-start module the way agents do and reboots into it.
+ * per recipe hash in the lab's cache, where `npm run test:matrix` builds it up front for this test
+ * and kernel-matrix), then QEMU boots it, the lab logs in over SSH, installs a boot-start module
+ * the way agents do and reboots into it.
  */
 
 const NAME = 'debian-6.1-generic-systemd';
-const cache = process.env.BOOTGATE_CACHE ?? join(tmpdir(), 'bootgate-cache');
+const cache = cacheRoot();
 
 async function canBuild(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'not root';

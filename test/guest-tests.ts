@@ -1,0 +1,56 @@
+/**
+ * The test files that boot real guests: the images each one boots, and which command runs it.
+ * One place for both vitest configs (vitest.config.ts, vitest.matrix.config.ts) and for the
+ * image builds made once before any test (test/build-images.ts). test/guest-tests.test.ts
+ * checks every entry against the suites it runs, and that no guest-booting file is missing.
+ *
+ * `npm test` must finish on a fresh 2-core machine without KVM in under 45 minutes, setup
+ * included: its guest tests boot about 62 times, on the two generic initramfs images only.
+ * What boots many images, downloads kernel packages or boots for long is `matrix`: it runs in
+ * `npm run test:matrix` instead.
+ */
+export interface GuestTest {
+  /** The images the file boots, in the order its suites name them. */
+  images: readonly string[];
+  /** The suite files it runs, when it runs any: `images` must be what they select. */
+  suites?: readonly string[];
+  /** Long: `npm run test:matrix` runs it, `npm test` does not. */
+  matrix?: true;
+}
+
+const G61 = 'debian-6.1-generic';
+const G612 = 'debian-6.12-generic';
+
+export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
+  // npm test. Boots: baseline + cycles per cell; a boot loop stops a cell at its second crash.
+  'test/quickstart.int.test.ts': { suites: ['suites/quickstart.yaml'], images: [G61] }, // 2 cells, 7 boots
+  'test/crashers.int.test.ts': { suites: ['suites/crashers.yaml'], images: [G61] }, // 7 cells, 14 boots
+  'test/lifecycle.int.test.ts': { suites: ['suites/lifecycle.yaml'], images: [G61] }, // 1 cell, 6 boots
+  'test/ebpf-vs-kmod.int.test.ts': { suites: ['suites/ebpf-vs-kmod.yaml'], images: [G61, G612] }, // 8 cells, 24 boots
+  'test/ebpf.int.test.ts': { suites: ['suites/ebpf-sensor.yaml'], images: [G61] }, // 2 cells, 8 boots
+  'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite, stopped early: 3 boots
+
+  // npm run test:matrix.
+  // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.
+  'test/kernel-matrix.int.test.ts': {
+    suites: ['suites/kernel-matrix.yaml'],
+    images: ['debian-6.1-cloud', 'debian-6.1-generic-systemd', G61, 'debian-6.1-rt', 'debian-6.12-cloud', G612, 'debian-6.12-rt'],
+    matrix: true,
+  },
+  // Kernel packages of 70 and 107 MB for test_bpf, whose tests add 40-55 s to each of its boots.
+  'test/third-party.int.test.ts': { suites: ['suites/third-party.yaml'], images: [G61, G612], matrix: true },
+  // Three runs of a workload suite on the instruction clock, then two comparisons.
+  'test/compare.int.test.ts': { suites: ['suites/compare-sensor-2.1.0.yaml', 'suites/compare-sensor-2.2.0-slow.yaml'], images: [G61], matrix: true },
+  // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
+  'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
+};
+
+/** The files `npm run test:matrix` runs and `npm test` leaves out (repository-relative). */
+export const MATRIX_FILES: readonly string[] = Object.keys(GUEST_TESTS).filter((f) => GUEST_TESTS[f]!.matrix);
+
+/** The images the given files boot (repository-relative paths), each once, in declaration order. */
+export function imagesFor(files: Iterable<string>): string[] {
+  const names: string[] = [];
+  for (const f of files) for (const n of GUEST_TESTS[f]?.images ?? []) if (!names.includes(n)) names.push(n);
+  return names;
+}
