@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,4 +24,12 @@ describe('readUserFile', () => {
       expect(e).toMatchObject({ code: 'FILE_UNREADABLE', message, file, exitCode: 2 });
     }
   });
+  it('refuses a FIFO or a device without opening it (opening a FIFO blocks, /dev/zero never ends)', async () => {
+    const fifo = join(dir, 'suite.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [file, message] of [[fifo, 'is a FIFO (named pipe), not a file'], ['/dev/zero', 'is a character device, not a file']] as const) {
+      const e = await readUserFile(file).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'FILE_UNREADABLE', message, file, exitCode: 2 });
+    }
+  }, 5000);
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { access, open, rename, stat, writeFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 
 /** Write then rename: a reader sees the old file or the new one, never half of one. */
@@ -35,11 +35,38 @@ export function unreadableFile(file: string, e: unknown): ConfigError {
   return new ConfigError('FILE_UNREADABLE', why, { file }, { cause: e });
 }
 
-/** The text of a file the user named; unreadable is their mistake, not the lab's (unreadableFile). */
+/** What a non-regular file is, for messages; undefined for a regular file. */
+export function notRegularFile(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'directory';
+  if (st.isFIFO()) return 'FIFO (named pipe)';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice()) return 'character device';
+  if (st.isBlockDevice()) return 'block device';
+  return 'special file';
+}
+
+/**
+ * The text of a file the user named; unreadable is their mistake, not the lab's (unreadableFile).
+ * Only regular files: a FIFO or a device would block the open or never end (/dev/zero), so the
+ * kind is checked with stat first, which opens nothing.
+ */
 export async function readUserFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
+  const st = await stat(file).catch((e: unknown) => {
     throw unreadableFile(file, e);
+  });
+  const kind = notRegularFile(st);
+  if (kind) throw new ConfigError('FILE_UNREADABLE', `is a ${kind}, not a file`, { file });
+  let fh;
+  try {
+    // O_NONBLOCK: were the file swapped for a FIFO after the stat, the open still returns at once.
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const now = notRegularFile(await fh.stat());
+    if (now) throw new ConfigError('FILE_UNREADABLE', `is a ${now}, not a file`, { file });
+    return await fh.readFile('utf8');
+  } catch (e) {
+    throw e instanceof ConfigError ? e : unreadableFile(file, e);
+  } finally {
+    await fh?.close();
   }
 }
