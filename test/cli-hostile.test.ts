@@ -64,3 +64,48 @@ describe('hostile YAML', () => {
     refused(await run(f), f, ': is a FIFO (named pipe), not a file');
   }, 10_000);
 });
+
+describe('hostile suites', () => {
+  it('a build version that would be a path out of the cache', async () => {
+    const f = suite('version.yaml', GOOD.replace('version: "2.1.0"', 'version: "../../../../tmp/x"'));
+    refused(await run(f), f, /:7: agent\.builds\[0\]\.version: versions are letters, digits/);
+  });
+  it('a 300-character suite name', async () => {
+    const f = suite('long.yaml', GOOD.replace('name: t', `name: ${'a'.repeat(300)}`));
+    refused(await run(f), f, ':1: name: at most 64 characters');
+  });
+  it('an empty matrix', async () => {
+    const f = suite('empty.yaml', `${GOOD}matrix: { builds: [] }\n`);
+    refused(await run(f), f, /:10: matrix\.builds: an empty list leaves no cells/);
+  });
+  it('content outside the lab (/etc/shadow, ../../etc/shadow)', async () => {
+    for (const p of ['/etc/shadow', '../../../../../../../etc/shadow']) {
+      const f = suite('shadow.yaml', GOOD.replace('examples/content/channel-290.txt', p));
+      refused(await run(f), f, /:9: content\[0\]\.path: content file .*shadow.* is outside the lab root .*: move it into the lab, or set allowOutside: true in the suite$/);
+    }
+  });
+  it('content that is /dev/zero or a FIFO does not hang the run', async () => {
+    const zero = suite('zero.yaml', `${GOOD.replace('examples/content/channel-290.txt', '/dev/zero')}allowOutside: true\n`);
+    refused(await run(zero), zero, ':9: content[0].path: content must be a regular file: /dev/zero is a character device');
+    execFileSync('mkfifo', [join(lab, 'examples/content/fifo.txt')]);
+    const fifo = suite('fifo-content.yaml', GOOD.replace('channel-290.txt', 'fifo.txt'));
+    refused(await run(fifo), fifo, `:9: content[0].path: content must be a regular file: ${join(lab, 'examples/content/fifo.txt')} is a FIFO (named pipe)`);
+  }, 10_000);
+  it('two agents whose cells would share one folder', async () => {
+    const f = suite(
+      'clash.yaml',
+      GOOD.replace(/agent:\n[\s\S]*?content:/, 'agents:\n  - { name: sensor-2, kind: linux-kmod, builds: [{ version: "1", source: examples/agents/sensor-kmod }] }\n  - { name: sensor, kind: linux-kmod, builds: [{ version: "2-1", source: examples/agents/sensor-kmod }] }\ncontent:'),
+    );
+    refused(await run(f), f, `:5: agents[1].builds[0]: agent sensor build 2-1 makes the same cell id (<image>__sensor-2-1__content-290) as agents[0].builds[0] at ${f}:4: rename one of them`);
+  });
+  it('timers out of range: timeout 0, 600h, 1e308', async () => {
+    for (const t of ['0', '600h', '1e308']) {
+      const f = suite('timeout.yaml', `${GOOD}boot: { timeout: ${t} }\n`);
+      refused(await run(f), f, /:10: boot\.timeout: /);
+    }
+  });
+  it('kernel arguments that would silence the crash capture', async () => {
+    const f = suite('args.yaml', `${GOOD}boot: { kernelArgs: [rcupdate.rcu_cpu_stall_timeout=60, nokaslr, oops=continue] }\n`);
+    refused(await run(f), f, ":10: boot.kernelArgs[2]: refused: oops=continue: oops=panic is the lab's, set by boot.panicOnOops");
+  });
+});
