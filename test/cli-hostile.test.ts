@@ -4,11 +4,13 @@
  * every suite is refused before preparation.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bootgate, type CliResult } from './cli-helpers.js';
+import type { RunResult } from '../harness/results/schema.js';
+import { bootgate, ROOT, type CliResult } from './cli-helpers.js';
+import { fixtureRun } from './fixtures/report-run.js';
 
 const lab = mkdtempSync(join(tmpdir(), 'bootgate-hostile-'));
 mkdirSync(join(lab, 'suites'));
@@ -107,5 +109,49 @@ describe('hostile suites', () => {
   it('kernel arguments that would silence the crash capture', async () => {
     const f = suite('args.yaml', `${GOOD}boot: { kernelArgs: [rcupdate.rcu_cpu_stall_timeout=60, nokaslr, oops=continue] }\n`);
     refused(await run(f), f, ":10: boot.kernelArgs[2]: refused: oops=continue: oops=panic is the lab's, set by boot.panicOnOops");
+  });
+});
+
+describe('hostile run files and output paths', () => {
+  const results = join(lab, 'results-fixtures');
+  const put = (name: string, r: RunResult): string => {
+    const d = join(results, name);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'run.json'), JSON.stringify(r));
+    return d;
+  };
+  const good = () => fixtureRun();
+
+  it('a junk startedAt in run.json: exit 2 naming the file and field', async () => {
+    const d = put('junk-date', { ...good(), startedAt: 'yesterday-ish' });
+    for (const args of [['gate', d], ['report', d, '--reporter', 'junit'], ['compare', d, put('ok', good())]]) {
+      const r = await bootgate(args);
+      refused(r, join(d, 'run.json'), ': startedAt: not a bootgate.run/v1 file: not an ISO 8601 date-time (e.g. 2026-01-10T10:00:00.000Z)');
+    }
+    const cell = good();
+    cell.cells[0]!.cycles[0]!.startedAt = '2026-13-45T99:00:00Z';
+    refused(await bootgate(['gate', put('junk-cycle', cell)]), join(results, 'junk-cycle', 'run.json'), /: cells\.0\.cycles\.0\.startedAt: not a bootgate\.run\/v1 file: not an ISO 8601/);
+  });
+  it('gate.json that is a directory', async () => {
+    const d = put('gate-dir', good());
+    mkdirSync(join(d, 'gate.json'));
+    refused(await bootgate(['gate', d]), join(d, 'gate.json'), ': cannot write gate.json (EISDIR: is a directory)');
+  });
+  it('compare --markdown into /proc does not spin', async () => {
+    const a = put('a', good());
+    refused(await bootgate(['compare', a, a, '--markdown', '/proc/bootgate-nope/x.md']), '/proc/bootgate-nope/x.md', ': cannot write the Markdown (ENOENT: no such file or folder)');
+  }, 10_000);
+  it('bootgate detect on a directory', async () => {
+    refused(await bootgate(['detect', lab]), lab, ': is a directory, not a file');
+  });
+  it('bootgate detect reads a pipe (a FIFO, <(zcat log.gz)) once, from its start', async () => {
+    const log = readFileSync(join(ROOT, 'test/fixtures/sensor-291-debian-6.1.log'));
+    const fifo = join(lab, 'evidence.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const running = bootgate(['detect', fifo]);
+    createWriteStream(fifo).end(log);
+    const r = await running;
+    expect(r.stdout).toMatch(/1 crash record\(s\) \(linux-console\)/);
+    expect(r.code).toBe(1);
   });
 });

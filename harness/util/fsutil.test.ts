@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { readUserFile } from './fsutil.js';
+import { makeDirs, readUserFile, writeFileAtomic } from './fsutil.js';
 
 describe('readUserFile', () => {
   let dir: string;
@@ -32,4 +32,26 @@ describe('readUserFile', () => {
       expect(e).toMatchObject({ code: 'FILE_UNREADABLE', message, file, exitCode: 2 });
     }
   }, 5000);
+});
+
+describe('makeDirs and writeFileAtomic', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bootgate-fsutil-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('makeDirs creates the missing levels, and fails at once where mkdir -p in Node spins (/proc)', async () => {
+    await makeDirs(join(dir, 'a/b/c'));
+    expect((await stat(join(dir, 'a/b/c'))).isDirectory()).toBe(true);
+    await makeDirs(join(dir, 'a/b/c'));
+    await expect(makeDirs('/proc/bootgate-nope/x')).rejects.toMatchObject({ code: 'ENOENT' });
+    await writeFile(join(dir, 'f'), '');
+    await expect(makeDirs(join(dir, 'f/g'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  }, 5000);
+  it('writeFileAtomic onto a directory fails and leaves no temporary file', async () => {
+    await mkdir(join(dir, 'gate.json'));
+    await expect(writeFileAtomic(join(dir, 'gate.json'), '{}')).rejects.toMatchObject({ code: 'EISDIR' });
+    expect((await readdir(dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
 });

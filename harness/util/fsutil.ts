@@ -1,13 +1,46 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, type Stats } from 'node:fs';
-import { access, open, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 
 /** Write then rename: a reader sees the old file or the new one, never half of one. */
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    // Nothing half-written left behind (renaming onto a directory fails after the write).
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * `mkdir -p` that cannot spin: Node's recursive mkdir loops forever where a parent exists but
+ * refuses children (under /proc). Walks up to the nearest existing folder, then creates each
+ * level once; errors are the file system's (ENOENT, ENOTDIR, EACCES...).
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = await stat(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: d });
+      break;
+    }
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    await mkdir(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
 }
 
 /** Whether something is at path (any error counts as no: the caller then reports what it needed). */
@@ -33,6 +66,23 @@ export function unreadableFile(file: string, e: unknown): ConfigError {
   const code = (e as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read (${code})`;
   return new ConfigError('FILE_UNREADABLE', why, { file }, { cause: e });
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'read-only file system',
+  ENAMETOOLONG: 'name too long',
+};
+
+/** Why a file the user named (a --markdown target, a run folder's gate.json) cannot be written: a ConfigError, exit 2. */
+export function unwritableFile(file: string, what: string, e: unknown): ConfigError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code ? `${code}${ERRNO_WORDS[code] ? `: ${ERRNO_WORDS[code]}` : ''}` : (e as Error).message;
+  return new ConfigError('FILE_UNWRITABLE', `cannot write ${what} (${why})`, { file }, { cause: e });
 }
 
 /** What a non-regular file is, for messages; undefined for a regular file. */
