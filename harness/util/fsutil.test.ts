@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { makeDirs, readUserFile, writeFileAtomic } from './fsutil.js';
+import { makeDirs, readUserFile, sha256File, writeFileAtomic } from './fsutil.js';
 
 describe('readUserFile', () => {
   let dir: string;
@@ -31,6 +31,12 @@ describe('readUserFile', () => {
       const e = await readUserFile(file).catch((x: unknown) => x);
       expect(e).toMatchObject({ code: 'FILE_UNREADABLE', message, file, exitCode: 2 });
     }
+  }, 5000);
+  it('sha256File hashes a regular file and refuses a FIFO or a device at once', async () => {
+    await writeFile(join(dir, 'h.txt'), 'abc');
+    expect(await sha256File(join(dir, 'h.txt'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    await expect(sha256File(join(dir, 'suite.fifo'))).rejects.toMatchObject({ code: 'FILE_UNREADABLE', message: 'is a FIFO (named pipe), not a file' });
+    await expect(sha256File('/dev/zero')).rejects.toMatchObject({ message: 'is a character device, not a file' });
   }, 5000);
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
@@ -51,14 +51,21 @@ export function pathExists(path: string): Promise<boolean> {
   );
 }
 
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * sha256 of a regular file. Opened non-blocking and checked after the open: a path swapped for a
+ * FIFO or a device since it was validated fails at once instead of hanging or never ending.
+ */
+export async function sha256File(path: string): Promise<string> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const kind = notRegularFile(await fh.stat());
+    if (kind) throw new ConfigError('FILE_UNREADABLE', `is a ${kind}, not a file`, { file: path });
     const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (d) => h.update(d))
-      .on('end', () => resolve(h.digest('hex')))
-      .on('error', reject);
-  });
+    for await (const d of fh.createReadStream({ autoClose: false })) h.update(d as Buffer);
+    return h.digest('hex');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Why a file the user named (a suite, a policy, a run.json, evidence) cannot be read: a ConfigError, exit 2. */
