@@ -32,6 +32,7 @@ agent:
     - { version: "2.1.0", source: ${ROOT}/examples/agents/sensor-kmod }
 content:
   - { version: "290", path: ${ROOT}/examples/content/channel-290.txt }
+allowOutside: true
 ${extra}
 `,
   );

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,9 @@ import { bootgate, ROOT } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bootgate-cli-'));
 mkdirSync(join(dir, 'suites'));
+// The agent and content inside the lab: a suite's paths must resolve there (or say allowOutside).
+cpSync(join(ROOT, 'examples/agents/sensor-kmod'), join(dir, 'examples/agents/sensor-kmod'), { recursive: true });
+cpSync(join(ROOT, 'examples/content/channel-290.txt'), join(dir, 'examples/content/channel-290.txt'));
 const suite = (name: string, text: string) => {
   const f = join(dir, 'suites', name);
   writeFileSync(f, text);
@@ -17,9 +20,9 @@ agent:
   name: sensor
   kind: linux-kmod
   builds:
-    - { version: "2.1.0", source: ${ROOT}/examples/agents/sensor-kmod }
+    - { version: "2.1.0", source: examples/agents/sensor-kmod }
 content:
-  - { version: "290", path: ${ROOT}/examples/content/channel-290.txt }
+  - { version: "290", path: examples/content/channel-290.txt }
 `;
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .*:\d+:\d+/);

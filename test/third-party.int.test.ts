@@ -81,6 +81,7 @@ describe('agents no one here wrote, for real: execsnoop and in-tree test_bpf at 
         `    - { version: "1.0", source: ${vendor} }`,
         'content:',
         `  - { version: none, path: ${join(ROOT, 'examples/content/crashers/none.txt')} }`,
+        'allowOutside: true',
         '',
       ].join('\n'),
     );

@@ -1,11 +1,10 @@
 import { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { compareLines, compareMarkdown, compareRuns, DEFAULT_COMPARE_POLICY } from '../gate/compare.js';
 import type { ComparePolicy, CompareResult } from '../results/compare-schema.js';
 import { loadRun } from '../results/run-files.js';
 import { ConfigError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fsutil.js';
+import { makeDirs, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
 
 export interface CompareOptions {
   json?: boolean;
@@ -33,10 +32,10 @@ export async function compareCommandRun(runA: string, runB: string, o: CompareOp
   if (o.markdown) {
     const file = resolve(o.markdown);
     try {
-      await mkdir(dirname(file), { recursive: true });
+      await makeDirs(dirname(file));
       await writeFileAtomic(file, compareMarkdown(result));
     } catch (e) {
-      throw new ConfigError('FILE_UNWRITABLE', `cannot write the Markdown (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file }, { cause: e });
+      throw unwritableFile(file, 'the Markdown', e);
     }
   }
   out(o.json ? JSON.stringify(result, null, 2) + '\n' : compareLines(result).join('\n') + '\n');

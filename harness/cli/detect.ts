@@ -1,16 +1,31 @@
-import { open, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import { detectEvidence, type EvidenceResult } from '../detect/detect-evidence.js';
-import { EXIT } from '../util/errors.js';
+import { ConfigError, EXIT } from '../util/errors.js';
 import { unreadableFile } from '../util/fsutil.js';
 
 /** A dump is judged by its header: a multi-GB MEMORY.DMP is never read whole. */
 const HEAD_BYTES = 64 << 10;
 
+async function readStream(s: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function readEvidence(path: string): Promise<Buffer> {
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+  if (path === '-') return readStream(process.stdin);
+  const st = await stat(path).catch((e: unknown) => {
+    throw unreadableFile(path, e);
+  });
+  if (st.isDirectory()) throw new ConfigError('FILE_UNREADABLE', 'is a directory, not a file', { file: path });
+  if (!st.isFile()) {
+    // A pipe (`bootgate detect <(zcat console.log.gz)`): read once, as it comes; a second open would miss its start.
+    try {
+      return await readStream(createReadStream(path));
+    } catch (e) {
+      throw unreadableFile(path, e);
+    }
   }
   let fh;
   try {

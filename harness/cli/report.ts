@@ -8,6 +8,7 @@ import { createReporter, parseReporterNames } from '../report/registry.js';
 import type { ReportContext } from '../report/reporter.js';
 import { listRuns, loadGate, loadRun, RUN_FILE, runDirOf, type RunListing } from '../results/run-files.js';
 import { ConfigError, EXIT } from '../util/errors.js';
+import { maxOf } from '../util/arrays.js';
 
 export interface ReportOptions {
   reporter?: string[];
@@ -24,7 +25,7 @@ function verdictWord(l: RunListing): string {
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0]!.map((_, i) => maxOf(rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 

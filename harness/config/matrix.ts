@@ -1,3 +1,4 @@
+import { fileNamePart } from '../util/paths.js';
 import { suiteAgents, type Suite } from './suite-schema.js';
 
 export interface CellPlan {
@@ -10,7 +11,15 @@ export interface CellPlan {
   content: { version: string; path: string };
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+/** Names and versions are kept verbatim in ids (the schema restricts them); anything else is encoded, injectively. */
+const safe = fileNamePart;
+
+/**
+ * The part of a cell id after its image. Image names hold no `_` (recipe schema), so the first
+ * `__` ends the image; two builds or contents can still meet here (agent sensor-2 build 1 and
+ * agent sensor build 2-1), which loadSuite refuses, naming both entries.
+ */
+export const cellIdTail = (agent: string, build: string, content: string) => `${safe(agent)}-${safe(build)}__content-${safe(content)}`;
 
 /** images x builds x content, in the suite's order (images outermost); images as selected from the catalog. */
 export function expandMatrix(suite: Suite, images: string[] = suite.images): CellPlan[] {
@@ -22,7 +31,7 @@ export function expandMatrix(suite: Suite, images: string[] = suite.images): Cel
       for (const build of builds) {
         for (const content of contents) {
           cells.push({
-            id: `${safe(image)}__${safe(agent.name)}-${safe(build.version)}__content-${safe(content.version)}`,
+            id: `${safe(image)}__${cellIdTail(agent.name, build.version, content.version)}`,
             image,
             agent: agent.name,
             build,

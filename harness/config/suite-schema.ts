@@ -1,22 +1,46 @@
 import { z } from 'zod';
 import { AGENT_KIND_NAMES } from '../agents/registry.js';
 import { parseDuration } from '../util/duration.js';
+import { kernelArgProblem } from './kernel-args.js';
 import { gatePolicySchema } from '../results/policy-schema.js';
 
 export { allowEntrySchema, gatePolicySchema, type AllowEntry, type GatePolicy } from '../results/policy-schema.js';
 
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
+/**
+ * Durations become timers, and Node fires a timer above 2^31-1 ms at once: bounded to what a
+ * boot can use (1 s to 24 h; `min` lower where 0 means "none", as for settle).
+ */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+const duration = (minMs = 1000) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. 90s, 2m, 1500ms)` });
       return z.NEVER;
     }
+    if (ms < minMs || ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is out of range: from ${minMs === 0 ? '0s' : `${minMs / 1000}s`} to 24h` });
+      return z.NEVER;
+    }
     return ms;
   });
 
-const version = z.union([z.string(), z.number()]).transform((v) => String(v));
+/**
+ * Names and versions become parts of file names (build caches, cell folders, run ids): letters,
+ * digits and `._+~-`, starting with a letter or digit (so never `.`, `..` or an option), and
+ * bounded (a file name holds 255 bytes, and a cell id joins several).
+ */
+export const MAX_NAME_LENGTH = 64;
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+const version = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .pipe(
+    z
+      .string()
+      .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
+      .regex(SAFE_NAME, 'versions are letters, digits and . _ + ~ -, starting with a letter or digit'),
+  );
 
 export const buildSchema = z
   .object({
@@ -42,15 +66,21 @@ export const contentSchema = z
 
 export const agentSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'agent names are letters, digits, _ and -'),
+    name: z
+      .string()
+      .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'agent names are letters, digits, _ and -, starting with a letter or digit'),
     kind: z.enum(AGENT_KIND_NAMES),
-    /** Kernel module name, when it differs from the agent name. */
-    module: z.string().optional(),
+    /** Kernel module name, when it differs from the agent name (a file name and a word in guest commands). */
+    module: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,54}$/, 'a kernel module name: letters, digits, _ and -, at most 55')
+      .optional(),
     /**
      * linux-kmod: the module parameter that is given the content file's guest path (default
      * `content`); `""` for a module that takes no content (the file is still installed).
      */
-    contentParam: z.string().regex(/^[A-Za-z0-9_]*$/, 'a module parameter name: letters, digits and _').optional(),
+    contentParam: z.string().regex(/^[A-Za-z0-9_]{0,64}$/, 'a module parameter name: letters, digits and _').optional(),
     /** A guest command that exits 0 when the agent runs; the kind's default otherwise. */
     health: z.string().optional(),
     builds: z.array(buildSchema).min(1, 'at least one build is needed'),
@@ -61,25 +91,33 @@ export const bootSchema = z
   .object({
     baseline: z.number().int().min(0).max(100).default(1),
     cycles: z.number().int().min(1).max(10_000).default(3),
-    timeout: duration.default(90_000),
+    timeout: duration().default(90_000),
     /** How an agent cycle reboots: warm (the guest reboots inside the same VM) or cold (a new VM process). */
     reboot: z.enum(['warm', 'cold']).default('warm'),
     /** Consecutive failed boots after install that make a boot loop and stop the cell. */
     bootLoop: z.number().int().min(1).default(2),
     /** After ready, how long a crash still counts against the boot. */
-    settle: duration.default(1000),
+    settle: duration(0).default(1000),
     /** A boot that prints nothing on the console for this long before it is ready is a hang (off when absent). */
-    silence: duration.optional(),
+    silence: duration().optional(),
     /** An oops is fatal, as a fault in a boot-start driver is on Windows (kernel oops=panic). */
     panicOnOops: z.boolean().default(true),
-    /** Extra kernel command-line words for every boot of the suite, after the lab's (e.g. a longer RCU stall timeout). */
+    /**
+     * Extra kernel command-line words for every boot of the suite, after the lab's (e.g. a longer
+     * RCU stall timeout). Arguments that would blind the crash capture are refused (config/kernel-args.ts).
+     */
     kernelArgs: z
       .array(
         z
           .string()
+          .max(1024)
           .regex(/^[^\s'"\\]+$/, 'one kernel argument per entry: no spaces or quotes')
-          .refine((a) => !a.startsWith('bootgate.'), 'bootgate.* arguments belong to the lab'),
+          .superRefine((a, ctx) => {
+            const why = kernelArgProblem(a);
+            if (why) ctx.addIssue({ code: 'custom', message: `refused: ${why}` });
+          }),
       )
+      .max(64)
       .optional(),
   })
   .strict();
@@ -113,7 +151,13 @@ export type LifecycleStep = z.infer<typeof lifecycleStepSchema>;
 
 export const suiteSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'suite names are letters, digits, ., _ and -'),
+    /** Names the run folder (`<name>-<time>-<random>`): bounded like every name. */
+    name: z.string().max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`).regex(/^[A-Za-z0-9._-]+$/, 'suite names are letters, digits, ., _ and -'),
+    /**
+     * Content and build source paths must resolve inside the lab root (the folder holding suites/,
+     * or the suite's own folder); `true` lets them point anywhere on the host.
+     */
+    allowOutside: z.boolean().optional(),
     description: z.string().optional(),
     /** Image names, globs (`linux/*`) or conditions (`kernel>=6.12`, `{ flavour: rt }`): see images/select.ts. */
     images: z
@@ -134,7 +178,13 @@ export const suiteSchema = z
     content: z.array(contentSchema).min(1, 'at least one content version is needed'),
     boot: bootSchema.default(bootSchema.parse({})),
     /** Narrow the matrix: only these content or build versions make cells (others serve lifecycle steps). */
-    matrix: z.object({ content: z.array(version).optional(), builds: z.array(version).optional() }).strict().optional(),
+    matrix: z
+      .object({
+        content: z.array(version).min(1, 'an empty list leaves no cells: leave matrix.content out to run every content version').optional(),
+        builds: z.array(version).min(1, 'an empty list leaves no cells: leave matrix.builds out to run every build').optional(),
+      })
+      .strict()
+      .optional(),
     workloads: workloadsSchema.optional(),
     /** Default: install, then the boot cycles. */
     lifecycle: z.array(lifecycleStepSchema).min(1).optional(),

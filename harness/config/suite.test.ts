@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -152,5 +153,98 @@ describe('boot.kernelArgs', () => {
     expect([space.field, space.line]).toEqual(['boot.kernelArgs[0]', 11]);
     const lab = await configError(GOOD.replace('timeout: 90s }', 'timeout: 90s, kernelArgs: [bootgate.authkey=x] }'));
     expect(lab.message).toMatch(/bootgate\.\* arguments belong to the lab/);
+  });
+});
+
+describe('hostile suites (issue #14)', () => {
+  const withBuilds = (builds: string) => GOOD.replace('    - { version: "2.1.0", source: examples/agents/sensor-kmod }', builds);
+
+  it('names and versions that would become paths outside their folder are refused at validation', async () => {
+    for (const v of ['../../../../tmp/x', '2.1.0/a', '2.1.0 a', '.hidden', '-rf', 'a'.repeat(65)]) {
+      const e = await configError(withBuilds(`    - { version: ${JSON.stringify(v)}, source: examples/agents/sensor-kmod }`));
+      expect([e.code, e.field, e.line], v).toEqual(['SCHEMA', 'agent.builds[0].version', 7]);
+    }
+    const c = await configError(GOOD.replace('version: "290"', 'version: "../290"'));
+    expect(c.field).toBe('content[0].version');
+    expect((await configError(GOOD.replace('name: sensor', 'name: "../sensor"'))).field).toBe('agent.name');
+    expect((await configError(GOOD.replace('kind: linux-kmod', 'kind: linux-kmod\n  module: "../x"'))).field).toBe('agent.module');
+    // Versions of every shape the suites use still load, + and ~ too (Debian-style).
+    const s = await loadSuite(await suiteFile(withBuilds('    - { version: 2.2.0-slow, source: examples/agents/sensor-kmod }\n    - { version: "1.0~rc1+b2", source: examples/agents/sensor-kmod }\n    - { version: in-tree, inTree: true }')));
+    expect(expandMatrix(s.suite).map((x) => x.id)).toContain('debian-6.1-generic__sensor-1.0~rc1+b2__content-290');
+  });
+
+  it('a suite name too long for a file name is refused, naming the field', async () => {
+    const e = await configError(GOOD.replace('name: t', `name: ${'a'.repeat(300)}`));
+    expect([e.field, e.line, e.message]).toEqual(['name', 1, 'at most 64 characters']);
+  });
+
+  it('two entries that would share a cell id are refused, naming both with their lines', async () => {
+    const two = GOOD.replace(
+      /agent:\n[\s\S]*?content:/,
+      'agents:\n  - name: sensor-2\n    kind: linux-kmod\n    builds: [{ version: "1", source: examples/agents/sensor-kmod }]\n  - name: sensor\n    kind: linux-kmod\n    builds: [{ version: "2-1", source: examples/agents/sensor-kmod }]\ncontent:',
+    );
+    const e = await configError(two);
+    expect([e.code, e.field, e.line]).toEqual(['CELL_ID_CLASH', 'agents[1].builds[0]', 9]);
+    expect(e.message).toBe(`agent sensor build 2-1 makes the same cell id (<image>__sensor-2-1__content-290) as agents[0].builds[0] at ${e.file}:6: rename one of them`);
+    // Narrowed away by matrix:, the clash makes no cells and is no error.
+    await expect(loadSuite(await suiteFile(`${two}matrix: { builds: ["1"] }\n`))).resolves.toBeDefined();
+  });
+
+  it('an empty matrix is refused', async () => {
+    const e = await configError(`${GOOD}matrix: { builds: [] }\n`);
+    expect([e.field, e.line]).toEqual(['matrix.builds', 12]);
+    expect(e.message).toMatch(/no cells/);
+  });
+
+  it('content and source paths must resolve inside the lab root unless allowOutside: true', async () => {
+    for (const p of ['/etc/passwd', '../../../../../etc/passwd']) {
+      const e = await configError(GOOD.replace('examples/content/channel-290.txt', p));
+      expect([e.code, e.field, e.line], p).toEqual(['PATH_OUTSIDE_LAB', 'content[0].path', 9]);
+      expect(e.message).toMatch(/outside the lab root .*set allowOutside: true/);
+    }
+    await symlink('/etc/passwd', join(lab, 'examples/content/link.txt')).catch(() => undefined);
+    expect((await configError(GOOD.replace('channel-290.txt', 'link.txt'))).message).toMatch(/link\.txt \(\/etc\/passwd\) is outside the lab root/);
+    const src = await configError(GOOD.replace('source: examples/agents/sensor-kmod', 'source: /usr/src'));
+    expect([src.code, src.field]).toEqual(['PATH_OUTSIDE_LAB', 'agent.builds[0].source']);
+    const s = await loadSuite(await suiteFile(`${GOOD.replace('examples/content/channel-290.txt', '/etc/passwd')}allowOutside: true\n`));
+    expect(s.suite.allowOutside).toBe(true);
+    expect((await configError(`${GOOD}allowOutside: yes please\n`)).field).toBe('allowOutside');
+  });
+
+  it('content must be a regular file and a source a folder: a FIFO or a device is refused without opening it', async () => {
+    const fifo = join(lab, 'examples/content/fifo.txt');
+    execFileSync('mkfifo', [fifo]);
+    const e = await configError(GOOD.replace('channel-290.txt', 'fifo.txt'));
+    expect([e.code, e.field, e.message]).toEqual(['CONTENT_NOT_FILE', 'content[0].path', `content must be a regular file: ${fifo} is a FIFO (named pipe)`]);
+    const zero = await configError(`${GOOD.replace('examples/content/channel-290.txt', '/dev/zero')}allowOutside: true\n`);
+    expect(zero.message).toBe('content must be a regular file: /dev/zero is a character device');
+    const dir = await configError(GOOD.replace('examples/content/channel-290.txt', 'examples/content'));
+    expect(dir.message).toMatch(/examples\/content is a directory$/);
+    const file = await configError(GOOD.replace('source: examples/agents/sensor-kmod', 'source: examples/content/channel-290.txt'));
+    expect([file.code, file.field, file.message]).toEqual(['BUILD_SOURCE_NOT_FOLDER', 'agent.builds[0].source', `a build source must be a folder: ${join(lab, 'examples/content/channel-290.txt')} is a file`]);
+  }, 10_000);
+
+  it('durations are bounded 1s to 24h (Node fires a timer above 2^31-1 ms at once), naming the field', async () => {
+    for (const t of ['0', '0s', '500ms', '600h', '25h', '1e308', '86400001ms']) {
+      const e = await configError(GOOD.replace('timeout: 90s', `timeout: ${t}`));
+      expect([e.field, e.line], t).toEqual(['boot.timeout', 11]);
+      expect(e.message, t).toMatch(/out of range: from 1s to 24h|not a duration/);
+    }
+    expect((await configError(GOOD.replace('timeout: 90s', 'timeout: 90s, silence: 0s'))).field).toBe('boot.silence');
+    expect((await configError(GOOD.replace('timeout: 90s', 'timeout: 90s, settle: 25h'))).field).toBe('boot.settle');
+    const ok = await loadSuite(await suiteFile(GOOD.replace('timeout: 90s', 'timeout: 24h, settle: 0s, silence: 1s')));
+    expect([ok.suite.boot.timeout, ok.suite.boot.settle, ok.suite.boot.silence]).toEqual([86_400_000, 0, 1000]);
+  });
+
+  it('kernel arguments that would blind the crash capture are refused, naming the entry', async () => {
+    const refused = ['oops=continue', 'panic=0', 'loglevel=0', 'console=tty0', 'quiet', 'panic_on_warn=0', 'panic-on-warn=0', 'printk.time=0', 'sysctl.kernel.panic_on_oops=0', 'sysctl.kernel/printk=1', 'pvpanic.events=0', 'module_blacklist=pvpanic_pci', 'nosoftlockup', 'nmi_watchdog=0', 'rcupdate.rcu_cpu_stall_suppress=1', 'softlockup_panic=0'];
+    for (const a of refused) {
+      const e = await configError(GOOD.replace('timeout: 90s }', `timeout: 90s, kernelArgs: [rcupdate.rcu_cpu_stall_timeout=60, nokaslr, ${a}] }`));
+      expect([e.field, e.line], a).toEqual(['boot.kernelArgs[2]', 11]);
+      expect(e.message, a).toMatch(new RegExp(`^refused: ${a.replace(/[.]/g, '\\.')}: `));
+    }
+    const allowed = ['rcupdate.rcu_cpu_stall_timeout=60', 'panic_on_warn=1', 'nokaslr', 'ignore_loglevel', 'earlycon', 'module_blacklist=floppy', 'consoleblank=0', 'hung_task_timeout_secs=30'];
+    const s = await loadSuite(await suiteFile(GOOD.replace('timeout: 90s }', `timeout: 90s, kernelArgs: [${allowed.join(', ')}] }`)));
+    expect(s.suite.boot.kernelArgs).toEqual(allowed);
   });
 });

@@ -1,10 +1,12 @@
 import { agentKind, kindsAccepting } from '../agents/registry.js';
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
+import { cellIdTail } from './matrix.js';
 import { loadYaml, type LoadedYaml } from '../util/yaml.js';
 import { suiteAgents, suiteSchema, type Suite } from './suite-schema.js';
 import { ConfigError } from '../util/errors.js';
+import { notRegularFile } from '../util/fsutil.js';
 
 export interface LoadedSuite {
   suite: Suite;
@@ -21,9 +23,31 @@ export function labRootOf(file: string): string {
   return basename(dir) === 'suites' ? dirname(dir) : dir;
 }
 
-async function kindOf(p: string): Promise<'file' | 'dir' | undefined> {
+type Where = { file: string; line?: number; field: string };
+
+/**
+ * A content file or build source folder the suite names: it must exist, be of the right kind
+ * (content a regular file, source a folder: never a FIFO or a device, which would hang the run)
+ * and, unless the suite says allowOutside, resolve inside the lab root, symbolic links followed.
+ * Checked with stat and realpath only: nothing here opens the path.
+ */
+async function checkPath(p: string, want: 'content' | 'source', o: { root: string; allowOutside: boolean; where: Where }): Promise<void> {
+  const what = want === 'content' ? 'content file' : 'build source folder';
   const st = await stat(p).catch(() => undefined);
-  return st ? (st.isDirectory() ? 'dir' : 'file') : undefined;
+  if (!st) throw new ConfigError(want === 'content' ? 'CONTENT_MISSING' : 'BUILD_SOURCE_MISSING', `${what} not found: ${p}`, o.where);
+  if (!o.allowOutside) {
+    const real = await realpath(p);
+    const root = await realpath(o.root);
+    if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+      throw new ConfigError('PATH_OUTSIDE_LAB', `${what} ${p}${real === p ? '' : ` (${real})`} is outside the lab root ${root}: move it into the lab, or set allowOutside: true in the suite`, o.where);
+    }
+  }
+  if (want === 'content' && !st.isFile()) {
+    throw new ConfigError('CONTENT_NOT_FILE', `content must be a regular file: ${p} is a ${notRegularFile(st)}`, o.where);
+  }
+  if (want === 'source' && !st.isDirectory()) {
+    throw new ConfigError('BUILD_SOURCE_NOT_FOLDER', `a build source must be a folder: ${p} is a ${st.isFile() ? 'file' : notRegularFile(st)}`, o.where);
+  }
 }
 
 /**
@@ -35,10 +59,9 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
   const root = labRootOf(file);
   const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   const s = y.value;
+  const allowOutside = s.allowOutside === true;
   for (const [i, c] of s.content.entries()) {
-    if ((await kindOf(resolvePath(c.path))) !== 'file') {
-      throw new ConfigError('CONTENT_MISSING', `content file not found: ${resolvePath(c.path)}`, { file, line: y.lineOf(['content', i, 'path']), field: `content[${i}].path` });
-    }
+    await checkPath(resolvePath(c.path), 'content', { root, allowOutside, where: { file, line: y.lineOf(['content', i, 'path']), field: `content[${i}].path` } });
   }
   const dupe = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
   const agents = suiteAgents(s);
@@ -61,9 +84,7 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
     if (b.inTree && b.make) throw new ConfigError('BUILD_IN_TREE', 'an in-tree module is taken as the kernel package ships it: make variables do not apply', at('make'));
     if (b.inTree) continue;
     if (b.source === undefined) throw new ConfigError('BUILD_SOURCE', `build ${b.version} needs source: (a folder)${kind.accepts.inTree ? ' or inTree: true' : ''}`, at());
-    if ((await kindOf(resolvePath(b.source))) !== 'dir') {
-      throw new ConfigError('BUILD_SOURCE_MISSING', `build source folder not found: ${resolvePath(b.source)}`, at('source'));
-    }
+    await checkPath(resolvePath(b.source), 'source', { root, allowOutside, where: at('source') });
   }
   const d2 = dupe(agent.builds.map((b) => b.version));
   if (d2) throw new ConfigError('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf([...path, 'builds']), field: `${field}.builds` });
@@ -88,6 +109,34 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
       if (!known.includes(v)) throw new ConfigError('MATRIX', `${axis === 'content' ? 'content' : 'build'} version ${v} is not in this suite`, { file, line: y.lineOf(['matrix', axis, i]), field: `matrix.${axis}[${i}]` });
     }
   }
+  checkCellIds(s, file, y.lineOf);
   const sha256 = createHash('sha256').update(y.text).digest('hex');
   return { suite: s, file, root, sha256, lineOf: y.lineOf, resolvePath };
+}
+
+/**
+ * Every cell must have an id of its own: its folder and its record in run.json. Names and
+ * versions are kept verbatim in ids, so two entries can still meet where the parts join
+ * (agent sensor-2 build 1, agent sensor build 2-1): refused, naming both. And at least one cell.
+ */
+function checkCellIds(s: Suite, file: string, lineOf: LoadedYaml<Suite>['lineOf']): void {
+  const contents = s.content.filter((c) => !s.matrix?.content || s.matrix.content.includes(c.version));
+  const seen = new Map<string, { field: string; line?: number; content: string }>();
+  for (const { agent, path } of suiteAgents(s)) {
+    for (const [i, b] of agent.builds.entries()) {
+      if (s.matrix?.builds && !s.matrix.builds.includes(b.version)) continue;
+      const field = `${path.join('.').replace(/\.(\d+)/g, '[$1]')}.builds[${i}]`;
+      const line = lineOf([...path, 'builds', i]);
+      for (const c of contents) {
+        const tail = cellIdTail(agent.name, b.version, c.version);
+        const prev = seen.get(tail);
+        if (prev) {
+          const withContent = prev.content === c.version ? '' : ` (content ${prev.content} and ${c.version})`;
+          throw new ConfigError('CELL_ID_CLASH', `agent ${agent.name} build ${b.version} makes the same cell id (<image>__${tail}) as ${prev.field} at ${file}:${prev.line ?? '?'}${withContent}: rename one of them`, { file, line, field });
+        }
+        seen.set(tail, { field, line, content: c.version });
+      }
+    }
+  }
+  if (seen.size === 0) throw new ConfigError('MATRIX_EMPTY', 'the matrix has no cells', { file, line: lineOf(['matrix']), field: 'matrix' });
 }

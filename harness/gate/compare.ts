@@ -3,6 +3,7 @@ import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { median, pct, ratioOfMedians } from '../util/stats.js';
 import { roundTo } from '../util/round.js';
 import { plural } from '../util/text.js';
+import { pushAll } from '../util/arrays.js';
 
 /**
  * Build comparison: what run B breaks or slows down that run A did not. Pure, no I/O: the same
@@ -49,10 +50,10 @@ export function cellWorkloads(cell: Pick<CellResult, 'baseline' | 'cycles'>): Ma
     if (!w || typeof w !== 'object') return;
     for (const [name, v] of Object.entries(w)) {
       const s = out.get(name) ?? { agent: [], baseline: [] };
-      if (Array.isArray(v)) (c.phase === 'baseline' ? s.baseline : s.agent).push(...nums(v));
+      if (Array.isArray(v)) pushAll(c.phase === 'baseline' ? s.baseline : s.agent, nums(v));
       else if (v && typeof v === 'object') {
-        s.baseline.push(...nums(v.a));
-        s.agent.push(...nums(v.b));
+        pushAll(s.baseline, nums(v.a));
+        pushAll(s.agent, nums(v.b));
       }
       out.set(name, s);
     }
@@ -366,7 +367,7 @@ export function compareLines(r: CompareResult): string[] {
     for (const n of c.notes) out.push(`    note: ${n}`);
   }
   for (const s of r.overall.newCrashes) out.push(`new crash signature in B: ${s.title} [${s.signature.slice(0, 12)}] in ${s.cells.join(', ')}`);
-  out.push(...r.reasons.map((x) => `${r.verdict === 'regression' ? 'regression' : r.verdict}: ${x}`));
+  for (const x of r.reasons) out.push(`${r.verdict === 'regression' ? 'regression' : r.verdict}: ${x}`);
   return out;
 }
 

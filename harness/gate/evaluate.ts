@@ -4,6 +4,7 @@ import type { GateResult, GateRule, GateVerdict } from '../results/gate-schema.j
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { judgeCell, type CellJudgement, type RuleResult } from './cell-verdict.js';
 import { plural } from '../util/text.js';
+import { maxOf, minOf } from '../util/arrays.js';
 
 export interface EvaluateOptions {
   /** The moment of evaluation: allow entries expire against this day (UTC). Passed in, so evaluation stays pure. */
@@ -112,7 +113,7 @@ function aggregate(name: string, evals: CellEval[], worst: Agg, describe: (faile
   if (per.length === 0) return undefined;
   const threshold = per[0]!.r.threshold;
   const nums = per.filter((p) => p.r.outcome !== 'skipped' && typeof p.r.actual === 'number').map((p) => p.r.actual as number);
-  const worstActual = nums.length ? (worst === 'min' ? Math.min(...nums) : Math.max(...nums)) : undefined;
+  const worstActual = nums.length ? (worst === 'min' ? minOf(nums) : maxOf(nums)) : undefined;
   const failed = per.filter((p) => p.r.outcome === 'fail');
   const judged = per.filter((p) => p.r.outcome !== 'skipped');
   const rule: GateRule = {
@@ -205,7 +206,7 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
   rules.push({
     rule: 'minCycles',
     threshold: policy.minCycles,
-    ...(counts.length ? { actual: Math.min(...counts) } : {}),
+    ...(counts.length ? { actual: minOf(counts) } : {}),
     outcome: short.length ? 'error' : counts.length ? 'pass' : 'skipped',
     reason: short.length
       ? `too few agent cycles for a verdict in ${plural(short.length, 'cell')} (${list(short.map((e) => `${e.cell.id}: ${e.cell.cycles.length}`))}), the policy needs ${policy.minCycles}`

@@ -1,5 +1,6 @@
 import type { CycleResult } from '../results/schema.js';
 import { median, pct, ratioOfMedians, type RatioEstimate } from '../util/stats.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface WorkloadOverhead extends RatioEstimate {
   workload: string;
@@ -17,8 +18,8 @@ export function workloadOverhead(cycles: readonly Pick<CycleResult, 'workloads'>
   for (const c of cycles) {
     for (const [name, w] of Object.entries(c.workloads ?? {})) {
       const s = by.get(name) ?? { a: [], b: [] };
-      s.a.push(...w.a);
-      s.b.push(...w.b);
+      pushAll(s.a, w.a);
+      pushAll(s.b, w.b);
       by.set(name, s);
     }
   }

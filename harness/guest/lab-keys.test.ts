@@ -23,6 +23,7 @@ describe('ensureLabKey', () => {
     const priv = join(dir, 'lab', LAB_KEY_FILE);
     expect((await stat(priv)).mode & 0o777).toBe(0o600);
     expect((await stat(`${priv}.pub`)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'lab'))).mode & 0o777).toBe(0o700);
     expect(await readFile(priv, 'utf8')).toBe(k.privateKey);
     expect((await readFile(`${priv}.pub`, 'utf8')).trim()).toBe(k.publicKey);
     // The public line belongs to the private key.

@@ -28,7 +28,8 @@ export interface LabKey {
 }
 
 export async function ensureLabKey(dir: string): Promise<LabKey> {
-  await mkdir(dir, { recursive: true });
+  // Owner-only: it holds the lab's private key.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, LAB_KEY_FILE);
 
   let privateKey = await readIfExists(path);

@@ -1,4 +1,4 @@
-import { ext4Qcow2, kernelImageManifest } from './image-files.js';
+import { ext4Qcow2, kernelImageManifest, restrictToOwner } from './image-files.js';
 import { concreteKernelPackage } from './debs.js';
 import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -110,7 +110,9 @@ export async function buildInitramfsImage(
   progress('packing initramfs');
   await mkdir(outDir, { recursive: true });
   const initrd = join(outDir, 'initramfs.cpio.gz');
-  await exec('sh', ['-c', 'cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 > "$2"', 'sh', st, initrd], { signal });
+  // It holds the guest's host private key: created owner-only (umask), not made so afterwards.
+  await exec('sh', ['-c', 'umask 077 && cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 > "$2"', 'sh', st, initrd], { signal });
+  await restrictToOwner(initrd);
   const kernel = join(outDir, 'vmlinuz');
   const vmlinuz = (await readdir(join(pkgRoot, 'boot'))).find((f) => f.startsWith('vmlinuz-'));
   if (!vmlinuz) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} has no boot/vmlinuz-*`);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, writeFile, cp } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, stat, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ beforeEach(async () => {
 });
 
 /** Pretend a build happened: files and a manifest with their real checksums. */
-async function fakeBuilt(c: ImageCatalog, name: string): Promise<string> {
+async function fakeBuilt(c: ImageCatalog, name: string, o: { hostKey?: string } = { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMiS' }): Promise<string> {
   const e = await c.find(name);
   await mkdir(e.dir, { recursive: true });
   const files: Record<string, { path: string; sha256: string; size: number }> = {};
@@ -33,7 +33,7 @@ async function fakeBuilt(c: ImageCatalog, name: string): Promise<string> {
     await writeFile(join(e.dir, f), `${k} bytes`);
     files[k] = { path: f, sha256: await sha256File(join(e.dir, f)), size: `${k} bytes`.length };
   }
-  const m: ImageManifest = { schema: 'bootgate.image/v1', name, recipeHash: e.loaded.hash, os: 'linux', userland: 'initramfs', packages: {}, files: files as ImageManifest['files'], builtAt: '', buildSeconds: 0 };
+  const m: ImageManifest = { schema: 'bootgate.image/v1', name, recipeHash: e.loaded.hash, os: 'linux', userland: 'initramfs', packages: {}, ...(o.hostKey ? { hostKey: o.hostKey } : {}), files: files as ImageManifest['files'], builtAt: '', buildSeconds: 0 };
   await writeFile(join(e.dir, MANIFEST), JSON.stringify(m));
   return e.dir;
 }
@@ -57,6 +57,24 @@ describe('ImageCatalog', () => {
     await writeFile(join(dir, 'vmlinuz'), 'kernel bytez');
     await writeFile(join(dir, 'state.qcow2'), 'short');
     expect(await c.verify(await c.find('a'))).toEqual(['vmlinuz: checksum differs', 'state.qcow2: size 5, expected 10']);
+  });
+
+  it('a Linux image whose manifest pins no host key is damaged (any guest key would be taken): rebuilt', async () => {
+    await writeFile(join(root, 'images', 'a.yaml'), recipe('a', 'linux-image-amd64'));
+    const c = new ImageCatalog(root, cache);
+    await fakeBuilt(c, 'a', {});
+    expect(await c.verify(await c.find('a'))).toEqual(["manifest.json: no hostKey (the guest's SSH host key, pinned for every connection)"]);
+  });
+
+  it('a cached image is made owner-only when used: its initramfs or disk holds the guest host private key', async () => {
+    await writeFile(join(root, 'images', 'a.yaml'), recipe('a', 'linux-image-amd64'));
+    const c = new ImageCatalog(root, cache);
+    const dir = await fakeBuilt(c, 'a');
+    for (const f of ['vmlinuz', 'initramfs.cpio.gz', 'state.qcow2']) await chmod(join(dir, f), 0o644);
+    await chmod(dir, 0o755);
+    await c.ensure('a', () => undefined);
+    for (const f of ['vmlinuz', 'initramfs.cpio.gz', 'state.qcow2']) expect((await stat(join(dir, f))).mode & 0o777, f).toBe(0o600);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
   });
 
   it('an unknown image is a configuration error naming the known ones', async () => {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { checkUserDisk } from './windows-profile.js';
 import { buildDiskImage } from './build-disk.js';
 import { buildInitramfsImage, type Progress } from './build-initramfs.js';
+import { IMAGE_DIR_MODE, restrictToOwner, SECRET_FILE_MODE } from './image-files.js';
 import { MANIFEST, readManifest, type ImageManifest } from './manifest.js';
 import { loadAllRecipes, type LoadedRecipe } from './recipe.js';
 import { ConfigError, LabError } from '../util/errors.js';
@@ -67,7 +68,11 @@ export class ImageCatalog {
     const e = await this.find(name);
     if (e.manifest) {
       const problems = await this.verify(e, CHECKSUM_LIMIT);
-      if (problems.length === 0) return { recipe: e.loaded, dir: e.dir, manifest: e.manifest };
+      if (problems.length === 0) {
+        // Caches from before images were owner-only: tightened in place (they hold the host private key).
+        await this.restrict(e.dir, e.manifest);
+        return { recipe: e.loaded, dir: e.dir, manifest: e.manifest };
+      }
       progress(`cached copy is damaged (${problems.join('; ')}): rebuilding`);
     }
     return this.build(e.loaded, progress, signal);
@@ -85,8 +90,10 @@ export class ImageCatalog {
   async build(loaded: LoadedRecipe, progress: Progress, signal?: AbortSignal): Promise<BuiltImage> {
     const dir = this.dirOf(loaded);
     const work = `${dir}.partial-${process.pid}`;
-    await mkdir(this.imagesDir(), { recursive: true });
+    await mkdir(this.imagesDir(), { recursive: true, mode: IMAGE_DIR_MODE });
     await rm(work, { recursive: true, force: true });
+    // Owner-only from the start: the build stages the guest's host private key in here.
+    await mkdir(work, { mode: IMAGE_DIR_MODE });
     const out = join(work, 'out');
     try {
       let manifest: ImageManifest;
@@ -108,6 +115,7 @@ export class ImageCatalog {
       }
       // The manifest is written last and the folder renamed into place: a killed build leaves
       // only a .partial folder, which is never mistaken for an image.
+      await this.restrict(out, manifest);
       await writeFileAtomic(join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
       await rm(dir, { recursive: true, force: true });
       await rename(out, dir);
@@ -127,10 +135,18 @@ export class ImageCatalog {
     }
   }
 
+  /** The image folder and its files owner-only: the initramfs or root disk holds the guest's host private key. */
+  private async restrict(dir: string, manifest: ImageManifest): Promise<void> {
+    await restrictToOwner(dir, IMAGE_DIR_MODE);
+    for (const f of Object.values(manifest.files)) if (f) await restrictToOwner(join(dir, f.path), SECRET_FILE_MODE);
+  }
+
   /** Checksums of the cached files against the manifest: names each file that differs. */
   async verify(e: CatalogEntry, checksumBelow = Infinity): Promise<string[]> {
     if (!e.manifest) return ['not built'];
     const problems: string[] = [];
+    // Without a pinned host key any guest key would be taken: a Linux image built here always has one.
+    if (e.manifest.os === 'linux' && !e.manifest.hostKey) problems.push(`${MANIFEST}: no hostKey (the guest's SSH host key, pinned for every connection)`);
     for (const f of Object.values(e.manifest.files)) {
       if (!f) continue;
       const p = join(e.dir, f.path);

@@ -1,9 +1,22 @@
-import { rm, stat } from 'node:fs/promises';
+import { chmod, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from '../util/exec.js';
 import { sha256File } from '../util/fsutil.js';
 import type { ImageManifest } from './manifest.js';
 import type { LoadedRecipe } from './recipe.js';
+
+/**
+ * Image files hold the guest's SSH host private key (in the initramfs, on the root disk): only
+ * the lab's user may read them, or anyone on the host could impersonate the guest to the lab.
+ */
+export const SECRET_FILE_MODE = 0o600;
+export const IMAGE_DIR_MODE = 0o700;
+
+/** Owner-only access (mode) to a file or folder that holds a private key, when it allows more. */
+export async function restrictToOwner(path: string, mode = SECRET_FILE_MODE): Promise<void> {
+  const st = await stat(path);
+  if ((st.mode & 0o077) !== 0) await chmod(path, mode);
+}
 
 /** A manifest entry for one built file: its name in the image folder, checksum and size. */
 export async function fileEntry(path: string, name: string): Promise<{ path: string; sha256: string; size: number }> {
@@ -22,6 +35,8 @@ export async function ext4Qcow2(o: { work: string; out: string; sizeMiB: number;
   if (o.fromDir) args.push('-d', o.fromDir);
   await exec('mkfs.ext4', [...args, raw], { signal: o.signal });
   await exec('qemu-img', ['convert', '-q', '-O', 'qcow2', raw, o.out], { signal: o.signal });
+  // A root disk holds the guest's host private key (/etc/ssh): owner-only, like the initramfs.
+  await restrictToOwner(o.out);
   await rm(raw, { force: true });
 }
 

@@ -15,7 +15,11 @@ export const imageManifestSchema = z.object({
   kernelRelease: z.string().optional(),
   kernelPackage: z.string().optional(),
   packages: z.record(z.string(), z.string()),
-  /** The guest's SSH host key (OpenSSH line), pinned for every connection. */
+  /**
+   * The guest's SSH host key (OpenSSH line), pinned for every connection. Every Linux image built
+   * here has one; a cached Linux image without it is damaged and rebuilt (catalog verify). Optional
+   * in the schema so that such a manifest is read, and its image rebuilt, rather than ignored.
+   */
   hostKey: z.string().optional(),
   /** Kernel arguments the image itself needs (the disk userland's root=/dev/vda rw), appended after the lab's. */
   kernelArgs: z.array(z.string()).optional(),

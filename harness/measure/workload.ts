@@ -7,6 +7,7 @@ import { execCapture } from '../util/exec.js';
 import { pathExists } from '../util/fsutil.js';
 import { projectRoot } from '../util/paths.js';
 import { shellWord } from '../util/shell-quote.js';
+import { pushAll } from '../util/arrays.js';
 
 /**
  * In-guest workloads: images/guest-programs/workload.c (`bootgate-workload`), compiled on the host
@@ -102,7 +103,7 @@ export function workloadCommand(o: WorkloadCommandOptions): string {
   if (o.batches !== undefined) parts.push('--batches', String(o.batches));
   if (o.dir !== undefined) parts.push('--dir', o.dir);
   if (o.execPath !== undefined) parts.push('--exec-path', o.execPath);
-  parts.push(...o.names);
+  pushAll(parts, o.names);
   return parts.map(shellWord).join(' ');
 }
 

@@ -4,6 +4,7 @@ import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, r
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
 import { plural } from '../util/text.js';
+import { maxOf } from '../util/arrays.js';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no external asset) that a
@@ -109,7 +110,7 @@ function niceTicks(maxMs: number): number[] {
 
 function bootSection(run: RunResult): string {
   const all = run.cells.flatMap(allCycles).map((c) => c.bootMs ?? c.readyMs ?? 0);
-  const maxMs = Math.max(1000, ...all) * 1.08;
+  const maxMs = maxOf(all, 1000) * 1.08;
   const legend = `<p class="legend"><span><i class="sw" style="background:${COLORS.baseline}"></i>baseline boot (no agent)</span><span><i class="sw" style="background:${COLORS.agent}"></i>agent boot</span><span><i class="sw" style="background:${COLORS.failed}"></i>failed boot</span><span><i class="sw" style="background:#1f2328;height:3px"></i>guest uptime at ready</span></p>`;
   const note = '<p class="meta">Bar: host time from power-on (or reset) to the guest\'s ready marker; b1 is baseline boot 1, then agent cycles 1..N.</p>';
   return `<section id="boot-times"><h2>Boot time per cell and cycle</h2>${legend}${note}<div class="charts">${run.cells.map((c) => bootChart(run, c, maxMs)).join('')}</div></section>`;
@@ -126,7 +127,7 @@ function overheadSection(run: RunResult, ctx: ReportContext): string {
     const why = run.cells.flatMap((c) => c.rules ?? []).find((r) => r.rule === 'maxBootOverheadPct')?.reason;
     return `<section id="overhead"><h2>Boot overhead</h2><p class="muted">Not measured in this run${why ? `: ${h(why)}` : ' (the suite sets no maxBootOverheadPct)'}.</p></section>`;
   }
-  const maxPct = Math.max(5, threshold ?? 0, ...rows.map((r) => Math.abs(r.pct))) * 1.15;
+  const maxPct = maxOf(rows.map((r) => Math.abs(r.pct)), Math.max(5, threshold ?? 0)) * 1.15;
   const W = 760;
   const rowH = 26;
   const left = 330;
@@ -153,10 +154,14 @@ function overheadSection(run: RunResult, ctx: ReportContext): string {
 
 function crashSection(run: RunResult): string {
   if (run.crashes.length === 0) return '<section id="crashes"><h2>Crashes</h2><p>No crash in this run.</p></section>';
-  const logOf = (cellId: string, phase: string, index: number) => {
-    const c = run.cells.find((x) => x.id === cellId);
-    return (phase === 'baseline' ? c?.baseline : c?.cycles)?.find((x) => x.index === index)?.consoleLog;
-  };
+  // One map of every boot's log: looking each hit up in its cell's cycles is quadratic (200k crashes).
+  const logs = new Map<string, string>();
+  const key = (cellId: string, phase: string, index: number) => `${cellId}\0${phase}\0${index}`;
+  for (const c of run.cells) {
+    for (const x of c.baseline) if (!logs.has(key(c.id, 'baseline', x.index))) logs.set(key(c.id, 'baseline', x.index), x.consoleLog);
+    for (const x of c.cycles) if (!logs.has(key(c.id, 'agent', x.index))) logs.set(key(c.id, 'agent', x.index), x.consoleLog);
+  }
+  const logOf = (cellId: string, phase: string, index: number) => logs.get(key(cellId, phase === 'baseline' ? 'baseline' : 'agent', index));
   const rows = run.crashes.map((g, i) => {
     const hits = g.hits
       .map((x) => {

@@ -3,6 +3,7 @@ import type { RunResult } from '../results/schema.js';
 import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
+import { maxOf } from '../util/arrays.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️', inconclusive: '⚠️', pending: '⏳', running: '⏳' };
 
@@ -16,7 +17,7 @@ export function md(s: string): string {
 
 /** A fenced block that no backtick run inside the text can close. */
 function fence(text: string, lang = 'text'): string {
-  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const longest = maxOf((text.match(/`+/g) ?? []).map((m) => m.length), 2);
   const f = '`'.repeat(longest + 1);
   return `${f}${lang}\n${text.replace(/\r/g, '')}\n${f}`;
 }

@@ -1,6 +1,7 @@
 import type { RunEvent } from '../run/events.js';
 import type { RunResult } from '../results/schema.js';
 import type { ReportContext, Reporter } from './reporter.js';
+import { pushAll } from '../util/arrays.js';
 
 /**
  * Many reporters as one: every event to each, and at the end each one's files. A reporter that
@@ -33,7 +34,7 @@ export class ReporterMux {
     for (const r of this.reporters) {
       if (!r.onEnd) continue;
       try {
-        files.push(...(await r.onEnd(run, runDir, ctx)));
+        pushAll(files, await r.onEnd(run, runDir, ctx));
       } catch (e) {
         failed.push(r.name);
         this.warn(`bootgate: reporter ${r.name} failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTime } from './iso-time.js';
 
 /**
  * bootgate.compare/v1: what `bootgate compare A B --json` prints: what run B breaks or slows
@@ -107,7 +108,7 @@ export const runRefSchema = z.object({
   suite: z.string(),
   suiteSha256: z.string(),
   status: z.string(),
-  startedAt: z.string(),
+  startedAt: isoDateTime(),
   builds: z.array(z.string()),
   accel: z.string(),
 });

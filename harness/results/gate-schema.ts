@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTime } from './iso-time.js';
 import { gatePolicySchema } from './policy-schema.js';
 
 /**
@@ -70,11 +71,11 @@ export const gateSchema = z.object({
     id: z.string(),
     suite: z.string(),
     status: z.enum(['running', 'finished', 'interrupted']),
-    startedAt: z.string(),
-    endedAt: z.string().optional(),
+    startedAt: isoDateTime(),
+    endedAt: isoDateTime().optional(),
   }),
   /** When this evaluation was made (allow entries expire by this day, UTC). */
-  evaluatedAt: z.string().describe('When this evaluation was made (allow entries expire by this day, UTC).'),
+  evaluatedAt: isoDateTime().describe('When this evaluation was made (allow entries expire by this day, UTC).'),
   policy: z.object({
     /** `run.json` (the suite's gate, stored in the run) or the policy file's path. */
     source: z.string().describe('`run.json` (the suite\'s gate, stored in the run) or the policy file\'s path.'),

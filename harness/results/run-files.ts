@@ -4,7 +4,7 @@ import { gateSchema, type GateResult } from './gate-schema.js';
 import { migrateGate, migrateRun } from './migrate.js';
 import { runSchema, type RunResult } from './schema.js';
 import { ConfigError } from '../util/errors.js';
-import { readUserFile, writeFileAtomic } from '../util/fsutil.js';
+import { readUserFile, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
 
 export const RUN_FILE = 'run.json';
 export const GATE_FILE = 'gate.json';
@@ -50,9 +50,14 @@ export async function loadGate(runDir: string): Promise<GateResult | undefined> 
   }
 }
 
+/** Write RUN/gate.json; a run folder that will not take it (gate.json is a folder, read-only) is a ConfigError naming it. */
 export async function writeGate(runDir: string, gate: GateResult): Promise<string> {
   const file = join(runDir, GATE_FILE);
-  await writeFileAtomic(file, JSON.stringify(gate, null, 2) + '\n');
+  try {
+    await writeFileAtomic(file, JSON.stringify(gate, null, 2) + '\n');
+  } catch (e) {
+    throw unwritableFile(file, GATE_FILE, e);
+  }
   return file;
 }
 

@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupCrashes } from './crash-groups.js';
 import type { RunResult } from './schema.js';
-import { writeFileAtomic } from '../util/fsutil.js';
+import { LabError } from '../util/errors.js';
+import { makeDirs, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
 
 /**
  * Recompute the counts and crash groups from the cells, so they can never drift from them. The
@@ -39,9 +39,16 @@ export class RunStore {
     return this.run;
   }
 
+  /** The run folder and its first run.json; a results folder that cannot hold them is the user's (--results), exit 2. */
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await this.flush();
+    try {
+      await makeDirs(this.dir);
+      await this.flush();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EIO') throw new LabError('RUN_FOLDER', `cannot write the run folder ${this.dir} (${code})`, { cause: e });
+      throw unwritableFile(this.dir, 'the run folder', e);
+    }
   }
 
   update(fn: (r: RunResult) => RunResult | void): Promise<void> {

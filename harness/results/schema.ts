@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { gatePolicySchema } from './policy-schema.js';
 import { crashRecordSchema } from './crash-record.js';
+import { isoDateTime } from './iso-time.js';
 
 /**
  * bootgate.run/v1: the contract with release gates. Add optional fields freely; renaming or
@@ -18,7 +19,7 @@ export const cycleSchema = z.object({
   booted: z.boolean(),
   /** ready: marker, SSH and health all answered; crash, timeout: the agent's problem or not is judged per cell; lab-error: the lab failed. */
   outcome: z.enum(['ready', 'crash', 'timeout', 'unhealthy', 'lab-error']),
-  startedAt: z.string(),
+  startedAt: isoDateTime(),
   /** From power-on or reset to the guest's ready marker, host clock. */
   bootMs: z.number().optional(),
   /** From power-on or reset to SSH and health answering. */
@@ -122,8 +123,8 @@ export const cellSchema = z.object({
       memory: z.object({ slabKiB: z.number(), memAvailableKiB: z.number(), agentBytes: z.number().optional() }).optional(),
     })
     .optional(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
+  startedAt: isoDateTime().optional(),
+  endedAt: isoDateTime().optional(),
 });
 export type CellResult = z.infer<typeof cellSchema>;
 
@@ -144,8 +145,8 @@ export const runSchema = z.object({
   suite: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
   host: z.object({ hostname: z.string(), platform: z.string(), cpus: z.number(), memoryMiB: z.number(), provider: z.string(), accel: z.string() }),
   versions: z.object({ bootgate: z.string(), node: z.string(), qemu: z.string().optional() }),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
+  startedAt: isoDateTime(),
+  endedAt: isoDateTime().optional(),
   summary: z.object({
     cells: z.number().int(),
     pass: z.number().int(),

@@ -5,6 +5,7 @@ import type { Machine, MachineEvent } from '../providers/provider.js';
 import type { ConsoleRecorder } from './console-recorder.js';
 import { ReadyMarkerScanner, type ReadyMarker } from './ready-marker.js';
 import { phaseMarks } from '../measure/boot-phases.js';
+import { pushAll } from '../util/arrays.js';
 
 export type BootOutcome = 'ready' | 'crash' | 'timeout' | 'unhealthy' | 'lab-error';
 
@@ -93,7 +94,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     armSilence();
     // A non-fatal report (a WARNING, an oops without panic_on_oops) does not end the boot:
     // a fatal one ends it through the panic event, a reset, or the timeout.
-    records.push(...detector.push(chunk));
+    pushAll(records, detector.push(chunk));
     if (!marker) {
       // The console up to the ready marker is small (loglevel=5): kept for its phase marks.
       if (early.length < 256 << 10) early += chunk;
@@ -120,7 +121,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
 
   const finishCrash = async (stop: Stop | undefined): Promise<CrashRecord | undefined> => {
     await sleep(FLUSH_MS);
-    records.push(...detector.end());
+    pushAll(records, detector.end());
     if (records.length > 0) return primaryCrash(records);
     if (stop?.kind === 'panic') {
       const e = stop.event as Extract<MachineEvent, { type: 'panic' | 'crashloaded' }> | undefined;
@@ -186,7 +187,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     // Phase 3: settle: a crash right after ready still belongs to this boot.
     const settle = await Promise.race([sleep(o.settleMs, 'settled' as const), stopped]);
     if (settle !== 'settled') return endedEarly(settle, { readyAt, health });
-    records.push(...detector.end());
+    pushAll(records, detector.end());
     const crash = primaryCrash(records);
     const outcome: BootOutcome = health && !health.ok ? 'unhealthy' : 'ready';
     return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running', phaseMarks: phaseMarks(early) };

@@ -7,6 +7,7 @@ import { resolveWindowsProfile } from '../images/windows-profile.js';
 import type { BootSource, Machine, Provider } from '../providers/provider.js';
 import { ConsoleRecorder } from './console-recorder.js';
 import { watchBoot, type BootObservation, type ReadyResult } from './boot-watch.js';
+import { LabError } from '../util/errors.js';
 
 /** How a boot starts: a new VM process, the guest rebooting itself, or a reset from the host. */
 export type StartKind = 'cold' | 'warm-guest' | 'warm-host';
@@ -31,6 +32,16 @@ export function kernelArgsOf(image: BuiltImage, boot: BootPolicy, publicKey: str
   // loglevel=5 keeps boot chatter off the slow serial line but shows every warning and oops.
   // The image's own arguments first (a disk image names its root device).
   return [...(image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), ...(boot.kernelArgs ?? []), `bootgate.authkey=${key}`];
+}
+
+/**
+ * The guest's SSH host key to pin. A Linux image without one would accept any key silently: the
+ * catalog rebuilds such an image, and this refuses to connect should one get this far.
+ */
+export function pinnedHostKey(image: BuiltImage): string | undefined {
+  const key = image.manifest.hostKey;
+  if (!key && image.manifest.os === 'linux') throw new LabError('IMAGE_NO_HOSTKEY', `image ${image.manifest.name} records no SSH host key to pin: rebuild it (bootgate images build ${image.manifest.name})`);
+  return key;
 }
 
 /** How the image boots: its kernel given directly when it has one, else UEFI firmware with its OS's profile. */
@@ -75,6 +86,7 @@ export class CellVm {
    */
   async boot(how: StartKind, consoleLog: string, onReady: (ssh: SshTransport, signal: AbortSignal) => Promise<ReadyResult>): Promise<BootObservation> {
     const { image, labKey, boot, guest, signal } = this.o;
+    const hostKey = pinnedHostKey(image);
     await this.recorder.switchTo(join(this.o.runDir, consoleLog));
     const startedAt = await this.start(how);
     const obs = await watchBoot({
@@ -92,7 +104,7 @@ export class CellVm {
           port: this.machine!.ssh.port,
           username: 'root',
           privateKey: labKey.privateKey,
-          hostKey: { expected: image.manifest.hostKey },
+          hostKey: { expected: hostKey },
           deadlineMs: Math.max(1000, startedAt + boot.timeout - Date.now()),
           readyTimeoutMs: 20_000,
           signal: sig,

@@ -16,3 +16,14 @@ export function cacheRoot(): string {
   const xdg = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(xdg, 'bootgate');
 }
+
+/**
+ * A user-given name or version as one file-name component, injectively: letters, digits and
+ * `._+~-` are kept (so validated names come out unchanged), every other byte becomes %XX (`%`
+ * too), and so does a leading dot: never `.`, `..`, a hidden name or a `/`. Bounded input is
+ * the schema's job (suite-schema.ts); this is what keeps a path inside its folder regardless.
+ */
+export function fileNamePart(s: string): string {
+  const hex = (ch: string) => [...Buffer.from(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return s.replace(/[^A-Za-z0-9._+~-]/gu, hex).replace(/^\./, '%2E');
+}

@@ -33,3 +33,36 @@ describe('ratioOfMedians (calibration)', () => {
     expect(ratioOfMedians([1], [2, 3])).toBeUndefined();
   });
 });
+
+describe('ratioOfMedians on large samples (200k cycles must compare, issue #14)', () => {
+  /** The bootstrap as first written: draw every element, sort, take the middle. The reference. */
+  function direct(a: number[], b: number[], resamples: number, seed: number): [number, number] {
+    let x = seed;
+    const next = () => ((x = (x * 16807) % 2147483647) / 2147483647);
+    const med = (xs: number[]) => median(Array.from(xs, () => xs[Math.floor(next() * xs.length)]!));
+    const r = Array.from({ length: resamples }, () => med(b) / med(a)).sort((p, q) => p - q);
+    return [r[Math.floor(0.025 * resamples)]!, r[Math.ceil(0.975 * resamples) - 1]!];
+  }
+  it('gives the interval the direct bootstrap gives (same distribution, drawn from the order statistic)', () => {
+    for (const [na, nb] of [[1001, 1001], [3000, 2500]] as const) {
+      const a = Array.from({ length: na }, (_, i) => 1000 * (1 + 0.05 * Math.sin(i * 2.399963)) + (i % 7));
+      const b = Array.from({ length: nb }, (_, i) => 1010 * (1 + 0.05 * Math.sin(i * 1.7)) + (i % 5));
+      const ref = direct(a, b, 2000, 7);
+      const r = ratioOfMedians(a, b, { resamples: 2000 })!;
+      const width = ref[1] - ref[0];
+      expect(Math.abs(r.ciLow - ref[0])).toBeLessThan(0.15 * width);
+      expect(Math.abs(r.ciHigh - ref[1])).toBeLessThan(0.15 * width);
+    }
+  });
+  it('200k samples a side take well under a second, and stay reproducible', () => {
+    const a = noisy(1000, 200_000);
+    const b = noisy(1020, 200_000);
+    const t0 = Date.now();
+    const r = ratioOfMedians(a, b)!;
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(r.significant).toBe(true);
+    expect(r.ciLow).toBeLessThanOrEqual(r.ratio);
+    expect(r.ciHigh).toBeGreaterThanOrEqual(r.ratio);
+    expect(ratioOfMedians(a, b)).toEqual(r);
+  });
+});

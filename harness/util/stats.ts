@@ -34,18 +34,106 @@ export interface RatioEstimate {
   method: 'bootstrap-percentile';
 }
 
+/**
+ * Samples up to this many per side are resampled draw by draw, as always (the same intervals as
+ * before for every run of ordinary size). Above it, a resample's median is drawn directly from its
+ * order statistic: the same distribution, O(1) per resample after one sort, so a cell with 200k
+ * cycles compares in well under a second instead of hours.
+ */
+export const DIRECT_RESAMPLE_MAX = 1000;
+
+/** The k-th smallest (0-based) of a[lo..hi], in place (Hoare selection, median-of-three pivot). */
+function select(a: Float64Array, k: number, lo = 0, hi = a.length - 1): number {
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** Median of a scratch array (reordered): linear time. */
+function medianInPlace(a: Float64Array): number {
+  const m = a.length >> 1;
+  const upper = select(a, m);
+  if (a.length % 2) return upper;
+  // The lower middle is the largest of what selection left below m.
+  let lower = -Infinity;
+  for (let i = 0; i < m; i++) if (a[i]! > lower) lower = a[i]!;
+  return (lower + upper) / 2;
+}
+
+/** Standard normal (Box-Muller) and Gamma(shape >= 1) (Marsaglia-Tsang), from the seeded generator. */
+function normal(next: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+}
+function gamma(shape: number, next: () => number): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal(next);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = next();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/**
+ * The median of n draws (with replacement) from sorted s, without drawing them: draw i is
+ * s[floor(n U_i)] with U_i uniform, floor keeps order, so the k-th smallest draw is
+ * s[floor(n U_(k))] with U_(k) ~ Beta(k, n-k+1); the next one up is U_(k) plus the least of
+ * the n-k uniforms above it.
+ */
+function orderStatMedian(s: Float64Array, next: () => number): number {
+  const n = s.length;
+  const at = (u: number) => s[Math.min(n - 1, Math.floor(n * u))]!;
+  const k = n % 2 ? (n + 1) / 2 : n / 2;
+  const x = gamma(k, next);
+  const u = x / (x + gamma(n - k + 1, next));
+  if (n % 2) return at(u);
+  const u2 = u + (1 - u) * (1 - (1 - next()) ** (1 / (n - k)));
+  return (at(u) + at(u2)) / 2;
+}
+
 export function ratioOfMedians(a: readonly number[], b: readonly number[], opts: { resamples?: number; seed?: number; level?: number } = {}): RatioEstimate | undefined {
   if (a.length < 2 || b.length < 2) return undefined;
   const n = opts.resamples ?? 4000;
   const level = opts.level ?? 0.95;
   const next = rng(opts.seed ?? 0x5eed);
-  const draw = (xs: readonly number[]) => {
-    const out = new Array<number>(xs.length);
-    for (let i = 0; i < xs.length; i++) out[i] = xs[Math.floor(next() * xs.length)]!;
-    return median(out);
+  const drawer = (xs: readonly number[]) => {
+    if (xs.length > DIRECT_RESAMPLE_MAX) {
+      const sorted = Float64Array.from(xs).sort();
+      return () => orderStatMedian(sorted, next);
+    }
+    const out = new Float64Array(xs.length);
+    return () => {
+      for (let i = 0; i < xs.length; i++) out[i] = xs[Math.floor(next() * xs.length)]!;
+      return medianInPlace(out);
+    };
   };
+  const drawA = drawer(a);
+  const drawB = drawer(b);
   const ratios = new Float64Array(n);
-  for (let i = 0; i < n; i++) ratios[i] = draw(b) / draw(a);
+  for (let i = 0; i < n; i++) ratios[i] = drawB() / drawA();
   ratios.sort();
   const lo = ratios[Math.floor(((1 - level) / 2) * n)]!;
   const hi = ratios[Math.min(n - 1, Math.ceil((1 - (1 - level) / 2) * n) - 1)]!;

@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isAlias, isNode, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { readUserFile } from './fsutil.js';
@@ -26,6 +26,37 @@ export function positionsOf(doc: Document, lc: LineCounter) {
   };
 }
 
+/**
+ * References an alias may expand to (the yaml library's maxAliasCount): enough for any suite
+ * that shares a block or two, far below the billions an alias bomb asks for.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; an alias that points nowhere or expands too far is the file's fault, with its line. */
+function toJS(file: string, doc: Document, lc: LineCounter): unknown {
+  const lineAt = (n: Alias | undefined) => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+  const aliases: Alias[] = [];
+  const anchors = new Set<string>();
+  let dangling: Alias | undefined;
+  // Document order: an alias must follow its anchor (yaml resolves to the last one before it).
+  visit(doc, {
+    Node: (_, node) => {
+      if (isAlias(node)) {
+        aliases.push(node);
+        if (!anchors.has(node.source)) dangling ??= node;
+      } else if (node.anchor) anchors.add(node.anchor);
+    },
+  });
+  if (dangling) throw new ConfigError('YAML_ALIAS', `alias *${dangling.source} has no anchor &${dangling.source} before it`, { file, line: lineAt(dangling) });
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    const bomb = /excessive alias count/i.test((e as Error).message);
+    const why = bomb ? `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?)` : `cannot resolve the YAML: ${(e as Error).message}`;
+    throw new ConfigError('YAML_ALIAS', why, { file, line: lineAt(aliases[0]) }, { cause: e });
+  }
+}
+
 /** Parse and validate YAML text; every problem becomes a ConfigError naming file, line and field. */
 export function parseYaml<S extends z.ZodType>(file: string, text: string, schema: S): LoadedYaml<z.infer<S>> {
   const lc = new LineCounter();
@@ -36,7 +67,7 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
     throw new ConfigError('YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, { file, line });
   }
   const lineOf = positionsOf(doc, lc);
-  const raw: unknown = doc.toJS();
+  const raw = toJS(file, doc, lc);
   if (raw === null || raw === undefined) throw new ConfigError('EMPTY_FILE', 'the file is empty', { file, line: 1 });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -5,6 +5,7 @@ import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { ConfigError } from '../../util/errors.js';
 import { pathExists } from '../../util/fsutil.js';
+import { fileNamePart } from '../../util/paths.js';
 import { shellWord } from '../../util/shell-quote.js';
 import { treeHash } from '../../util/tree-hash.js';
 import { buildEbpf, cachedEbpfBuild } from './build.js';
@@ -216,10 +217,12 @@ export class EbpfAgent implements AgentDriver {
   async prepare(opts: PrepareOptions): Promise<PreparedBuild> {
     const source = requireSource(opts, this.kind);
     const builds = join(this.o.cacheDir, 'builds');
+    // One folder name per agent and version (both validated, and encoded again: never a path).
+    const stem = `${fileNamePart(this.o.name)}-${fileNamePart(opts.version)}`;
     if (await pathExists(join(source, PACKAGE_DESCRIPTOR))) {
       const { spec, text } = await readPackageSpec(source);
       const { key, versions } = await packageBuildKey(spec, text, opts.signal);
-      const outDir = join(builds, `${this.o.name}-${opts.version}-${key}`, 'ebpf-package');
+      const outDir = join(builds, `${stem}-${key}`, 'ebpf-package');
       let b = await cachedPackageBuild(outDir);
       if (!b) {
         opts.progress?.(`fetching ${this.o.name} ${opts.version} from Debian (${spec.packages.join(', ')})`);
@@ -236,7 +239,7 @@ export class EbpfAgent implements AgentDriver {
     }
     const src = await treeHash(source);
     // Not keyed by kernel release: one CO-RE build serves every image.
-    const outDir = join(builds, `${this.o.name}-${opts.version}-${src.slice(0, 12)}`, 'ebpf-core');
+    const outDir = join(builds, `${stem}-${src.slice(0, 12)}`, 'ebpf-core');
     let b = await cachedEbpfBuild(outDir);
     if (!b) {
       opts.progress?.(`building ${this.o.name} ${opts.version} (eBPF, CO-RE: one build for every kernel)`);

@@ -133,7 +133,7 @@ export async function fixHeadersTree(root: string, kernelRelease: string): Promi
     const { text, changed } = rewriteHeadersMakefile(await readFile(file, 'utf8'), `/usr/src/${name}/Makefile`);
     if (changed.length === 0) continue;
     await writeFile(file, text);
-    fixes.push(...changed.map((c) => `/usr/src/${name}/Makefile: ${c}`));
+    for (const c of changed) fixes.push(`/usr/src/${name}/Makefile: ${c}`);
   }
 
   await checkHeadersTree(root, kernelRelease);

@@ -10,6 +10,7 @@ import { fetchInTreeModule } from './in-tree.js';
 import { findPrebuiltModule, isSourceFolder } from './prebuilt.js';
 import { ConfigError } from '../../util/errors.js';
 import { pathExists } from '../../util/fsutil.js';
+import { fileNamePart } from '../../util/paths.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { treeHash } from '../../util/tree-hash.js';
 
@@ -18,7 +19,8 @@ import { treeHash } from '../../util/tree-hash.js';
  * make variables, a hash of them (sorted). Without variables the name is what it always was.
  */
 export function buildCacheName(name: string, version: string, sourceHash: string, make?: Record<string, string>): string {
-  const base = `${name}-${version}-${sourceHash.slice(0, 12)}`;
+  // Name and version are validated (suite-schema.ts) and encoded again here: the result is one folder name, never a path.
+  const base = `${fileNamePart(name)}-${fileNamePart(version)}-${sourceHash.slice(0, 12)}`;
   const entries = Object.entries(make ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return base;
   return `${base}-make-${createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 12)}`;

@@ -44,4 +44,10 @@ describe('buildCacheName: make variables are part of the build cache key', () =>
     expect(buildCacheName('sensor', '2.2.0', src, { SENSOR_EXTRA_NS: '50000', SENSOR_VERSION: '2.2.0' })).toBe(a);
     expect(buildCacheName('sensor', '2.2.0', src, { SENSOR_VERSION: '2.2.0', SENSOR_EXTRA_NS: '0' })).not.toBe(a);
   });
+  it('a version that reached it unvalidated stays one folder name, never a path out of the cache', () => {
+    const n = buildCacheName('sensor', '../../../../tmp/x', src);
+    expect(n).toBe('sensor-%2E.%2F..%2F..%2F..%2Ftmp%2Fx-cccccccccccc');
+    expect(n).not.toContain('/');
+    expect(buildCacheName('sensor', '2.1.0/a', src)).not.toBe(buildCacheName('sensor', '2.1.0 a', src));
+  });
 });

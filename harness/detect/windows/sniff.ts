@@ -17,6 +17,7 @@ import { parseKernelDumpHeader, kernelDumpBits } from './dump-header.js';
 import { parseMinidump } from './minidump.js';
 import { looksLikeEventXml, parseEventXml, parseEvent1001Text, unwrap, findBugcheckTexts, WER_PROVIDER } from './event-log.js';
 import { parseHypervCrashLog } from './hyperv-crash.js';
+import { pushAll } from '../../util/arrays.js';
 
 export type EvidenceKind =
   | 'kernel-dump'
@@ -91,13 +92,13 @@ export function sniffWindowsEvidence(buf: Buffer, name?: string, getText?: () =>
   const xml = looksLikeEventXml(text);
   if (xml) {
     kinds.push('event-xml');
-    records.push(...parseEventXml(text));
+    pushAll(records, parseEventXml(text));
   }
 
   const hv = parseHypervCrashLog(text);
   if (hv.length > 0) {
     kinds.push('hyperv-crash-log');
-    records.push(...hv);
+    pushAll(records, hv);
   }
 
   if (!xml) {
@@ -106,7 +107,7 @@ export function sniffWindowsEvidence(buf: Buffer, name?: string, getText?: () =>
     const export_ = EVENT_TEXT_EXPORT.test(text) && /Microsoft-Windows-|Kernel-Power|BugCheck/.test(text);
     if ((bugcheckWords && findBugcheckTexts(flat).length > 0) || export_) {
       kinds.push('event-text');
-      records.push(...parseEvent1001Text(text));
+      pushAll(records, parseEvent1001Text(text));
     }
   }
 

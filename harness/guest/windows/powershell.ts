@@ -89,7 +89,7 @@ export const STDIN_BOOTSTRAP = '$bootgateScript = $input | Out-String\n& ([Scrip
 function unescapePsString(s: string): string {
   return s.replace(/(?:_x[0-9a-fA-F]{4}_)+/g, (run) => {
     const units = run.match(/_x([0-9a-fA-F]{4})_/g)!.map((u) => parseInt(u.slice(2, 6), 16));
-    return String.fromCharCode(...units);
+    return units.map((u) => String.fromCharCode(u)).join('');
   });
 }
 
