@@ -26,6 +26,9 @@ export function buildCacheName(name: string, version: string, sourceHash: string
   return `${base}-make-${createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 12)}`;
 }
 
+/** For commands that run depmod over the guest kernel's whole module tree. */
+const DEPMOD_TIMEOUT_MS = 300_000;
+
 export interface KmodAgentOptions {
   name: string;
   module?: string;
@@ -108,8 +111,8 @@ export class KmodAgent implements AgentDriver {
   async install(t: GuestTransport, build: PreparedBuild, content: ContentArtifact, signal?: AbortSignal): Promise<void> {
     const rel = (await t.exec('uname -r', { signal, timeoutMs: 15_000 })).stdout.trim();
     const extra = this.extraDir(rel);
-    const run = async (cmd: string) => {
-      const r = await t.exec(cmd, { signal, timeoutMs: 60_000 });
+    const run = async (cmd: string, timeoutMs = 60_000) => {
+      const r = await t.exec(cmd, { signal, timeoutMs });
       if (r.code !== 0) throw new AgentInstallError(`\`${cmd}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-400)}`);
     };
     await run(`rm -rf ${shellQuote(extra)} && mkdir -p ${shellQuote(extra)} /etc/modules-load.d /etc/modprobe.d ${shellQuote(`/var/lib/${this.o.name}`)}`);
@@ -122,7 +125,9 @@ export class KmodAgent implements AgentDriver {
     const param = this.o.contentParam ?? 'content';
     const options = param === '' ? `# ${this.module} takes no content parameter\n` : `options ${this.module} ${param}=${this.contentPath}\n`;
     await t.uploadData(options, `/etc/modprobe.d/${this.o.name}.conf`, { signal, mode: 0o644 });
-    await run('depmod -a && sync');
+    // depmod indexes every module of the kernel: thousands on a full Debian disk, over a minute
+    // of emulated CPU under TCG on a busy host. The limit is for a guest that hangs, not a slow one.
+    await run('depmod -a && sync', DEPMOD_TIMEOUT_MS);
   }
 
   async footprint(t: GuestTransport, signal?: AbortSignal): Promise<number | undefined> {
@@ -157,7 +162,7 @@ export class KmodAgent implements AgentDriver {
   async uninstall(t: GuestTransport, signal?: AbortSignal): Promise<void> {
     await t.exec(
       `rm -rf /etc/modules-load.d/${this.o.name}.conf /etc/modprobe.d/${this.o.name}.conf ${this.extraDir('$(uname -r)')} && depmod -a && sync`,
-      { signal, timeoutMs: 60_000 },
+      { signal, timeoutMs: DEPMOD_TIMEOUT_MS },
     );
   }
 }
