@@ -1,32 +1,20 @@
-import { open, readFile } from 'node:fs/promises';
-import { detectEvidence, type EvidenceResult } from '../detect/detect-evidence.js';
+import { createReadStream } from 'node:fs';
+import { detectEvidenceIn, type EvidenceResult } from '../detect/detect-evidence.js';
 import { EXIT } from '../util/errors.js';
 import { unreadableFile } from '../util/fsutil.js';
 
-/** A dump is judged by its header: a multi-GB MEMORY.DMP is never read whole. */
-const HEAD_BYTES = 64 << 10;
+/** Bytes read at a time: few reads (each is a trip to the thread pool), memory bounded whatever the file's size. */
+const READ_CHUNK = 1 << 20;
 
-async function readEvidence(path: string): Promise<Buffer> {
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
-  }
-  let fh;
+async function detectFile(path: string): Promise<EvidenceResult> {
+  if (path === '-') return detectEvidenceIn('(stdin)', process.stdin);
   try {
-    fh = await open(path, 'r');
+    return await detectEvidenceIn(path, createReadStream(path, { highWaterMark: READ_CHUNK }));
   } catch (e) {
-    throw unreadableFile(path, e);
+    // A file that cannot be opened or read is the user's input (exit 2); anything else is ours.
+    if ((e as NodeJS.ErrnoException).syscall) throw unreadableFile(path, e);
+    throw e;
   }
-  try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0);
-    const magic = head.subarray(0, 4).toString('latin1');
-    if (magic === 'PAGE' || magic === 'MDMP') return head.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-  return readFile(path);
 }
 
 function describe(r: EvidenceResult): string {
@@ -46,7 +34,7 @@ function describe(r: EvidenceResult): string {
 export async function detectCommand(files: string[], opts: { json?: boolean }): Promise<number> {
   const paths = files.length ? files : ['-'];
   const results: EvidenceResult[] = [];
-  for (const p of paths) results.push(detectEvidence(p === '-' ? '(stdin)' : p, await readEvidence(p)));
+  for (const p of paths) results.push(await detectFile(p));
   if (opts.json) process.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, kind: r.kind, crashes: r.crashes, ...(r.notes ? { notes: r.notes } : {}) })), null, 2) + '\n');
   else process.stdout.write(results.map(describe).join('\n') + '\n');
   return results.some((r) => r.crashes.length > 0) ? EXIT.fail : EXIT.pass;
