@@ -2,6 +2,8 @@ import { createReadStream } from 'node:fs';
 import { detectEvidenceIn, type EvidenceResult } from '../detect/detect-evidence.js';
 import { EXIT } from '../util/errors.js';
 import { unreadableFile } from '../util/fsutil.js';
+import { jsonText } from '../util/json-text.js';
+import { printableLine } from '../util/printable.js';
 
 /** Bytes read at a time: few reads (each is a trip to the thread pool), memory bounded whatever the file's size. */
 const READ_CHUNK = 1 << 20;
@@ -27,7 +29,8 @@ function describe(r: EvidenceResult): string {
     if (c.params?.length) lines.push(`    parameters ${c.params.join(' ')}`);
   }
   for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
-  return lines.join('\n');
+  // Titles, modules and notes come from the file: a guest's control sequences are shown, not run.
+  return lines.map(printableLine).join('\n');
 }
 
 /** `bootgate detect`: exit 1 when any evidence holds a crash, 0 when none does, 2 for an unreadable file. */
@@ -35,7 +38,7 @@ export async function detectCommand(files: string[], opts: { json?: boolean }): 
   const paths = files.length ? files : ['-'];
   const results: EvidenceResult[] = [];
   for (const p of paths) results.push(await detectFile(p));
-  if (opts.json) process.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, kind: r.kind, crashes: r.crashes, ...(r.notes ? { notes: r.notes } : {}) })), null, 2) + '\n');
+  if (opts.json) process.stdout.write(jsonText(results.map((r) => ({ path: r.path, kind: r.kind, crashes: r.crashes, ...(r.notes ? { notes: r.notes } : {}) }))) + '\n');
   else process.stdout.write(results.map(describe).join('\n') + '\n');
   return results.some((r) => r.crashes.length > 0) ? EXIT.fail : EXIT.pass;
 }

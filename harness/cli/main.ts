@@ -10,6 +10,7 @@ import { exitAfterReports, ReporterMux } from '../report/multiplexer.js';
 import { consoleEnv, createReporter, parseReporterNames, REPORTER_NAMES, runReporterNames } from '../report/registry.js';
 import { runSuite } from '../run/run-suite.js';
 import { BootgateError, ConfigError, EXIT } from '../util/errors.js';
+import { printable } from '../util/printable.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 import { bootgateVersion } from '../util/version.js';
 
@@ -30,16 +31,17 @@ function interruptSignal(): AbortSignal {
 
 function report(e: unknown): number {
   if (e instanceof ConfigError) {
-    process.stderr.write(`bootgate: error: ${e.toString()}\n`);
+    process.stderr.write(`bootgate: error: ${printable(e.toString())}\n`);
     return e.exitCode;
   }
   if (e instanceof BootgateError) {
-    process.stderr.write(`bootgate: ${e.exitCode === EXIT.lab ? 'lab error' : 'error'}: ${e.message}\n`);
+    // A message may quote a guest's output: shown, never run by the terminal.
+    process.stderr.write(`bootgate: ${e.exitCode === EXIT.lab ? 'lab error' : 'error'}: ${printable(e.message)}\n`);
     if (process.env.BOOTGATE_DEBUG && e.cause) process.stderr.write(`cause: ${String((e.cause as Error).stack ?? e.cause)}\n`);
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`bootgate: internal error: ${msg}\n`);
+  process.stderr.write(`bootgate: internal error: ${printable(msg)}\n`);
   if (process.env.BOOTGATE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT.lab;
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
-import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
+import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, spanMs, verdictOf, type CellVerdict } from './model.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
+import { printable } from '../util/printable.js';
 import { plural } from '../util/text.js';
 
 /**
@@ -12,7 +13,8 @@ import { plural } from '../util/text.js';
  * can never run as code in the reader's browser.
  */
 
-const h = (s: string | number | undefined) => escapeHtml(stripAnsi(String(s ?? '')));
+/** Every text of a report goes through here: controls shown as \xNN (a report is read in terminals too), then HTML-escaped. */
+const h = (s: string | number | undefined) => escapeHtml(printable(String(s ?? '')));
 const WORD: Record<CellVerdict, string> = { pass: 'pass', fail: 'fail', error: 'error', pending: 'pending' };
 const anchor = (run: RunResult, c: CellResult) => `cell-${run.cells.indexOf(c)}`;
 

@@ -1,5 +1,6 @@
 import type { GateResult } from '../results/gate-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
+import { printable } from '../util/printable.js';
 
 /** What every file reporter shows the same way: the matrix, verdicts, labels, escaping. */
 
@@ -79,7 +80,7 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[ch]!);
 }
 
-/** Characters XML 1.0 forbids anywhere (even in CDATA), shown as \xNN instead. */
+/** Characters XML 1.0 forbids anywhere (even in CDATA), shown as \xNN instead (controls go through printable first). */
 export function xmlSafeChars(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
@@ -87,18 +88,12 @@ export function xmlSafeChars(s: string): string {
 
 /** For attributes and text nodes of XML. */
 export function escapeXml(s: string): string {
-  return xmlSafeChars(s).replace(/[&<>"'\n\r\t]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' })[ch]!);
+  return xmlSafeChars(printable(s)).replace(/[&<>"'\n\r\t]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' })[ch]!);
 }
 
 /** A CDATA section holding any text: `]]>` is split across two sections, forbidden characters are shown as \xNN. */
 export function cdata(s: string): string {
-  return `<![CDATA[${xmlSafeChars(s).replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
-}
-
-/** Terminal control sequences out of guest text (console excerpts carry ANSI colours now and then). */
-export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001B\[[0-?]*[ -/]*[@-~]|\u001B[@-Z\\-_]/g, '');
+  return `<![CDATA[${xmlSafeChars(printable(s)).replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
 /** A relative link to a file under the run folder: each segment percent-encoded, so a path can never become a scheme (javascript:). */

@@ -5,6 +5,7 @@ import { migrateGate, migrateRun } from './migrate.js';
 import { runSchema, type RunResult } from './schema.js';
 import { ConfigError } from '../util/errors.js';
 import { readUserFile, writeFileAtomic } from '../util/fsutil.js';
+import { jsonText } from '../util/json-text.js';
 
 export const RUN_FILE = 'run.json';
 export const GATE_FILE = 'gate.json';
@@ -52,7 +53,7 @@ export async function loadGate(runDir: string): Promise<GateResult | undefined> 
 
 export async function writeGate(runDir: string, gate: GateResult): Promise<string> {
   const file = join(runDir, GATE_FILE);
-  await writeFileAtomic(file, JSON.stringify(gate, null, 2) + '\n');
+  await writeFileAtomic(file, jsonText(gate) + '\n');
   return file;
 }
 
