@@ -4,15 +4,17 @@
  *
  *   npm run bench:detect            (or: node dist/scripts/bench-detect-cli.js [MB] [runs])
  *
- * Two 100 MB console logs are generated in a temporary folder: quiet boot lines with a crash
- * report of the fixture corpus every 400 kB (the usual shape of a long soak log), and the corpus
- * back to back (crash reports everywhere: the worst case). Each is detected `runs` times (default 3)
- * in a child process; peak RSS comes from `/usr/bin/time -v` when it is installed, else from the
- * child's VmHWM in /proc, polled. The host may be shared and loaded: read the spread, not one figure.
+ * Three 100 MB console logs are generated in a temporary folder: quiet boot lines only (the usual
+ * boot log), the same with a crash report of the fixture corpus every 400 kB (a soak log of a bad
+ * build: 250 reports, each new), and the corpus back to back (crash reports everywhere: the worst
+ * case). Each is detected `runs` times (default 3) in a child process. Wall-clock MB/s is what a
+ * user sees; CPU MB/s (user + system time of the child) says the same on a loaded host. Peak RSS and
+ * CPU time come from `/usr/bin/time -v` when it is installed, else RSS from the child's VmHWM in
+ * /proc, polled. The host may be shared and loaded: read the spread, not one figure.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../harness/util/paths.js';
 import { fixtureDir, fixtureReports, writeConsoleLog } from './console-logs.js';
@@ -24,6 +26,8 @@ const GNU_TIME = '/usr/bin/time';
 
 interface Sample {
   seconds: number;
+  /** User + system CPU seconds of the child (NaN without GNU time). */
+  cpu: number;
   peakKiB: number;
   exitCode: number | null;
   records: number;
@@ -62,7 +66,10 @@ function detectOnce(file: string): Promise<Sample> {
       } catch {
         // no JSON: a failed run; the exit code says so
       }
-      resolve({ seconds, peakKiB: rss ? Number(rss[1]) : polled, exitCode: timed ? exitOf(err, code) : code, records });
+      const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
+      const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : NaN;
+      resolve({ seconds, cpu, peakKiB: rss ? Number(rss[1]) : polled, exitCode: timed ? exitOf(err, code) : code, records });
     });
   });
 }
@@ -79,23 +86,27 @@ async function bench(name: string, file: string, bytes: number): Promise<void> {
   const samples: Sample[] = [];
   for (let i = 0; i < RUNS; i++) samples.push(await detectOnce(file));
   const rates = samples.map((s) => bytes / 1e6 / s.seconds);
+  const cpuRates = samples.map((s) => bytes / 1e6 / s.cpu);
   const peaks = samples.map((s) => s.peakKiB / 1024);
   const last = samples.at(-1)!;
   console.log(
-    `${name.padEnd(40)} ${(bytes / 1e6).toFixed(1).padStart(6)} MB  median ${median(rates).toFixed(1).padStart(6)} MB/s ` +
-      `(runs ${rates.map((r) => r.toFixed(1)).join(', ')})  peak RSS ${Math.max(...peaks).toFixed(0)} MiB  exit ${last.exitCode}, ${last.records} records`,
+    `${name.padEnd(38)} ${(bytes / 1e6).toFixed(0)} MB: wall ${median(rates).toFixed(1).padStart(5)} MB/s (${rates.map((r) => r.toFixed(1)).join(', ')}), ` +
+      `cpu ${median(cpuRates).toFixed(1).padStart(5)} MB/s, peak RSS ${Math.max(...peaks).toFixed(0)} MiB, exit ${last.exitCode}, ${last.records} records`,
   );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bootgate-bench-detect-'));
 try {
   const reports = fixtureReports(fixtureDir(process.argv[4]));
+  const quiet = join(dir, 'quiet-console.log');
   const soak = join(dir, 'soak-console.log');
   const worst = join(dir, 'crash-corpus.log');
+  const q = writeConsoleLog(quiet, MB * 1e6, reports, 0);
   const a = writeConsoleLog(soak, MB * 1e6, reports, 400e3);
   const b = writeConsoleLog(worst, MB * 1e6, reports, 1);
-  console.log(`node ${process.version}, peak RSS from ${existsSync(GNU_TIME) ? `${GNU_TIME} -v` : '/proc/PID/status VmHWM (polled)'}`);
-  await bench(`quiet log, a crash every 400 kB (${a.reports})`, soak, a.bytes);
+  console.log(`node ${process.version}, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; RSS and CPU from ${existsSync(GNU_TIME) ? `${GNU_TIME} -v` : '/proc/PID/status VmHWM (polled)'}`);
+  await bench('quiet boot log', quiet, q.bytes);
+  await bench(`a crash report every 400 kB (${a.reports})`, soak, a.bytes);
   await bench('crash corpus back to back', worst, b.bytes);
 } finally {
   rmSync(dir, { recursive: true, force: true });
