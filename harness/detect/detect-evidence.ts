@@ -71,7 +71,7 @@ export class EvidenceStream {
 
   /** Judges the head: a dump ends the reading; text gets its decoder and readers. */
   private decide(): boolean {
-    const head = Buffer.concat(this.head);
+    const head = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
     this.head = [];
     const binary = binaryEvidence(head, this.label);
     if (binary.evidence) {
@@ -85,8 +85,8 @@ export class EvidenceStream {
     this.readers.push(new LinuxConsoleReader(this.label));
     // NUL characters in the head: a binary file (a core file, a memory image) whose bits of event
     // text are no event export. The Linux parser still reads it: a console may carry NULs.
-    const probe = new TextStreamDecoder(enc.encoding);
-    if (!probe.write(head.subarray(enc.skip)).includes('\0')) this.readers.push(new WindowsTextReader(this.label));
+    const probe = new TextStreamDecoder(enc.encoding).write(head.subarray(enc.skip, HEAD_BYTES));
+    if (!probe.includes('\0')) this.readers.push(new WindowsTextReader(this.label));
     this.decode(head.subarray(enc.skip));
     return true;
   }
