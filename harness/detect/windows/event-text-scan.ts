@@ -4,7 +4,7 @@
  * breaks and their indentation removed (Format-List wraps values, even inside a number).
  *
  * Unwrapping a whole console log would cost as much as parsing it, so only the text around each
- * candidate is unwrapped: every bugcheck text has `(`, then white space or a wrap, then `0`; a
+ * candidate is unwrapped: every bugcheck text has `(`, then white space or a wrap, then `0x`; a
  * console has few of those. Kept between pieces: the raw text a candidate near the end still needs.
  *
  * The text is event text when it names bugchecks and holds one (`bugcheck` or the WER provider,
@@ -16,20 +16,40 @@ import { detached } from '../text-reader.js';
 import { bugcheckRecord } from './bugcheck-record.js';
 import { findBugcheckTexts, messageAround, unwrap, WER_PROVIDER } from './event-log.js';
 
-/** Index of the next `(` at or after `from` that white space, then `0`, follows (in the text at hand); -1 when none. */
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12;
+
+const isHexDigit = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/**
+ * Index of the next `(` at or after `from` that a code precedes and a parameter follows: a hex digit
+ * before it, white space, then `0x` after it (a wrap, line break and indentation, may split `0` from
+ * `x`); -1 when none in the text at hand. A register dump's `(0000)` and a call such as
+ * `socket$alg(0x26, ...)` in a reproducer are no candidates.
+ */
 function candidateAt(s: string, from: number): number {
   for (let i = s.indexOf('(', from); i >= 0; i = s.indexOf('(', i + 1)) {
+    let k = i - 1;
+    while (k >= 0 && isSpace(s.charCodeAt(k))) k--;
+    if (k >= 0 && !isHexDigit(s.charCodeAt(k))) continue;
     let j = i + 1;
-    let c = s.charCodeAt(j);
-    while (c === 32 || c === 10 || c === 13 || c === 9 || c === 11 || c === 12) c = s.charCodeAt(++j);
-    if (c === 48 /* 0 */) return i;
+    while (isSpace(s.charCodeAt(j))) j++;
+    if (s.charCodeAt(j) !== 48 /* 0 */) continue;
+    j++;
+    if (s.charCodeAt(j) === 13) j++;
+    if (s.charCodeAt(j) === 10) {
+      j++;
+      while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+    }
+    const x = s.charCodeAt(j);
+    if (x === 120 || x === 88) return i;
   }
   return -1;
 }
+
 /** Raw characters read before and after a candidate's `(`: the code and messageAround's context, with wraps. */
 const BEFORE_RAW = 400;
 const AFTER_RAW = 1200;
-/** A `(` this near the end may still get its `0` from the next piece. */
+/** A `(` this near the end may still get its `0x` from the next piece. */
 const TRAIL = 256;
 const EXPORT_FIELDS = /^\s*(ProviderName\s*:|Log Name:|Event\[\d+\]:)/m;
 const BUGCHECK_WORD = /bugcheck/i;
