@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bootgate, ROOT } from './cli-helpers.js';
 
 const fx = (f: string) => join(ROOT, 'test', 'fixtures', f);
@@ -36,5 +37,30 @@ describe('bootgate detect', () => {
     const r = await bootgate(['detect', '/nonexistent/console.log']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('bootgate: error: /nonexistent/console.log: no such file\n');
+  });
+
+  describe('decides by content, as issue #14 asks (each of these read as no crash, exit 0, before)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bootgate-detect-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const crash = readFileSync(fx('sensor-291-debian-6.1.log'));
+    const title = 'BUG: kernel NULL pointer dereference in sensor_parse_channel';
+    const file = (name: string, ...parts: Buffer[]) => {
+      const p = join(dir, name);
+      writeFileSync(p, Buffer.concat(parts));
+      return p;
+    };
+    const cases: [string, string, string][] = [
+      ['600 NUL bytes first', file('nul.log', Buffer.alloc(600), crash), 'linux-console'],
+      ['FF FE first', file('bom.log', Buffer.from([0xff, 0xfe]), crash), 'linux-console'],
+      ['a Windows event line appended', file('appended.log', crash, Buffer.from('ProviderName : Microsoft-Windows-Kernel-Power\r\n')), 'linux-console+event-text'],
+      ['PAGE first', file('page.log', Buffer.from('PAGEDU64 test harness banner\n'), crash), 'linux-console'],
+      ['MDMP first', file('mdmp.log', Buffer.from('MDMP test harness banner\n'), crash), 'linux-console'],
+    ];
+    it.each(cases)('%s: the Linux crash is found, exit 1', async (_what, path, kind) => {
+      const r = await bootgate(['detect', '--json', path]);
+      expect(r.code, r.stderr).toBe(1);
+      const [out] = JSON.parse(r.stdout) as { kind: string; crashes: { title: string }[] }[];
+      expect(out).toMatchObject({ kind, crashes: [{ title }] });
+    });
   });
 });

@@ -119,7 +119,7 @@ describe('hostile inputs through the CLI', () => {
     const slowest = outcomes.reduce((a, o) => (o.ms > a.ms ? o : a), outcomes[0]!);
     console.log(
       `hostile corpus: ${outcomes.length} tried, ${named.length} exit 2 naming the file (${withLine.length} with its line), ` +
-        `${outcomes.filter((o) => o.code !== 2).length} other exits as expected or not, ${internal.length} internal errors, ${hung.length} hangs, ` +
+        `${outcomes.filter((o) => o.code !== 2).length} valid but hostile (exit 0, 1 or 3 as their content says), ${internal.length} internal errors, ${hung.length} hangs, ` +
         `${changed.length} writes outside; slowest ${slowest.c.id} ${slowest.ms} ms`,
     );
     expect(changed, 'files changed outside the results and cache folders').toEqual([]);

@@ -22,7 +22,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'bootgate-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const gateOf = (r = fixtureRun(), p = r.gate!) => evaluateGate(r, p, { now: new Date('2026-03-01T00:00:00Z'), policySource: 'run.json' });
 /** The excerpt as reports must show it: ANSI colours gone, NUL visible as \x00, everything else as it was. */
-const SHOWN = EVIL_EXCERPT.replace(/\u001b\[[0-9;]*m/g, '');
+const SHOWN = EVIL_EXCERPT.replace(/\u001b\[[0-9;]*m/g, '').replace('\u0000', '\\x00');
 
 function xmllint(args: string[]): string {
   const out = execFileSync('xmllint', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,7 +62,7 @@ describe('junit reporter', () => {
   it('a crash is a <failure> with the console excerpt in CDATA, exactly, even with ]]> inside', () => {
     expect(xml).toContain(']]]]><![CDATA[>');
     const failure = xmllint(['--xpath', 'string(//testsuite[1]/testcase[2]/failure)', file]);
-    expect(failure).toContain(SHOWN.replace('\u0000', '\\x00'));
+    expect(failure).toContain(SHOWN);
     expect(failure.startsWith(`${TITLE}\nclass null-deref, module sensor`)).toBe(true);
     expect(xmllint(['--xpath', 'string(//testsuite[1]/testcase[2]/failure/@type)', file])).toBe('null-deref');
     expect(xmllint(['--xpath', 'string(//testsuite[1]/testcase[2]/failure/@message)', file])).toBe(`boot loop: ${TITLE}`);

@@ -5,6 +5,8 @@ import type { ComparePolicy, CompareResult } from '../results/compare-schema.js'
 import { loadRun } from '../results/run-files.js';
 import { ConfigError } from '../util/errors.js';
 import { makeDirs, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
+import { jsonText } from '../util/json-text.js';
+import { printable, printableLine } from '../util/printable.js';
 
 export interface CompareOptions {
   json?: boolean;
@@ -33,12 +35,13 @@ export async function compareCommandRun(runA: string, runB: string, o: CompareOp
     const file = resolve(o.markdown);
     try {
       await makeDirs(dirname(file));
-      await writeFileAtomic(file, compareMarkdown(result));
+      await writeFileAtomic(file, printable(compareMarkdown(result)));
     } catch (e) {
       throw unwritableFile(file, 'the Markdown', e);
     }
   }
-  out(o.json ? JSON.stringify(result, null, 2) + '\n' : compareLines(result).join('\n') + '\n');
+  // Crash titles are guest text: shown, never run by the terminal.
+  out(o.json ? jsonText(result) + '\n' : compareLines(result).map(printableLine).join('\n') + '\n');
   return { exitCode: result.exitCode, result };
 }
 

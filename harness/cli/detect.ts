@@ -1,47 +1,28 @@
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
-import { detectEvidence, type EvidenceResult } from '../detect/detect-evidence.js';
+import { stat } from 'node:fs/promises';
+import { detectEvidenceIn, type EvidenceResult } from '../detect/detect-evidence.js';
 import { ConfigError, EXIT } from '../util/errors.js';
 import { unreadableFile } from '../util/fsutil.js';
+import { jsonText } from '../util/json-text.js';
+import { printableLine } from '../util/printable.js';
 
-/** A dump is judged by its header: a multi-GB MEMORY.DMP is never read whole. */
-const HEAD_BYTES = 64 << 10;
+/** Bytes read at a time: few reads (each is a trip to the thread pool), memory bounded whatever the file's size. */
+const READ_CHUNK = 1 << 20;
 
-async function readStream(s: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-async function readEvidence(path: string): Promise<Buffer> {
-  if (path === '-') return readStream(process.stdin);
+async function detectFile(path: string): Promise<EvidenceResult> {
+  if (path === '-') return detectEvidenceIn('(stdin)', process.stdin);
+  // A folder is the user's mistake, said before any read; a pipe (`detect <(zcat log.gz)`) is read once as it comes.
   const st = await stat(path).catch((e: unknown) => {
     throw unreadableFile(path, e);
   });
   if (st.isDirectory()) throw new ConfigError('FILE_UNREADABLE', 'is a directory, not a file', { file: path });
-  if (!st.isFile()) {
-    // A pipe (`bootgate detect <(zcat console.log.gz)`): read once, as it comes; a second open would miss its start.
-    try {
-      return await readStream(createReadStream(path));
-    } catch (e) {
-      throw unreadableFile(path, e);
-    }
-  }
-  let fh;
   try {
-    fh = await open(path, 'r');
+    return await detectEvidenceIn(path, createReadStream(path, { highWaterMark: READ_CHUNK }));
   } catch (e) {
-    throw unreadableFile(path, e);
+    // A file that cannot be opened or read is the user's input (exit 2); anything else is ours.
+    if ((e as NodeJS.ErrnoException).syscall) throw unreadableFile(path, e);
+    throw e;
   }
-  try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0);
-    const magic = head.subarray(0, 4).toString('latin1');
-    if (magic === 'PAGE' || magic === 'MDMP') return head.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-  return readFile(path);
 }
 
 function describe(r: EvidenceResult): string {
@@ -54,15 +35,16 @@ function describe(r: EvidenceResult): string {
     if (c.params?.length) lines.push(`    parameters ${c.params.join(' ')}`);
   }
   for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
-  return lines.join('\n');
+  // Titles, modules and notes come from the file: a guest's control sequences are shown, not run.
+  return lines.map(printableLine).join('\n');
 }
 
 /** `bootgate detect`: exit 1 when any evidence holds a crash, 0 when none does, 2 for an unreadable file. */
 export async function detectCommand(files: string[], opts: { json?: boolean }): Promise<number> {
   const paths = files.length ? files : ['-'];
   const results: EvidenceResult[] = [];
-  for (const p of paths) results.push(detectEvidence(p === '-' ? '(stdin)' : p, await readEvidence(p)));
-  if (opts.json) process.stdout.write(JSON.stringify(results.map((r) => ({ path: r.path, kind: r.kind, crashes: r.crashes, ...(r.notes ? { notes: r.notes } : {}) })), null, 2) + '\n');
+  for (const p of paths) results.push(await detectFile(p));
+  if (opts.json) process.stdout.write(jsonText(results.map((r) => ({ path: r.path, kind: r.kind, crashes: r.crashes, ...(r.notes ? { notes: r.notes } : {}) }))) + '\n');
   else process.stdout.write(results.map(describe).join('\n') + '\n');
   return results.some((r) => r.crashes.length > 0) ? EXIT.fail : EXIT.pass;
 }

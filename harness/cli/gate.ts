@@ -5,6 +5,7 @@ import { loadPolicyFile } from '../config/policy-file.js';
 import { gateLines } from '../report/plain-reporter.js';
 import { loadRun, writeGate } from '../results/run-files.js';
 import { ConfigError } from '../util/errors.js';
+import { jsonText } from '../util/json-text.js';
 
 export interface GateOptions {
   policy?: string;
@@ -33,7 +34,7 @@ export async function gateRun(runPath: string, o: GateOptions, out: (s: string) 
   const gate = evaluateGate(run, policy, { now: o.now ?? new Date(), policySource: source });
   const written = await writeGate(runDir, gate);
   for (const l of gateLines({ gate })) err(`${l}\n`);
-  out(o.json ? JSON.stringify(gate, null, 2) + '\n' : `${written}\n`);
+  out(o.json ? jsonText(gate) + '\n' : `${written}\n`);
   return gate.exitCode;
 }
 

@@ -1,17 +1,29 @@
 import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
 import { detectCommand } from './detect.js';
-import { doctor } from './doctor.js';
-import { imagesCommand } from './images.js';
-import { gateCommand } from './gate.js';
-import { compareCommand } from './compare.js';
-import { reportCommand } from './report.js';
-import { exitAfterReports, ReporterMux } from '../report/multiplexer.js';
-import { consoleEnv, createReporter, parseReporterNames, REPORTER_NAMES, runReporterNames } from '../report/registry.js';
-import { runSuite } from '../run/run-suite.js';
 import { BootgateError, ConfigError, EXIT } from '../util/errors.js';
+import { printable } from '../util/printable.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 import { bootgateVersion } from '../util/version.js';
+
+/**
+ * The modules of every command but detect, loaded only when another command (or the help) is
+ * asked for: they bring ssh2, yaml and every schema, a third of a second of start-up that
+ * `bootgate detect` on a large log would pay for nothing.
+ */
+async function loadLab() {
+  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite] = await Promise.all([
+    import('./doctor.js'),
+    import('./images.js'),
+    import('./gate.js'),
+    import('./compare.js'),
+    import('./report.js'),
+    import('../report/multiplexer.js'),
+    import('../report/registry.js'),
+    import('../run/run-suite.js'),
+  ]);
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite };
+}
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
 function interruptSignal(): AbortSignal {
@@ -30,16 +42,17 @@ function interruptSignal(): AbortSignal {
 
 function report(e: unknown): number {
   if (e instanceof ConfigError) {
-    process.stderr.write(`bootgate: error: ${e.toString()}\n`);
+    process.stderr.write(`bootgate: error: ${printable(e.toString())}\n`);
     return e.exitCode;
   }
   if (e instanceof BootgateError) {
-    process.stderr.write(`bootgate: ${e.exitCode === EXIT.lab ? 'lab error' : 'error'}: ${e.message}\n`);
+    // A message may quote a guest's output: shown, never run by the terminal.
+    process.stderr.write(`bootgate: ${e.exitCode === EXIT.lab ? 'lab error' : 'error'}: ${printable(e.message)}\n`);
     if (process.env.BOOTGATE_DEBUG && e.cause) process.stderr.write(`cause: ${String((e.cause as Error).stack ?? e.cause)}\n`);
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`bootgate: internal error: ${msg}\n`);
+  process.stderr.write(`bootgate: internal error: ${printable(msg)}\n`);
   if (process.env.BOOTGATE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT.lab;
 }
@@ -51,7 +64,46 @@ export async function main(argv: string[]): Promise<number> {
     .version(bootgateVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const lab = argv[2] === 'detect' ? undefined : await loadLab();
+  if (lab) addLabCommands(program, lab, (c) => (code = c));
 
+  program
+    .command('detect')
+    .description('crash records in console logs, Windows dumps, event exports or QEMU logs (stdin when no file): exit 1 when any crash is found')
+    .argument('[files...]', 'evidence files; - for standard input')
+    .option('--json', 'for each file, its path and the array of its crash records')
+    .action(async (files: string[], o: { json?: boolean }) => {
+      code = await detectCommand(files, o);
+    });
+
+  if (lab) {
+    program.addCommand(lab.imagesCommand((c) => (code = c), interruptSignal));
+    program.addCommand(lab.gateCommand((c) => (code = c)));
+    program.addCommand(lab.compareCommand((c) => (code = c)));
+    program.addCommand(lab.reportCommand((c) => (code = c)));
+  }
+
+  try {
+    // Commands built apart (images, gate, report, compare) do not inherit exitOverride:
+    // without it a usage error there would exit 1, which the contract keeps for "fail".
+    const override = (c: Command) => {
+      c.exitOverride();
+      c.commands.forEach(override);
+    };
+    override(program);
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT.pass : EXIT.config;
+    }
+    return report(e);
+  }
+}
+
+/** run and doctor, the commands defined here that need the lab's modules. */
+function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
+  const { consoleEnv, createReporter, doctor, exitAfterReports, parseReporterNames, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite } = lab;
   program
     .command('run')
     .description('run a suite: exit 0 pass, 1 fail, 2 configuration error, 3 inconclusive')
@@ -77,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
       // The reporters' files, after the judge wrote gate.json; the run's exit code is the gate's.
       const { failed } = await mux.end(r.run, r.runDir, { gate: r.gate });
       process.stdout.write(`${r.runDir}/run.json\n`);
-      code = exitAfterReports(r.exitCode, failed);
+      setCode(exitAfterReports(r.exitCode, failed));
     });
 
   program
@@ -86,37 +138,6 @@ export async function main(argv: string[]): Promise<number> {
     .action(async () => {
       const r = await doctor();
       process.stdout.write(r.lines.join('\n') + '\n');
-      code = r.ok ? EXIT.pass : EXIT.lab;
+      setCode(r.ok ? EXIT.pass : EXIT.lab);
     });
-
-  program
-    .command('detect')
-    .description('crash records in console logs, Windows dumps, event exports or QEMU logs (stdin when no file): exit 1 when any crash is found')
-    .argument('[files...]', 'evidence files; - for standard input')
-    .option('--json', 'for each file, its path and the array of its crash records')
-    .action(async (files: string[], o: { json?: boolean }) => {
-      code = await detectCommand(files, o);
-    });
-
-  program.addCommand(imagesCommand((c) => (code = c), interruptSignal));
-  program.addCommand(gateCommand((c) => (code = c)));
-  program.addCommand(compareCommand((c) => (code = c)));
-  program.addCommand(reportCommand((c) => (code = c)));
-
-  try {
-    // Commands built apart (images, gate, report, compare) do not inherit exitOverride:
-    // without it a usage error there would exit 1, which the contract keeps for "fail".
-    const override = (c: Command) => {
-      c.exitOverride();
-      c.commands.forEach(override);
-    };
-    override(program);
-    await program.parseAsync(argv);
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? EXIT.pass : EXIT.config;
-    }
-    return report(e);
-  }
 }

@@ -9,6 +9,8 @@ import type { ReportContext } from '../report/reporter.js';
 import { listRuns, loadGate, loadRun, RUN_FILE, runDirOf, type RunListing } from '../results/run-files.js';
 import { ConfigError, EXIT } from '../util/errors.js';
 import { maxOf } from '../util/arrays.js';
+import { jsonText } from '../util/json-text.js';
+import { printableLine } from '../util/printable.js';
 
 export interface ReportOptions {
   reporter?: string[];
@@ -34,14 +36,12 @@ async function list(dir: string, o: ReportOptions, out: Write, err: Write): Prom
   const runs = await listRuns(dir);
   if (o.json) {
     out(
-      JSON.stringify(
+      jsonText(
         runs.map((l) =>
           l.run
             ? { dir: l.dir, id: l.run.id, suite: l.run.suite.name, startedAt: l.run.startedAt, status: l.run.status, verdict: verdictWord(l), pass: l.run.summary.pass, fail: l.run.summary.fail, error: l.run.summary.error, cells: l.run.summary.cells }
             : { dir: l.dir, problem: l.problem },
         ),
-        null,
-        2,
       ) + '\n',
     );
     return EXIT.pass;
@@ -53,13 +53,13 @@ async function list(dir: string, o: ReportOptions, out: Write, err: Write): Prom
   const rows = [['ID', 'SUITE', 'STARTED', 'VERDICT', 'PASS', 'FAIL', 'ERROR', 'CELLS']];
   for (const l of runs) {
     if (!l.run) {
-      err(`skipped ${l.dir}: ${l.problem}\n`);
+      err(`${printableLine(`skipped ${l.dir}: ${l.problem}`)}\n`);
       continue;
     }
     const s = l.run.summary;
     rows.push([l.run.id, l.run.suite.name, l.run.startedAt.replace('T', ' ').slice(0, 19), verdictWord(l), String(s.pass), String(s.fail), String(s.error), String(s.cells)]);
   }
-  out(table(rows));
+  out(table(rows.map((r) => r.map(printableLine))));
   return EXIT.pass;
 }
 

@@ -89,6 +89,7 @@ export class LinuxConsoleDetector {
   /** A report was seen since the machine last booted. */
   private reportThisBoot = false;
   private sawHeader = false;
+  private timed = 0;
   private readonly boot: BootTracker | undefined;
 
   constructor(options: LinuxConsoleOptions = {}) {
@@ -98,6 +99,11 @@ export class LinuxConsoleDetector {
   /** True once a crash header was seen: the caller may stop waiting for more output. */
   get crashing(): boolean {
     return this.sawHeader;
+  }
+
+  /** Messages with a printk time stamp so far: evidence that the text is a kernel console. */
+  get printkLines(): number {
+    return this.timed;
   }
 
   /** Feeds console output; returns the reports this chunk completed. */
@@ -160,6 +166,7 @@ export class LinuxConsoleDetector {
 
   private message(l: ConsoleLine, spliced: boolean, out: PositionedRecord[]): void {
     this.lineNo++;
+    if (l.time !== undefined) this.timed++;
     if (this.boot?.line(l)) this.rebooted(l, out);
     let hit = matchHeader(l.body);
     // A bare `WARNING: text` is trusted only from printk (user space prints no time stamp).

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
-import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
+import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, shownCycles, spanMs, verdictOf, type CellVerdict } from './model.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
+import { printable } from '../util/printable.js';
 import { plural } from '../util/text.js';
 import { maxOf } from '../util/arrays.js';
 
@@ -13,7 +14,8 @@ import { maxOf } from '../util/arrays.js';
  * can never run as code in the reader's browser.
  */
 
-const h = (s: string | number | undefined) => escapeHtml(stripAnsi(String(s ?? '')));
+/** Every text of a report goes through here: controls shown as \xNN (a report is read in terminals too), then HTML-escaped. */
+const h = (s: string | number | undefined) => escapeHtml(printable(String(s ?? '')));
 const WORD: Record<CellVerdict, string> = { pass: 'pass', fail: 'fail', error: 'error', pending: 'pending' };
 const anchor = (run: RunResult, c: CellResult) => `cell-${run.cells.indexOf(c)}`;
 
@@ -63,7 +65,7 @@ function gateSection(ctx: ReportContext): string {
 
 /** A bar per boot: baseline grey, agent blue, a boot that failed red at full height. */
 function bootChart(run: RunResult, cell: CellResult, maxMs: number): string {
-  const cycles = allCycles(cell);
+  const { cycles, omitted } = shownCycles(cell);
   const W = Math.max(220, 46 + cycles.length * 34);
   const H = 170;
   const top = 10;
@@ -96,7 +98,7 @@ function bootChart(run: RunResult, cell: CellResult, maxMs: number): string {
     parts.push(`<text x="${(x + bw / 2).toFixed(1)}" y="${H - bottom + 14}" font-size="10" text-anchor="middle" fill="#59636e">${label}</text>`);
   });
   parts.push(`<line x1="${left}" x2="${W - 4}" y1="${top + plotH}" y2="${top + plotH}" stroke="#8c959f"/>`);
-  return `<div class="chart"><h3><a href="#${anchor(run, cell)}">${h(cellTitle(cell))}</a></h3><svg class="boot-chart" role="img" aria-label="boot time per cycle" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg></div>`;
+  return `<div class="chart"><h3><a href="#${anchor(run, cell)}">${h(cellTitle(cell))}</a></h3>${omitted ? `<p class="meta">${plural(omitted, 'boot')} between these not drawn (run.json has every boot)</p>` : ''}<svg class="boot-chart" role="img" aria-label="boot time per cycle" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg></div>`;
 }
 
 function niceTicks(maxMs: number): number[] {
@@ -184,8 +186,9 @@ function cellsSection(run: RunResult, ctx: ReportContext): string {
   const blocks = run.cells.map((c) => {
     const v = verdictOf(c, ctx.gate);
     const crashes = cellCrashes(c);
+    const shown = shownCycles(c);
     const install = c.install ? `install ${c.install.ok ? `ok in ${secs(c.install.ms)}` : `failed: ${h(c.install.error)}`}` : 'not installed';
-    return `<div class="cellblock" id="${anchor(run, c)}"><h3>${h(cellTitle(c))} <span class="badge v-${v}">${WORD[v]}</span></h3><p class="meta">${h(reasonOf(c, ctx.gate))}</p><p class="meta">kernel ${h(c.image.kernelRelease ?? '?')}; ${install}; ${crashes.length ? plural(crashes.length, 'distinct crash', 'distinct crashes') : 'no crash'}; ${secs(spanMs(c.startedAt, c.endedAt))}</p><table><tr><th>boot</th><th>kind</th><th>outcome</th><th>boot</th><th>ready</th><th>guest uptime</th><th>detail</th><th>console</th></tr>${allCycles(c).map(cycleRow).join('')}</table></div>`;
+    return `<div class="cellblock" id="${anchor(run, c)}"><h3>${h(cellTitle(c))} <span class="badge v-${v}">${WORD[v]}</span></h3><p class="meta">${h(reasonOf(c, ctx.gate))}</p><p class="meta">kernel ${h(c.image.kernelRelease ?? '?')}; ${install}; ${crashes.length ? plural(crashes.length, 'distinct crash', 'distinct crashes') : 'no crash'}; ${secs(spanMs(c.startedAt, c.endedAt))}</p><table><tr><th>boot</th><th>kind</th><th>outcome</th><th>boot</th><th>ready</th><th>guest uptime</th><th>detail</th><th>console</th></tr>${shown.cycles.map(cycleRow).join('')}</table>${shown.omitted ? `<p class="meta">${plural(shown.omitted, 'boot')} not listed: the first and last boots and every failed one are (run.json has every boot)</p>` : ''}</div>`;
   });
   return `<section id="cells"><h2>Cells</h2>${blocks.join('')}</section>`;
 }

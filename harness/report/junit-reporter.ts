@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { CellResult, RunResult } from '../results/schema.js';
-import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, spanMs, stripAnsi, verdictOf } from './model.js';
+import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, spanMs, verdictOf } from './model.js';
 import { describeCycle } from './plain-reporter.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
@@ -29,7 +29,8 @@ function testcase(run: RunResult, cell: CellResult, ctx: ReportContext): { xml: 
     body.push(`      <skipped${attrs({ message: `not run to the end (${cell.status})` })}/>`);
   } else if (verdict === 'error') {
     kind = 'error';
-    const detail = [reason, ...crashes.map((g) => `${g.crash.title}\n${stripAnsi(g.crash.excerpt ?? '')}`)].join('\n\n');
+    // Guest text reaches XML only through escapeXml and cdata, which show controls as \xNN.
+    const detail = [reason, ...crashes.map((g) => `${g.crash.title}\n${g.crash.excerpt ?? ''}`)].join('\n\n');
     body.push(`      <error${attrs({ message: firstLine(reason), type: 'lab-error' })}>${cdata(detail)}</error>`);
   } else if (verdict === 'fail') {
     kind = 'failure';
@@ -48,7 +49,7 @@ function testcase(run: RunResult, cell: CellResult, ctx: ReportContext): { xml: 
         `console log: ${g.cycles[0]!.consoleLog}`,
         `verdict: ${reason}`,
         '',
-        stripAnsi(c.excerpt ?? '(no console excerpt)'),
+        c.excerpt ?? '(no console excerpt)',
       ].join('\n');
       body.push(`      <failure${attrs({ message: agentCrashes.length === 1 ? firstLine(reason) : c.title, type: c.class })}>${cdata(text)}</failure>`);
     }

@@ -1,6 +1,7 @@
 import type { CellResult, RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
 import { describeCycle, gateLines } from './plain-reporter.js';
+import { printableLine } from '../util/printable.js';
 import type { ReportContext, Reporter } from './reporter.js';
 
 /** The part of a terminal stream the live reporter needs (process.stderr, or a fake in tests). */
@@ -68,7 +69,7 @@ export class LiveReporter implements Reporter {
     if (e.type === 'run-end') {
       this.apply(e);
       this.finish();
-      this.stream.write(`verdict ${e.verdict.toUpperCase()} (exit ${e.exitCode}); run.json: ${e.runDir}/run.json\n`);
+      this.stream.write(`${printableLine(`verdict ${e.verdict.toUpperCase()} (exit ${e.exitCode}); run.json: ${e.runDir}/run.json`)}\n`);
       return;
     }
     if (this.ended) return;
@@ -92,8 +93,9 @@ export class LiveReporter implements Reporter {
     return c;
   }
 
+  /** A line that scrolls by; its text (guest text among it) is made printable before any sequence of ours is added. */
   private log(line: string): void {
-    this.pending.push(`[${fmt(this.now() - this.started).padStart(6)}] ${line}`);
+    this.pending.push(`[${fmt(this.now() - this.started).padStart(6)}] ${printableLine(line)}`);
   }
 
   private apply(e: RunEvent): void {
@@ -180,7 +182,7 @@ export class LiveReporter implements Reporter {
       : this.status;
     const elapsed = fmt(this.now() - this.started);
     out.push(final ? `${summary} | took ${elapsed}` : `${summary} | elapsed ${elapsed} | ${eta === undefined ? 'estimating time left' : `about ${fmt(eta)} left`}`);
-    return out;
+    return out.map(printableLine);
   }
 
   private start(): void {

@@ -1,25 +1,27 @@
 import { join } from 'node:path';
 import type { RunResult } from '../results/schema.js';
-import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, spanMs, stripAnsi, verdictOf, type CellVerdict } from './model.js';
+import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, spanMs, verdictOf, type CellVerdict } from './model.js';
+import { printable, printableLine } from '../util/printable.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
 import { maxOf } from '../util/arrays.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️', inconclusive: '⚠️', pending: '⏳', running: '⏳' };
 
-/** Text in Markdown (and a table cell): no markup, no HTML, one line. */
+/** Text in Markdown (and a table cell): no markup, no HTML, no control character, one line. */
 export function md(s: string): string {
-  return stripAnsi(s)
+  return printable(s)
     .replace(/[\\`*_[\]|#~!]/g, (c) => `\\${c}`)
     .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
     .replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-/** A fenced block that no backtick run inside the text can close. */
-function fence(text: string, lang = 'text'): string {
+/** A fenced block that no backtick run inside the text can close; controls shown as \xNN. */
+function fence(raw: string, lang = 'text'): string {
+  const text = printable(raw);
   const longest = maxOf((text.match(/`+/g) ?? []).map((m) => m.length), 2);
   const f = '`'.repeat(longest + 1);
-  return `${f}${lang}\n${text.replace(/\r/g, '')}\n${f}`;
+  return `${f}${lang}\n${text}\n${f}`;
 }
 
 const word = (v: CellVerdict) => v;
@@ -33,7 +35,7 @@ export function renderMarkdown(run: RunResult, ctx: ReportContext = {}): string 
   out.push(`## ${ICON[rv.verdict] ?? ''} bootgate ${md(run.suite.name)}: ${rv.verdict.toUpperCase()}${rv.exitCode !== undefined ? ` (exit ${rv.exitCode})` : ''}`);
   out.push('');
   const took = spanMs(run.startedAt, run.endedAt);
-  out.push(`Run \`${run.id.replace(/`/g, '')}\`, ${run.status}: ${s.cells} cells, ${s.pass} pass, ${s.fail} fail, ${s.error} error${s.pending ? `, ${s.pending} pending` : ''}. Started ${md(run.startedAt)}${took !== undefined ? `, took ${secs(took)}` : ''}; ${md(run.host.provider)} on ${md(run.host.hostname)}.`);
+  out.push(`Run \`${printableLine(run.id).replace(/`/g, '')}\`, ${run.status}: ${s.cells} cells, ${s.pass} pass, ${s.fail} fail, ${s.error} error${s.pending ? `, ${s.pending} pending` : ''}. Started ${md(run.startedAt)}${took !== undefined ? `, took ${secs(took)}` : ''}; ${md(run.host.provider)} on ${md(run.host.hostname)}.`);
   out.push('');
   if (gate) {
     out.push(`**Gate** (policy from ${md(gate.policy.source)}): **${gate.verdict}**`);
@@ -91,9 +93,9 @@ export function renderMarkdown(run: RunResult, ctx: ReportContext = {}): string 
     out.push('');
     for (const g of run.crashes) {
       if (!g.excerpt) continue;
-      out.push(`<details><summary>${escapeHtml(stripAnsi(g.title))}: console excerpt</summary>`);
+      out.push(`<details><summary>${escapeHtml(printableLine(g.title))}: console excerpt</summary>`);
       out.push('');
-      out.push(fence(stripAnsi(g.excerpt)));
+      out.push(fence(g.excerpt));
       out.push('');
       out.push('</details>');
       out.push('');

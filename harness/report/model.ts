@@ -1,5 +1,6 @@
 import type { GateResult } from '../results/gate-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
+import { printable } from '../util/printable.js';
 
 /** What every file reporter shows the same way: the matrix, verdicts, labels, escaping. */
 
@@ -54,6 +55,22 @@ export function spanMs(from?: string, to?: string): number | undefined {
 
 export const allCycles = (c: CellResult): CycleResult[] => [...c.baseline, ...c.cycles];
 
+/**
+ * At most `max` boots of a cell to draw and list, in order: the first and the last, and every
+ * boot that failed (up to the limit). A page with thousands of boots per cell is unreadable and
+ * slow; run.json keeps them all, and `omitted` says how many the page leaves out.
+ */
+export function shownCycles(c: CellResult, max = 500): { cycles: CycleResult[]; omitted: number } {
+  const all = allCycles(c);
+  if (all.length <= max) return { cycles: all, omitted: 0 };
+  const keep = new Set<number>();
+  const half = Math.floor(max / 4);
+  for (let i = 0; i < half; i++) keep.add(i).add(all.length - 1 - i);
+  for (let i = 0; i < all.length && keep.size < max; i++) if (!all[i]!.booted) keep.add(i);
+  const cycles = [...keep].sort((a, b) => a - b).map((i) => all[i]!);
+  return { cycles, omitted: all.length - cycles.length };
+}
+
 /** The distinct crashes of one cell, in the order they first hit, with how often. */
 export function cellCrashes(c: CellResult) {
   const m = new Map<string, { crash: NonNullable<CycleResult['crash']>; cycles: CycleResult[] }>();
@@ -79,7 +96,7 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[ch]!);
 }
 
-/** Characters XML 1.0 forbids anywhere (even in CDATA), shown as \xNN instead. */
+/** Characters XML 1.0 forbids anywhere (even in CDATA), shown as \xNN instead (controls go through printable first). */
 export function xmlSafeChars(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
@@ -87,18 +104,12 @@ export function xmlSafeChars(s: string): string {
 
 /** For attributes and text nodes of XML. */
 export function escapeXml(s: string): string {
-  return xmlSafeChars(s).replace(/[&<>"'\n\r\t]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' })[ch]!);
+  return xmlSafeChars(printable(s)).replace(/[&<>"'\n\r\t]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' })[ch]!);
 }
 
 /** A CDATA section holding any text: `]]>` is split across two sections, forbidden characters are shown as \xNN. */
 export function cdata(s: string): string {
-  return `<![CDATA[${xmlSafeChars(s).replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
-}
-
-/** Terminal control sequences out of guest text (console excerpts carry ANSI colours now and then). */
-export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001B\[[0-?]*[ -/]*[@-~]|\u001B[@-Z\\-_]/g, '');
+  return `<![CDATA[${xmlSafeChars(printable(s)).replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
 /** A relative link to a file under the run folder: each segment percent-encoded, so a path can never become a scheme (javascript:). */

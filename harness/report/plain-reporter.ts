@@ -2,6 +2,7 @@ import type { CycleResult, RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
 import type { ReportContext, Reporter } from './reporter.js';
 import { secs } from './model.js';
+import { printableLine } from '../util/printable.js';
 
 export function describeCycle(c: CycleResult): string {
   const what = `${c.phase} ${c.index} (${c.kind})`;
@@ -11,11 +12,11 @@ export function describeCycle(c: CycleResult): string {
   return `${what}: ${c.outcome.toUpperCase()}: ${c.crash?.title ?? c.error ?? ''}`;
 }
 
-/** The gate's reasons, one line each, as the plain and live reporters end a run with them. */
+/** The gate's reasons, one line each (printable), as the plain and live reporters and `bootgate gate` end with them. */
 export function gateLines(ctx: ReportContext): string[] {
   const g = ctx.gate;
   if (!g) return [];
-  return [`gate ${g.verdict.toUpperCase()} (exit ${g.exitCode}), policy from ${g.policy.source}:`, ...g.reasons.map((r) => `  ${r}`)];
+  return [`gate ${g.verdict.toUpperCase()} (exit ${g.exitCode}), policy from ${g.policy.source}:`, ...g.reasons.map((r) => `  ${r}`)].map(printableLine);
 }
 
 /** What a stored run comes to, for `bootgate report RUN --reporter plain`: a line per cell and per crash. */
@@ -31,7 +32,11 @@ export class PlainReporter implements Reporter {
   readonly name = 'plain';
   private readonly started = Date.now();
   private sawEvents = false;
-  constructor(private readonly write: (line: string) => void = (l) => process.stderr.write(l + '\n')) {}
+  private readonly write: (line: string) => void;
+  constructor(write: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+    // Every line passes here: guest text in it is made printable once, for all events.
+    this.write = (l) => write(printableLine(l));
+  }
 
   onEvent(e: RunEvent): void {
     this.on(e);

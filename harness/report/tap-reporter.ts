@@ -1,12 +1,21 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CellResult, RunResult } from '../results/schema.js';
-import { bootedCount, cellCrashes, cellTitle, reasonOf, stripAnsi, verdictOf } from './model.js';
+import { bootedCount, cellCrashes, cellTitle, reasonOf, verdictOf } from './model.js';
+import { printable } from '../util/printable.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
 
-/** TAP 14 escapes `#` and `\` in a description; a description is one line. */
-const desc = (s: string) => s.replace(/[\\#]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+/** TAP 14 escapes `#` and `\` in a description; a description is one line, with no control character. */
+const desc = (s: string) => printable(s.replace(/[\r\n]+/g, ' ')).replace(/[\\#]/g, (c) => `\\${c}`);
+
+/** Every string of the YAML diagnostics with its controls shown as \xNN (YAML would quote them, a terminal would run them). */
+function printableDeep(v: unknown): unknown {
+  if (typeof v === 'string') return printable(v);
+  if (Array.isArray(v)) return v.map(printableDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, printableDeep(x)]));
+  return v;
+}
 
 function diagnostics(cell: CellResult, ctx: ReportContext): Record<string, unknown> | undefined {
   const verdict = verdictOf(cell, ctx.gate);
@@ -32,17 +41,17 @@ function diagnostics(cell: CellResult, ctx: ReportContext): Record<string, unkno
       signature: g.crash.signature,
       boots: g.cycles.map((c) => `${c.phase} ${c.index}`),
       consoleLog: g.cycles[0]!.consoleLog,
-      ...(g.crash.excerpt ? { excerpt: stripAnsi(g.crash.excerpt) } : {}),
+      ...(g.crash.excerpt ? { excerpt: g.crash.excerpt } : {}),
     }));
   }
   const unhealthy = cell.cycles.filter((c) => c.outcome === 'unhealthy');
-  if (unhealthy.length) d.unhealthy = unhealthy.map((c) => ({ cycle: c.index, output: stripAnsi(c.health?.output ?? '') }));
-  return d;
+  if (unhealthy.length) d.unhealthy = unhealthy.map((c) => ({ cycle: c.index, output: c.health?.output ?? '' }));
+  return printableDeep(d) as Record<string, unknown>;
 }
 
 /** The run as TAP version 14: one test point per cell, YAML diagnostics with the crash. */
 export function renderTap(run: RunResult, ctx: ReportContext = {}): string {
-  const lines = ['TAP version 14', `# bootgate run ${run.id} (suite ${run.suite.name})`, `1..${run.cells.length}`];
+  const lines = ['TAP version 14', `# ${desc(`bootgate run ${run.id} (suite ${run.suite.name})`)}`, `1..${run.cells.length}`];
   for (const [i, cell] of run.cells.entries()) {
     const verdict = verdictOf(cell, ctx.gate);
     const ok = verdict === 'pass' || verdict === 'pending';

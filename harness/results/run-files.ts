@@ -5,6 +5,7 @@ import { migrateGate, migrateRun } from './migrate.js';
 import { runSchema, type RunResult } from './schema.js';
 import { ConfigError } from '../util/errors.js';
 import { readUserFile, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
+import { jsonText } from '../util/json-text.js';
 
 export const RUN_FILE = 'run.json';
 export const GATE_FILE = 'gate.json';
@@ -54,7 +55,7 @@ export async function loadGate(runDir: string): Promise<GateResult | undefined> 
 export async function writeGate(runDir: string, gate: GateResult): Promise<string> {
   const file = join(runDir, GATE_FILE);
   try {
-    await writeFileAtomic(file, JSON.stringify(gate, null, 2) + '\n');
+    await writeFileAtomic(file, jsonText(gate) + '\n');
   } catch (e) {
     throw unwritableFile(file, GATE_FILE, e);
   }

@@ -3,6 +3,7 @@ import { groupCrashes } from './crash-groups.js';
 import type { RunResult } from './schema.js';
 import { LabError } from '../util/errors.js';
 import { makeDirs, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
+import { jsonText } from '../util/json-text.js';
 
 /**
  * Recompute the counts and crash groups from the cells, so they can never drift from them. The
@@ -58,7 +59,8 @@ export class RunStore {
   }
 
   private flush(): Promise<void> {
-    const snapshot = JSON.stringify(this.run, null, 2) + '\n';
+    // The raw guest text, JSON-escaped (C1 controls too): safe to print, the same when read back.
+    const snapshot = jsonText(this.run) + '\n';
     this.chain = this.chain.then(() => writeFileAtomic(this.path, snapshot));
     return this.chain;
   }

@@ -138,9 +138,17 @@ export const crashGroupSchema = z.object({
   excerpt: z.string().optional(),
 });
 
+/** A run id names the run's folder: one file name, at most 255 bytes, no slash or NUL. */
+const runIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^/\u0000]+$/, 'a run id is a folder name: no slash or NUL')
+  .refine((s) => s !== '.' && s !== '..' && Buffer.byteLength(s) <= 255, 'a run id is a folder name of at most 255 bytes');
+
 export const runSchema = z.object({
   schema: z.literal('bootgate.run/v1'),
-  id: z.string(),
+  id: runIdSchema,
   status: z.enum(['running', 'finished', 'interrupted']),
   suite: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
   host: z.object({ hostname: z.string(), platform: z.string(), cpus: z.number(), memoryMiB: z.number(), provider: z.string(), accel: z.string() }),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signatureOf } from '../../results/crash-record.js';
-import { kernelDumpBits, parseKernelDumpHeader, parseMinidump, PAGE_FILL } from './dump-header.js';
+import { kernelDumpBits, kernelDumpHeaderProblem, minidumpHeaderProblem, parseKernelDumpHeader, parseMinidump, PAGE_FILL } from './dump-header.js';
 // @ts-expect-error: plain JS fixture generator (no type declarations)
 import { dumpHeader32, dumpHeader64, FIXTURES, minidump } from '../../../test/fixtures/windows-dumps.mjs';
 
@@ -157,5 +157,28 @@ describe('minidump (MDMP)', () => {
     expect(parseMinidump(full.subarray(0, 16))).toMatchObject({ kind: 'minidump', truncated: true });
     expect(parseMinidump(full.subarray(0, 40))).toMatchObject({ truncated: true, streams: [] });
     expect(parseMinidump(fixture('kernel-du64-0x50.dmp'))).toBeUndefined();
+  });
+});
+
+describe('header validation: a dump by its header, not by its magic bytes', () => {
+  it('passes the committed dumps, generated ones, and a header cut after its version fields', () => {
+    expect(kernelDumpHeaderProblem(fixture('kernel-du64-0x50.dmp'))).toBeUndefined();
+    expect(kernelDumpHeaderProblem(fixture('kernel-dump32-0xd1.dmp'))).toBeUndefined();
+    expect(kernelDumpHeaderProblem(gen64({ code: 0x133, dumpType: 4, machine: 0xaa64, processors: 8 }))).toBeUndefined();
+    expect(kernelDumpHeaderProblem(fixture('kernel-du64-0x50.dmp').subarray(0, 0x20))).toBeUndefined();
+    expect(minidumpHeaderProblem(fixture('user-minidump.dmp'))).toBeUndefined();
+  });
+
+  it('fails text that starts with the magic, and headers with impossible fields', () => {
+    expect(kernelDumpHeaderProblem(Buffer.from('PAGEDU64 console of a test run\n'))).toMatch(/MajorVersion/);
+    expect(kernelDumpHeaderProblem(Buffer.from('PAGEDUMP'))).toMatch(/too few/);
+    expect(kernelDumpHeaderProblem(gen64({ processors: 0 }))).toMatch(/NumberProcessors 0/);
+    expect(kernelDumpHeaderProblem(gen64({ machine: 0x41414141 }))).toMatch(/MachineImageType/);
+    expect(kernelDumpHeaderProblem(gen32({ dumpType: 0x20202020 }))).toMatch(/DumpType/);
+    expect(kernelDumpHeaderProblem(gen64({ build: 0 }))).toMatch(/MinorVersion/);
+    expect(minidumpHeaderProblem(Buffer.from('MDMP test harness banner\n'))).toMatch(/MINIDUMP_VERSION/);
+    const badRva = (minidump as Gen)();
+    badRva.writeUInt32LE(8, 12);
+    expect(minidumpHeaderProblem(badRva)).toMatch(/StreamDirectoryRva/);
   });
 });

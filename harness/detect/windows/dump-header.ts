@@ -27,7 +27,7 @@ import type { CrashRecord } from '../../results/crash-record.js';
 import { bugcheckRecord } from './bugcheck-record.js';
 import { formatCode } from './bugcheck-names.js';
 
-export { parseMinidump, isMinidump, type MinidumpInfo } from './minidump.js';
+export { parseMinidump, isMinidump, minidumpHeaderProblem, type MinidumpInfo } from './minidump.js';
 
 export const DUMP_TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'full',
@@ -111,6 +111,35 @@ export function kernelDumpBits(buf: Buffer): 32 | 64 | undefined {
   if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'PAGE') return undefined;
   const valid = buf.toString('latin1', 4, 8);
   return valid === 'DU64' ? 64 : valid === 'DUMP' ? 32 : undefined;
+}
+
+const hex = (n: number) => `0x${n.toString(16).toUpperCase()}`;
+
+/**
+ * Why a buffer that starts with a kernel dump signature is not a dump header, undefined when it is
+ * one (cut or whole). Eight bytes of magic are not enough: a text file may start with "PAGEDU64".
+ * The dump writer sets these fields before anything else, so each holds a plausible value (or, for
+ * the ones it may leave, the "PAGE" filler): MajorVersion 0xF (free build) or 0xC (checked build),
+ * MinorVersion a build number, MachineImageType a PE machine (16 bits), NumberProcessors 1 to 4096,
+ * DumpType a small number. Text fails at MajorVersion already (four printable characters).
+ */
+export function kernelDumpHeaderProblem(buf: Buffer): string | undefined {
+  const bits = kernelDumpBits(buf);
+  if (bits === undefined) return 'no PAGEDU64 / PAGEDUMP signature at offset 0';
+  if (buf.length < 0x10) return `only ${buf.length} bytes, too few to check the header`;
+  const major = buf.readUInt32LE(0x08);
+  if (major !== 0xf && major !== 0xc) return `MajorVersion ${hex(major)} is neither 0xF nor 0xC`;
+  const minor = buf.readUInt32LE(0x0c);
+  if (minor === 0 || minor > 0xffff) return `MinorVersion ${minor} is no Windows build number`;
+  const L = bits === 64 ? LAYOUT64 : LAYOUT32;
+  const field = (off: number) => (buf.length >= off + 4 ? buf.readUInt32LE(off) : PAGE_FILL);
+  const machine = field(L.machine);
+  if (machine !== PAGE_FILL && machine > 0xffff) return `MachineImageType ${hex(machine)} is no PE machine type`;
+  const cpus = field(L.processors);
+  if (cpus !== PAGE_FILL && (cpus === 0 || cpus > 4096)) return `NumberProcessors ${cpus} is out of range`;
+  const dumpType = field(L.dumpType);
+  if (dumpType !== PAGE_FILL && (dumpType === 0 || dumpType > 0x10)) return `DumpType ${dumpType} is out of range`;
+  return undefined;
 }
 
 /** Reads a kernel dump header and makes its CrashRecord. */

@@ -70,13 +70,17 @@ export function findBugcheckTexts(text: string): BugcheckText[] {
   return out;
 }
 
+/** messageAround looks this many characters back and ahead of a match. */
+export const MESSAGE_BEFORE = 160;
+export const MESSAGE_AFTER = 400;
+
 /** The 1001 message around a match: from "The computer has rebooted" to "Report Id: <id>" when nearby. */
-function messageAround(text: string, hit: BugcheckText): string {
-  const before = text.slice(Math.max(0, hit.index - 160), hit.index);
+export function messageAround(text: string, hit: BugcheckText): string {
+  const before = text.slice(Math.max(0, hit.index - MESSAGE_BEFORE), hit.index);
   const startRel = before.search(/The\s*computer\s*has\s*rebooted/i);
   const start = startRel >= 0 ? hit.index - before.length + startRel : hit.index;
   const endMatch = hit.index + hit.match.length;
-  const after = text.slice(endMatch, endMatch + 400);
+  const after = text.slice(endMatch, endMatch + MESSAGE_AFTER);
   const report = /Report\s*Id:\s*[0-9a-f-]+\.?/i.exec(after);
   const end = report ? endMatch + report.index + report[0].length : endMatch;
   return text.slice(start, end).replace(/\s+/g, ' ').trim();

@@ -164,8 +164,15 @@ function sameArgs(a: HypervCrash, b: HypervCrash): boolean {
   return a.args.length === b.args.length && a.args.every((v, i) => v === b.args[i]);
 }
 
+/** Every line read here holds one of these words: a piece without them is skipped whole. */
+const MAY_MATTER = /RESET|GUEST_|HV crash|hyper-v/;
+
+/** A line longer than this is read by its first characters only (every line read here is short). */
+const MAX_LINE_CHARS = 64 * 1024;
+
 /**
- * Every Hyper-V crash in a text: QMP transcript lines, QEMU log lines and libvirt log lines, in order.
+ * Every Hyper-V crash in a text that arrives in pieces split anywhere: QMP transcript lines, QEMU
+ * log lines and libvirt log lines, in order.
  *
  * One bugcheck often shows up several times: QEMU may send GUEST_PANICKED twice (action `pause`, then
  * `poweroff`), and a libvirt domain log holds both libvirt's line and QEMU's stderr. So a crash whose
@@ -173,21 +180,59 @@ function sameArgs(a: HypervCrash, b: HypervCrash): boolean {
  * Limit: two real bugchecks with identical arguments (MANUALLY_INITIATED_CRASH has all-zero parameters)
  * in a log without QMP RESET lines count once.
  */
-export function parseHypervCrashes(text: string): HypervCrash[] {
-  const out: HypervCrash[] = [];
-  let last: HypervCrash | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    if (QMP_RESET.test(line)) {
-      last = undefined;
-      continue;
+export class HypervCrashScanner {
+  readonly crashes: HypervCrash[] = [];
+  /** Crashes past `max`, counted and not kept. */
+  dropped = 0;
+  private last: HypervCrash | undefined;
+  /** The line the last piece ended in. */
+  private partial = '';
+
+  constructor(private readonly max = Infinity) {}
+
+  /** The next piece of text. Pieces are never joined whole: only the line cut between two is. */
+  push(text: string): void {
+    const first = text.indexOf('\n');
+    if (first < 0) {
+      if (this.partial.length < MAX_LINE_CHARS) this.partial += text.slice(0, MAX_LINE_CHARS - this.partial.length);
+      return;
     }
-    const crash = qmpLine(line) ?? qemuLine(line) ?? libvirtLine(line);
-    if (!crash) continue;
-    if (last && sameArgs(last, crash)) continue;
-    out.push(crash);
-    last = crash;
+    this.lines(this.partial + text.slice(0, first));
+    const last = text.lastIndexOf('\n');
+    if (last > first) this.lines(text.slice(first + 1, last));
+    this.partial = text.slice(last + 1, last + 1 + MAX_LINE_CHARS);
   }
-  return out;
+
+  /** The end of the text: its last line, when it had no line break. */
+  end(): void {
+    if (this.partial) this.lines(this.partial);
+    this.partial = '';
+  }
+
+  /** Whole lines. */
+  lines(text: string): void {
+    if (!MAY_MATTER.test(text)) return;
+    for (const line of text.split(/\r?\n/)) {
+      if (QMP_RESET.test(line)) {
+        this.last = undefined;
+        continue;
+      }
+      const crash = qmpLine(line) ?? qemuLine(line) ?? libvirtLine(line);
+      if (!crash) continue;
+      if (this.last && sameArgs(this.last, crash)) continue;
+      // A copy: the line is a slice of the piece it came from, which it would keep alive.
+      if (this.crashes.length < this.max) this.crashes.push(structuredClone(crash));
+      else this.dropped++;
+      this.last = crash;
+    }
+  }
+}
+
+/** Every Hyper-V crash in a whole text (see HypervCrashScanner). */
+export function parseHypervCrashes(text: string): HypervCrash[] {
+  const s = new HypervCrashScanner();
+  s.lines(text);
+  return s.crashes;
 }
 
 /** CrashRecords for every Hyper-V crash in a text (see parseHypervCrashes). */

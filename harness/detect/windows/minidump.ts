@@ -36,6 +36,26 @@ export function isMinidump(buf: Buffer): boolean {
   return buf.length >= 4 && buf.toString('latin1', 0, 4) === 'MDMP';
 }
 
+/** MINIDUMP_VERSION, the low half of the Version field of every minidump. */
+const MINIDUMP_VERSION = 0xa793;
+
+/**
+ * Why a buffer that starts with "MDMP" is not a minidump header, undefined when it is one. Four bytes
+ * of magic are not enough (a text file may start with them): the version must be MINIDUMP_VERSION and
+ * the stream directory must lie after the 32-byte header.
+ */
+export function minidumpHeaderProblem(buf: Buffer): string | undefined {
+  if (!isMinidump(buf)) return 'no MDMP signature at offset 0';
+  if (buf.length < 16) return `only ${buf.length} bytes, too few to check the header`;
+  const version = buf.readUInt32LE(4) & 0xffff;
+  if (version !== MINIDUMP_VERSION) return `Version 0x${version.toString(16)} is not MINIDUMP_VERSION (0xa793)`;
+  const streams = buf.readUInt32LE(8);
+  if (streams > 0xffff) return `NumberOfStreams ${streams} is out of range`;
+  const dirRva = buf.readUInt32LE(12);
+  if (dirRva < HEADER_SIZE && !(streams === 0 && dirRva === 0)) return `StreamDirectoryRva ${dirRva} lies inside the header`;
+  return undefined;
+}
+
 /** Reads what a minidump offers; undefined when the buffer is not one. */
 export function parseMinidump(buf: Buffer): MinidumpInfo | undefined {
   if (!isMinidump(buf)) return undefined;
