@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellWorkloads, compareLines, compareMarkdown, compareRuns, DEFAULT_COMPARE_POLICY } from '../harness/gate/compare.js';
 import { compareSchema } from '../harness/results/compare-schema.js';
-import { booted, crashedCycle, loopCell, makeRun, noisy, NULL_DEREF, passCell, timedOut, UAF } from './compare-fixtures.js';
+import { booted, loopCell, makeRun, noisy, NULL_DEREF, passCell, timedOut, UAF } from './compare-fixtures.js';
 
 const IMG = 'debian-6.1-generic';
 const IMG12 = 'debian-6.12-generic';

@@ -1,14 +1,12 @@
 import { ext4Qcow2, kernelImageManifest } from './image-files.js';
 import { concreteKernelPackage } from './debs.js';
-import { copyFile, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { resolveDependsOn } from './debs.js';
 import type { Progress } from './build-initramfs.js';
 import type { LoadedRecipe } from './recipe.js';
 import type { ImageManifest } from './manifest.js';
 import { exec, execCapture } from '../util/exec.js';
 import { ConfigError, LabError } from '../util/errors.js';
-import { sha256File } from '../util/fsutil.js';
 import { shellQuote } from '../util/shell-quote.js';
 
 /**

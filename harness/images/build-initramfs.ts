@@ -1,8 +1,8 @@
 import { ext4Qcow2, kernelImageManifest, restrictToOwner } from './image-files.js';
 import { concreteKernelPackage } from './debs.js';
-import { chmod, copyFile, cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { aptDownload, candidateVersion, debExtract, resolveDependsOn } from './debs.js';
+import { aptDownload, candidateVersion, debExtract } from './debs.js';
 import { sharedLibClosure } from './elf-deps.js';
 import { decompressModule } from './module-file.js';
 import { loadOrder, parseModulesDep, moduleName } from './module-order.js';
@@ -10,7 +10,6 @@ import type { LoadedRecipe } from './recipe.js';
 import type { ImageManifest } from './manifest.js';
 import { exec } from '../util/exec.js';
 import { LabError } from '../util/errors.js';
-import { sha256File } from '../util/fsutil.js';
 
 export type Progress = (step: string) => void;
 

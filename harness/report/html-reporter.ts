@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { allCycles, bootedCount, cellCrashes, cellTitle, escapeHtml, matrixOf, reasonOf, relHref, runVerdictOf, secs, shownCycles, spanMs, verdictOf, type CellVerdict } from './model.js';
 import type { ReportContext } from './reporter.js';

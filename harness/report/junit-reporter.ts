@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { CellResult, RunResult } from '../results/schema.js';
 import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, spanMs, verdictOf } from './model.js';
 import { describeCycle } from './plain-reporter.js';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { RunResult } from '../results/schema.js';
 import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, spanMs, verdictOf, type CellVerdict } from './model.js';
 import { printable, printableLine } from '../util/printable.js';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CellResult, RunResult } from '../results/schema.js';
 import { bootedCount, cellCrashes, cellTitle, reasonOf, verdictOf } from './model.js';

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
 import type { CellPlan } from '../config/matrix.js';
 import type { LoadedSuite } from '../config/suite.js';
 import type { LifecycleStep } from '../config/suite-schema.js';
 import { judgeCell } from '../gate/cell-verdict.js';
 import { memoryOverhead, workloadOverhead } from '../gate/overhead.js';
-import type { GuestOs } from '../guest/guest-os.js';
 import type { SshTransport } from '../guest/ssh-transport.js';
 import type { BuiltImage } from '../images/catalog.js';
 import { bootPhases } from '../measure/boot-phases.js';
@@ -19,29 +17,19 @@ import { AbortedError, BootgateError } from '../util/errors.js';
 import type { BootObservation, ReadyResult } from './boot-watch.js';
 import { CellVm, type StartKind } from './cell-vm.js';
 import type { RunEventSink } from './events.js';
-import { LIFECYCLE_STEPS, type AgentState } from './lifecycle-steps.js';
+import { LIFECYCLE_STEPS, type AgentAssets, type AgentState } from './lifecycle-steps.js';
 import { Teardowns } from './teardowns.js';
 import { roundTo } from '../util/round.js';
 
-export interface CellContext {
+export interface CellContext extends AgentAssets {
   runDir: string;
   plan: CellPlan;
   suite: LoadedSuite;
   image: BuiltImage;
   provider: Provider;
-  guest: GuestOs;
-  agent: AgentDriver;
-  build: PreparedBuild;
-  content: ContentArtifact;
-  /** Every build (prepared for this cell's image) and content of the suite, for lifecycle steps. */
-  builds: Map<string, PreparedBuild>;
-  contents: Map<string, ContentArtifact>;
-  /** Host path of the static workload binary, when the suite measures workloads. */
-  workloadBinary?: string;
   labKey: { privateKey: string; publicKey: string };
   store: RunStore;
   emit: RunEventSink;
-  signal: AbortSignal;
 }
 
 type Phase = 'baseline' | 'agent';
@@ -133,7 +121,7 @@ export class CellRunner {
     const t0 = Date.now();
     let error: string | undefined;
     try {
-      await LIFECYCLE_STEPS[step.action]({ ...this.ctx, t, workloadProgram: this.ctx.workloadBinary, state: this.state }, step.version);
+      await LIFECYCLE_STEPS[step.action]({ ...this.ctx, t, state: this.state }, step.version);
     } catch (e) {
       if (signal.aborted) throw e;
       error = errMsg(e);

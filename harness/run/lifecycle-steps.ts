@@ -12,8 +12,8 @@ export interface AgentState {
   uninstalled: boolean;
 }
 
-export interface StepContext {
-  t: GuestTransport;
+/** What every step works with: the cell's agent, builds and contents (CellContext has them too). */
+export interface AgentAssets {
   guest: GuestOs;
   agent: AgentDriver;
   /** The cell's own build and content, which `install` puts in. */
@@ -22,10 +22,14 @@ export interface StepContext {
   /** Every build (made for this cell's image) and content of the suite, by version. */
   builds: Map<string, PreparedBuild>;
   contents: Map<string, ContentArtifact>;
-  /** Host path of the workload program, when the suite measures workloads. */
-  workloadProgram?: string;
-  state: AgentState;
+  /** Host path of the static workload binary, when the suite measures workloads. */
+  workloadBinary?: string;
   signal: AbortSignal;
+}
+
+export interface StepContext extends AgentAssets {
+  t: GuestTransport;
+  state: AgentState;
 }
 
 type StepHandler = (c: StepContext, version: string | undefined) => Promise<void>;
@@ -47,7 +51,7 @@ export const LIFECYCLE_STEPS: Record<LifecycleStep['action'], StepHandler> = {
     c.state.contents = [c.content];
     await c.agent.install(c.t, c.build, c.content, c.signal);
     c.state.installed = true;
-    if (c.workloadProgram) await c.guest.installWorkloadProgram(c.t, c.workloadProgram, c.signal);
+    if (c.workloadBinary) await c.guest.installWorkloadProgram(c.t, c.workloadBinary, c.signal);
   },
   upgrade: async (c, version) => {
     c.state.build = c.builds.get(version!)!;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, basename } from 'node:path';
-import type { AgentDriver, ContentArtifact, GuestInfo, PrepareOptions, PreparedBuild } from '../agent.js';
+import type { AgentDriver, ContentArtifact, PrepareOptions, PreparedBuild } from '../agent.js';
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { ConfigError } from '../../util/errors.js';

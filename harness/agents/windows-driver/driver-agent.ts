@@ -28,7 +28,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { AgentDriver, ContentArtifact, GuestInfo, PrepareOptions, PreparedBuild } from '../agent.js';
+import type { AgentDriver, ContentArtifact, PrepareOptions, PreparedBuild } from '../agent.js';
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { nativeCommandScript, psQuote, psWriteFile, runPs, type PsResult } from '../../guest/windows/powershell.js';

@@ -17,7 +17,6 @@ import { decodeText } from '../text-encoding.js';
 import { kernelDumpBits, kernelDumpHeaderProblem, parseKernelDumpHeader } from './dump-header.js';
 import { isMinidump, minidumpHeaderProblem, parseMinidump } from './minidump.js';
 import { WindowsTextReader } from './text-evidence.js';
-import { pushAll } from '../../util/arrays.js';
 
 export { decodeText };
 
