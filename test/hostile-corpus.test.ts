@@ -117,10 +117,12 @@ describe('hostile inputs through the CLI', () => {
     const after = snapshot();
     const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
     const slowest = outcomes.reduce((a, o) => (o.ms > a.ms ? o : a), outcomes[0]!);
+    const byKind = new Map<string, number>();
+    for (const c of cases) byKind.set(c.id.split('/')[0]!, (byKind.get(c.id.split('/')[0]!) ?? 0) + 1);
     console.log(
       `hostile corpus: ${outcomes.length} tried, ${named.length} exit 2 naming the file (${withLine.length} with its line), ` +
         `${outcomes.filter((o) => o.code !== 2).length} valid but hostile (exit 0, 1 or 3 as their content says), ${internal.length} internal errors, ${hung.length} hangs, ` +
-        `${changed.length} writes outside; slowest ${slowest.c.id} ${slowest.ms} ms`,
+        `${changed.length} writes outside; slowest ${slowest.c.id} ${slowest.ms} ms; cases by kind: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}`,
     );
     expect(changed, 'files changed outside the results and cache folders').toEqual([]);
   });
