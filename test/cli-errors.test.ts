@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MINIMAL_SUITE } from './fixtures/minimal-suite.js';
 import { bootgate, ROOT } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bootgate-cli-'));
@@ -14,16 +15,7 @@ const suite = (name: string, text: string) => {
   writeFileSync(f, text);
   return f;
 };
-const GOOD = `name: t
-images: [debian-6.1-generic]
-agent:
-  name: sensor
-  kind: linux-kmod
-  builds:
-    - { version: "2.1.0", source: examples/agents/sensor-kmod }
-content:
-  - { version: "290", path: examples/content/channel-290.txt }
-`;
+const GOOD = MINIMAL_SUITE;
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .*:\d+:\d+/);
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/results/schema.js';
+import { MINIMAL_SUITE } from './fixtures/minimal-suite.js';
 import { bootgate, ROOT, type CliResult } from './cli-helpers.js';
 import { fixtureRun } from './fixtures/report-run.js';
 
@@ -19,16 +20,7 @@ mkdirSync(join(lab, 'examples/content'), { recursive: true });
 writeFileSync(join(lab, 'examples/agents/sensor-kmod/Kbuild'), 'obj-m := sensor.o\n');
 writeFileSync(join(lab, 'examples/content/channel-290.txt'), 'channel 290\n');
 
-const GOOD = `name: t
-images: [debian-6.1-generic]
-agent:
-  name: sensor
-  kind: linux-kmod
-  builds:
-    - { version: "2.1.0", source: examples/agents/sensor-kmod }
-content:
-  - { version: "290", path: examples/content/channel-290.txt }
-`;
+const GOOD = MINIMAL_SUITE;
 
 const suite = (name: string, text: string) => {
   const f = join(lab, 'suites', name);

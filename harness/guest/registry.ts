@@ -8,8 +8,6 @@ const GUEST_OSES: Record<GuestOsName, () => GuestOs> = {
   windows: () => new WindowsGuest(),
 };
 
-export const GUEST_OS_NAMES = Object.keys(GUEST_OSES) as GuestOsName[];
-
 export function guestOsFor(os: GuestOsName): GuestOs {
   return GUEST_OSES[os]();
 }

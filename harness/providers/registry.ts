@@ -6,8 +6,7 @@ const PROVIDERS: Record<string, () => Provider> = {
   qemu: () => new QemuProvider(),
 };
 
-export const PROVIDER_NAMES = Object.keys(PROVIDERS);
-export const DEFAULT_PROVIDER = 'qemu';
+const DEFAULT_PROVIDER = 'qemu';
 
 /** The provider of that name; undefined for a name no backend has (the caller says where it came from). */
 export function createProvider(name: string = DEFAULT_PROVIDER): Provider | undefined {
