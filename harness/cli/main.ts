@@ -12,7 +12,7 @@ import { bootgateVersion } from '../util/version.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite] = await Promise.all([
+  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite, listCells, cellSelection, merge] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
@@ -21,8 +21,11 @@ async function loadLab() {
     import('../report/multiplexer.js'),
     import('../report/registry.js'),
     import('../run/run-suite.js'),
+    import('./list-cells.js'),
+    import('../config/cell-selection.js'),
+    import('./merge.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -81,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     program.addCommand(lab.gateCommand((c) => (code = c)));
     program.addCommand(lab.compareCommand((c) => (code = c)));
     program.addCommand(lab.reportCommand((c) => (code = c)));
+    program.addCommand(lab.mergeCommand((c) => (code = c)));
   }
 
   try {
@@ -103,7 +107,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, parseReporterNames, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterNames, parseShard, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite } = lab;
+  const splitList = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((x) => x !== '')];
   program
     .command('run')
     .description('run a suite: exit 0 pass, 1 fail, 2 configuration error, 3 inconclusive')
@@ -115,7 +120,17 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       return n;
     })
     .option('--reporter <names>', `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI; file reporters write into the run folder)`, (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .action(async (suite: string, opts: { results: string; concurrency?: number; reporter: string[] }) => {
+    .option('--list', 'print the cells this run would take and the boots they cost; build and boot nothing')
+    .option('--json', 'with --list: the cells as JSON')
+    .option('--cells <globs>', 'only cells whose id matches a glob (* ? [...]): comma-separated or repeated', splitList, [] as string[])
+    .option('--shard <i/n>', 'run slice i of n: the same split on every machine, balanced by expected boots (join the shards with `bootgate merge`)', (v: string) => parseShard(v))
+    .action(async (suite: string, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number } }) => {
+      const selection = { cells: opts.cells, ...(opts.shard ? { shard: opts.shard } : {}) };
+      if (opts.list) {
+        await listCells({ suiteFile: resolve(suite), root: projectRoot(), cacheDir: cacheRoot(), selection, json: opts.json }, (s) => process.stdout.write(s));
+        setCode(EXIT.pass);
+        return;
+      }
       const mux = new ReporterMux(runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n)));
       const r = await runSuite({
         suiteFile: resolve(suite),
@@ -123,6 +138,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
         cacheDir: cacheRoot(),
         root: projectRoot(),
         concurrency: opts.concurrency,
+        selection,
         emit: (e) => mux.onEvent(e),
         signal: interruptSignal(),
       });

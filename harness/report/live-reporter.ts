@@ -2,6 +2,7 @@ import type { CellResult, RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
 import { describeCycle, gateLines } from './plain-reporter.js';
 import { printableLine } from '../util/printable.js';
+import { plural } from '../util/text.js';
 import type { ReportContext, Reporter } from './reporter.js';
 
 /** The part of a terminal stream the live reporter needs (process.stderr, or a fake in tests). */
@@ -108,7 +109,7 @@ export class LiveReporter implements Reporter {
         this.total = e.cells;
         if (e.bootsPerCell && this.opts.bootsPerCell === undefined) this.opts.bootsPerCell = e.bootsPerCell;
         this.status = 'running';
-        this.log(`run ${e.runId}: ${e.cells} cell(s), guests under ${e.accel}`);
+        this.log(`run ${e.runId}: ${e.cells} cell(s)${e.boots !== undefined ? `, ${plural(e.boots, 'boot')} expected` : ''}${e.shard ? ` (shard ${e.shard.index}/${e.shard.total})` : ''}, guests under ${e.accel}`);
         this.log(`results in ${e.runDir}`);
         this.start();
         return;

@@ -3,6 +3,7 @@ import type { RunEvent } from '../run/events.js';
 import type { ReportContext, Reporter } from './reporter.js';
 import { secs } from './model.js';
 import { printableLine } from '../util/printable.js';
+import { plural } from '../util/text.js';
 
 export function describeCycle(c: CycleResult): string {
   const what = `${c.phase} ${c.index} (${c.kind})`;
@@ -60,7 +61,7 @@ export class PlainReporter implements Reporter {
       case 'prepare':
         return w(e.message);
       case 'run-start':
-        return w(`run ${e.runId}: ${e.cells} cell(s), guests under ${e.accel}; results in ${e.runDir}`);
+        return w(`run ${e.runId}: ${e.cells} cell(s)${e.boots !== undefined ? `, ${plural(e.boots, 'boot')} expected` : ''}${e.shard ? ` (shard ${e.shard.index}/${e.shard.total})` : ''}, guests under ${e.accel}; results in ${e.runDir}`);
       case 'cell-start':
         return w(`${e.cell}: start`);
       case 'cycle-end':

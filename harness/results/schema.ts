@@ -167,6 +167,25 @@ export const runSchema = z.object({
   }),
   cells: z.array(cellSchema),
   crashes: z.array(crashGroupSchema),
+  /**
+   * The part of the suite's matrix this run took (`--cells`, `--shard`), and every cell the
+   * shards split (the matrix as --cells narrowed it), in order, so that `bootgate merge` can tell
+   * that shards cover it once. Absent in older runs.
+   */
+  selection: z
+    .object({
+      matrix: z.array(z.string()),
+      cells: z.array(z.string()).optional(),
+      shard: z.object({ index: z.number().int().min(1), total: z.number().int().min(1) }).optional(),
+      boots: z.number().int().optional(),
+    })
+    .optional()
+    .describe('The part of the suite matrix this run took (--cells, --shard) and the whole matrix in order, for bootgate merge.'),
+  /** Set by `bootgate merge`: the runs this one was made from. */
+  mergedFrom: z
+    .array(z.object({ id: z.string(), hostname: z.string(), startedAt: isoDateTime(), endedAt: isoDateTime().optional(), cells: z.number().int(), shard: z.object({ index: z.number().int(), total: z.number().int() }).optional() }))
+    .optional()
+    .describe('Set by bootgate merge: the runs this one was made from.'),
   /** The suite's gate policy (defaults filled in): what `bootgate gate` applies when no --policy is given. Absent in runs from before it was stored. */
   gate: gatePolicySchema.optional().describe('The suite gate policy (defaults filled in): what `bootgate gate` applies when no --policy is given.'),
 });

@@ -23,8 +23,11 @@ export interface Prepared {
 
 const fieldOf = (path: (string | number)[]) => path.join('.').replace(/\.(\d+)/g, '[$1]');
 
-/** Check names, build images and agent builds: all before the first VM starts. */
-export async function prepareSuite(o: { root: string; cacheDir: string; signal: AbortSignal; progress: (m: string) => void }, s: LoadedSuite): Promise<Prepared> {
+/**
+ * The images a suite selects from the catalog, in the suite's order, checked against its agents'
+ * OS: all known before anything is built (`--list` stops here).
+ */
+export async function suiteImageNames(o: { root: string; cacheDir: string }, s: LoadedSuite): Promise<{ names: string[]; catalog: ImageCatalog }> {
   const catalog = new ImageCatalog(o.root, o.cacheDir);
   const entries = await catalog.list();
   const known = new Map(entries.map((e) => [e.loaded.recipe.name, e]));
@@ -51,6 +54,15 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
       throw new ConfigError('AGENT_OS', `${other} is a ${os} image; a ${kind.kind} agent runs on ${kind.os} (split the suite, or narrow its images)`, { file: s.file, line: s.lineOf([...path, 'kind']), field: fieldOf([...path, 'kind']) });
     }
   }
+  return { names, catalog };
+}
+
+/**
+ * Build the images this run uses (`names`: the suite's, or the part a shard or --cells needs) and
+ * every agent build for them: all before the first VM starts.
+ */
+export async function prepareSuite(o: { root: string; cacheDir: string; signal: AbortSignal; progress: (m: string) => void }, s: LoadedSuite, names: string[], catalog: ImageCatalog): Promise<Prepared> {
+  const known = new Map((await catalog.list()).map((e) => [e.loaded.recipe.name, e]));
   const images = new Map<string, BuiltImage>();
   for (const name of names) {
     const e = known.get(name)!;

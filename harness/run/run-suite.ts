@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import type { PreparedBuild } from '../agents/agent.js';
-import { expandMatrix } from '../config/matrix.js';
 import { loadSuite } from '../config/suite.js';
 import { suiteAgents } from '../config/suite-schema.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
@@ -16,7 +15,8 @@ import { bootgateVersion } from '../util/version.js';
 import { CellRunner } from './cell-runner.js';
 import type { RunEventSink } from './events.js';
 import { runPool } from './pool.js';
-import { buildKey, prepareSuite } from './prepare.js';
+import { buildKey, prepareSuite, suiteImageNames } from './prepare.js';
+import { planRun, type RunSelection } from './run-plan.js';
 import { recordRunVerdict } from './run-end.js';
 
 export interface RunSuiteOptions {
@@ -27,6 +27,8 @@ export interface RunSuiteOptions {
   /** The VM backend; the registry's default when absent. */
   provider?: Provider;
   concurrency?: number;
+  /** Part of the matrix: --cells globs, --shard i/n. */
+  selection?: RunSelection;
   emit: RunEventSink;
   signal: AbortSignal;
 }
@@ -39,7 +41,7 @@ export interface SuiteRun {
   exitCode: number;
 }
 
-function runId(suite: string): string {
+export function runId(suite: string): string {
   const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${suite}-${t}-${randomBytes(2).toString('hex')}`;
 }
@@ -54,9 +56,12 @@ const artifactOf = (b: PreparedBuild | undefined): { artifact?: string } => (b?.
 export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
   const s = await loadSuite(o.suiteFile);
   const provider = o.provider ?? createProvider()!;
-  const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s);
+  const { names, catalog } = await suiteImageNames(o, s);
+  // Only what the selected cells use is built: a shard does not build another shard's images.
+  const plan = planRun(s.suite, names, o.selection);
+  const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
-  const plans = expandMatrix(s.suite, prepared.names);
+  const plans = plan.cells;
   const id = runId(s.suite.name);
   const runDir = join(o.resultsDir, id);
   const accel = await provider.describe();
@@ -85,10 +90,11 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
     cells,
     crashes: [],
     gate: s.suite.gate,
+    selection: { matrix: plan.matrix.map((c) => c.id), ...(o.selection?.cells?.length ? { cells: o.selection.cells } : {}), ...(o.selection?.shard ? { shard: o.selection.shard } : {}), boots: plan.boots },
   });
   await store.init();
-  const bootsPerCell = s.suite.boot.baseline + s.suite.boot.cycles * (s.suite.lifecycle?.length ?? 1);
-  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel, bootsPerCell });
+  const bootsPerCell = plan.cost.perCell;
+  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel, bootsPerCell, boots: plan.boots, ...(o.selection?.shard ? { shard: o.selection.shard } : {}) });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
   await runPool(
