@@ -31,4 +31,10 @@ describe('bootgate run --list, --cells, --shard', () => {
       expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
     }
   });
+
+  it('runs nothing, and says so, for a shard with no cells', async () => {
+    const r = await bootgate(['run', 'suites/quickstart.yaml', '--shard', '3/3', '--results', '/nonexistent/never-written']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/shard 3\/3 has no cells; nothing to run/);
+  });
 });

@@ -6,14 +6,19 @@ import { jsonText } from '../util/json-text.js';
 import { printableLine } from '../util/printable.js';
 import { plural } from '../util/text.js';
 
+/** The cells a run of the suite would take, from the suite and the catalog alone. */
+export async function suitePlan(o: { suiteFile: string; root: string; cacheDir: string; selection: RunSelection }) {
+  const s = await loadSuite(o.suiteFile);
+  const { names } = await suiteImageNames(o, s);
+  return { s, plan: planRun(s.suite, names, o.selection) };
+}
+
 /**
  * `bootgate run SUITE --list`: the cells a run would take and the boots they cost, from the suite
  * and the image catalog alone: nothing is built or booted.
  */
 export async function listCells(o: { suiteFile: string; root: string; cacheDir: string; selection: RunSelection; json?: boolean }, out: (s: string) => void): Promise<void> {
-  const s = await loadSuite(o.suiteFile);
-  const { names } = await suiteImageNames(o, s);
-  const plan = planRun(s.suite, names, o.selection);
+  const { s, plan } = await suitePlan(o);
   if (o.json) {
     out(jsonText({ suite: s.suite.name, matrix: plan.matrix.length, shard: o.selection.shard, boots: plan.boots, bootsPerCell: plan.cost.perCell, cells: plan.cells.map((c) => ({ id: c.id, image: c.image, agent: c.agent, build: c.build.version, content: c.content.version, boots: plan.cost.perCell })) }) + '\n');
     return;

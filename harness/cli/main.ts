@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterNames, parseShard, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterNames, parseShard, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite, suitePlan } = lab;
   const splitList = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((x) => x !== '')];
   program
     .command('run')
@@ -128,6 +128,12 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       const selection = { cells: opts.cells, ...(opts.shard ? { shard: opts.shard } : {}) };
       if (opts.list) {
         await listCells({ suiteFile: resolve(suite), root: projectRoot(), cacheDir: cacheRoot(), selection, json: opts.json }, (s) => process.stdout.write(s));
+        setCode(EXIT.pass);
+        return;
+      }
+      if (opts.shard && (await suitePlan({ suiteFile: resolve(suite), root: projectRoot(), cacheDir: cacheRoot(), selection })).plan.cells.length === 0) {
+        // More shards than cells: this one has nothing to do, and a merge of the others is whole.
+        process.stderr.write(`bootgate: shard ${opts.shard.index}/${opts.shard.total} has no cells; nothing to run\n`);
         setCode(EXIT.pass);
         return;
       }
