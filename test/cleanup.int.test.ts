@@ -74,6 +74,45 @@ describe('every exit path stops the VM and removes its files', () => {
     expect(b).toMatchObject({ booted: false, outcome: 'timeout' });
     expect(b.crash?.class).toBe('boot-timeout');
     expect(run.cells[0]!.reason).toMatch(/baseline boot 1 without the agent failed/);
+    // An error is retried once by default (boot.retries): the same timeout again, both attempts kept.
+    expect(run.cells[0]!.attempt).toBe(2);
+    expect(run.cells[0]!.attempts?.map((a) => [a.attempt, a.verdict, a.baseline[0]?.outcome])).toEqual([[1, 'error', 'timeout']]);
     expect(vmCount(run.id)).toBe(0);
+  });
+
+  it('QEMU killed mid-boot: a lab error, retried; the verdict is the second attempt\'s and run.json keeps both', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'bootgate-res-'));
+    const child = spawn(process.execPath, [BIN, 'run', suite('boot: { baseline: 1, cycles: 1 }'), '--results', results], { cwd: ROOT });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The first VM of the run, killed as the lab would lose it (OOM killer, host reboot of a worker).
+    let killed: string | undefined;
+    for (let i = 0; i < 600 && !killed; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const runId = readdirSync(results)[0];
+      if (!runId || vmCount(runId) === 0) continue;
+      const pid = execFileSync('pgrep', ['-f', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim().split('\n')[0]!;
+      process.kill(Number(pid), 'SIGKILL');
+      killed = pid;
+    }
+    expect(killed, 'a VM of the run was seen and killed').toBeDefined();
+    const code = await closed;
+    expect(code, err).toBe(0);
+    expect(err).toMatch(/lab error .*running it again, attempt 2/);
+    const run = runSchema.parse(JSON.parse(readFileSync(out.trim(), 'utf8')));
+    const c = run.cells[0]!;
+    expect(c.verdict).toBe('pass');
+    expect(c.attempt).toBe(2);
+    expect(c.attempts).toHaveLength(1);
+    expect(c.attempts![0]).toMatchObject({ attempt: 1, verdict: 'error' });
+    expect(c.attempts![0]!.baseline[0]?.outcome).toBe('lab-error');
+    expect(c.baseline[0]!.consoleLog).toBe(`cells/${c.id}/attempt-2/baseline-1.log`);
+    expect(readFileSync(join(results, run.id, c.baseline[0]!.consoleLog), 'utf8')).toMatch(/^\[ *\d+\.\d+\] /m); // a kernel console
+    expect(run.summary).toMatchObject({ pass: 1, error: 0, verdict: 'pass' });
+    expect(vmCount(run.id)).toBe(0);
+    expect(scratchDirs(run.id)).toBe(0);
   });
 });

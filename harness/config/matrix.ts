@@ -9,6 +9,8 @@ export interface CellPlan {
   agent: string;
   build: { version: string; source?: string; inTree?: true };
   content: { version: string; path: string };
+  /** Which copy of the cell (suite `repeat`), from 1; absent when the suite runs each cell once. */
+  repeat?: number;
 }
 
 /** Names and versions are kept verbatim in ids (the schema restricts them); anything else is encoded, injectively. */
@@ -21,7 +23,13 @@ const safe = fileNamePart;
  */
 export const cellIdTail = (agent: string, build: string, content: string) => `${safe(agent)}-${safe(build)}__content-${safe(content)}`;
 
-/** images x builds x content, in the suite's order (images outermost); images as selected from the catalog. */
+/**
+ * The id of copy `n` of a cell when a suite repeats its cells: `@` is outside the names' alphabet,
+ * so a copy never takes the id of another cell.
+ */
+export const repeatId = (id: string, n: number) => (n === 1 ? id : `${id}@repeat-${n}`);
+
+/** images x builds x content (x repeat), in the suite's order (images outermost); images as selected from the catalog. */
 export function expandMatrix(suite: Suite, images: string[] = suite.images): CellPlan[] {
   const cells: CellPlan[] = [];
   const contents = suite.content.filter((c) => !suite.matrix?.content || suite.matrix.content.includes(c.version));
@@ -30,13 +38,10 @@ export function expandMatrix(suite: Suite, images: string[] = suite.images): Cel
       const builds = agent.builds.filter((b) => !suite.matrix?.builds || suite.matrix.builds.includes(b.version));
       for (const build of builds) {
         for (const content of contents) {
-          cells.push({
-            id: `${safe(image)}__${cellIdTail(agent.name, build.version, content.version)}`,
-            image,
-            agent: agent.name,
-            build,
-            content,
-          });
+          const id = `${safe(image)}__${cellIdTail(agent.name, build.version, content.version)}`;
+          for (let n = 1; n <= suite.repeat; n++) {
+            cells.push({ id: repeatId(id, n), image, agent: agent.name, build, content, ...(suite.repeat > 1 ? { repeat: n } : {}) });
+          }
         }
       }
     }

@@ -94,6 +94,12 @@ export const bootSchema = z
     timeout: duration().default(90_000),
     /** How an agent cycle reboots: warm (the guest reboots inside the same VM) or cold (a new VM process). */
     reboot: z.enum(['warm', 'cold']).default('warm'),
+    /**
+     * Times a cell whose verdict is `error` (the lab failed: QEMU died, SSH never answered, the
+     * host ran out of disk) is run again from its start; a `fail` is never retried. Every attempt
+     * is kept in run.json; the gate counts the last.
+     */
+    retries: z.number().int().min(0).max(5).default(1),
     /** Consecutive failed boots after install that make a boot loop and stop the cell. */
     bootLoop: z.number().int().min(1).default(2),
     /** After ready, how long a crash still counts against the boot. */
@@ -189,6 +195,8 @@ export const suiteSchema = z
     /** Default: install, then the boot cycles. */
     lifecycle: z.array(lifecycleStepSchema).min(1).optional(),
     gate: gatePolicySchema.default(gatePolicySchema.parse({})),
+    /** Run every cell this many times, each judged and counted (flake hunting); ids of copies 2.. end in @repeat-N. */
+    repeat: z.number().int().min(1).max(100).default(1),
     /** Cells run at once; default: one per host core. */
     concurrency: z.number().int().min(1).optional(),
   })

@@ -140,6 +140,12 @@ export class LiveReporter implements Reporter {
       case 'cell-end':
         this.endCell(e.cell);
         return;
+      case 'cell-retry': {
+        const c = this.cell(e.cell);
+        c.state = `lab error, attempt ${e.attempt}`;
+        this.log(`${e.cell}: lab error (${e.reason}); running it again, attempt ${e.attempt}`);
+        return;
+      }
       case 'run-end':
         this.status = 'finished';
         return;

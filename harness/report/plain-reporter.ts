@@ -70,6 +70,8 @@ export class PlainReporter implements Reporter {
         return w(`${e.cell}: install ${e.ok ? `done in ${secs(e.ms)}` : `FAILED: ${e.error}`}`);
       case 'cell-end':
         return w(`${e.cell.id}: ${String(e.cell.verdict).toUpperCase()}: ${e.cell.reason ?? ''}`);
+      case 'cell-retry':
+        return w(`${e.cell}: lab error (${e.reason}); running it again, attempt ${e.attempt}`);
       case 'run-end':
         return w(`verdict ${e.verdict.toUpperCase()} (exit ${e.exitCode}); run.json: ${e.runDir}/run.json`);
       default:

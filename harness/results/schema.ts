@@ -67,18 +67,8 @@ export const ruleResultSchema = z.object({
   reason: z.string(),
 });
 
-export const cellSchema = z.object({
-  id: z.string(),
-  image: z.object({ name: z.string(), kernelRelease: z.string().optional(), recipeHash: z.string().optional() }),
-  agent: z.object({
-    name: z.string(),
-    kind: z.string(),
-    build: z.string(),
-    /** Where the artifact for this image came from: a build's vermagic, `prebuilt: ...`, `in-tree from <package> <version>: ...`. */
-    artifact: z.string().optional(),
-  }),
-  content: z.object({ version: z.string(), sha256: z.string().optional() }),
-  status: z.enum(['pending', 'running', 'done']),
+/** What one run of a cell sets, from its start to its verdict: a retried cell keeps these per attempt. */
+const cellRunShape = {
   /**
    * The runner ended this cell before it could be judged on its boots: the lab failed (a VM, the
    * host, SSH before readiness) or the run was interrupted. The judge gives such a cell `error`.
@@ -125,6 +115,31 @@ export const cellSchema = z.object({
     .optional(),
   startedAt: isoDateTime().optional(),
   endedAt: isoDateTime().optional(),
+};
+
+/** One earlier attempt of a cell, frozen when it ended in a lab error and was retried. */
+export const attemptSchema = z.object({ attempt: z.number().int().min(1), ...cellRunShape });
+export type CellAttempt = z.infer<typeof attemptSchema>;
+
+export const cellSchema = z.object({
+  id: z.string(),
+  image: z.object({ name: z.string(), kernelRelease: z.string().optional(), recipeHash: z.string().optional() }),
+  agent: z.object({
+    name: z.string(),
+    kind: z.string(),
+    build: z.string(),
+    /** Where the artifact for this image came from: a build's vermagic, `prebuilt: ...`, `in-tree from <package> <version>: ...`. */
+    artifact: z.string().optional(),
+  }),
+  content: z.object({ version: z.string(), sha256: z.string().optional() }),
+  status: z.enum(['pending', 'running', 'done']),
+  ...cellRunShape,
+  /** Which copy of the cell this is when the suite repeats cells (`repeat`), from 1. */
+  repeat: z.number().int().min(1).optional(),
+  /** This is attempt N of the cell (from 1): earlier attempts ended in a lab error and were retried (`boot.retries`). */
+  attempt: z.number().int().min(1).optional(),
+  /** Earlier attempts, oldest first; the verdict above is the last attempt's, and the gate counts it alone. */
+  attempts: z.array(attemptSchema).optional(),
 });
 export type CellResult = z.infer<typeof cellSchema>;
 

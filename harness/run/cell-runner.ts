@@ -30,6 +30,10 @@ export interface CellContext extends AgentAssets {
   labKey: { privateKey: string; publicKey: string };
   store: RunStore;
   emit: RunEventSink;
+  /** This run of the cell, from 1; the attempts after the first follow a lab error. */
+  attempt: number;
+  /** How many more times a lab error may be retried after this attempt. */
+  retriesLeft: number;
 }
 
 type Phase = 'baseline' | 'agent';
@@ -47,6 +51,8 @@ export class CellRunner {
   private vm?: CellVm;
   private readonly teardowns = new Teardowns();
   private readonly state: AgentState = { contents: [], installed: false, uninstalled: false };
+  /** Set when this attempt ended in a lab error that is to be retried: the cell is not over. */
+  retrying = false;
 
   constructor(private readonly ctx: CellContext) {}
 
@@ -69,9 +75,8 @@ export class CellRunner {
       c.startedAt = new Date().toISOString();
       c.baseline = [];
       c.cycles = [];
-      delete c.install;
-      delete c.bootLoop;
-      delete c.stopped;
+      for (const k of ['install', 'bootLoop', 'stopped', 'verdict', 'reason', 'rules', 'overhead', 'steps', 'endedAt'] as const) delete c[k];
+      if (this.ctx.attempt > 1) c.attempt = this.ctx.attempt;
     });
     this.ctx.emit({ type: 'cell-start', cell: this.id });
     let stopped: CellResult['stopped'];
@@ -148,7 +153,8 @@ export class CellRunner {
     const { signal } = this.ctx;
     const vm = this.vm!;
     const kind = how === 'cold' ? 'cold' : 'warm';
-    const consoleLog = join('cells', this.id, `${phase}-${index}.log`);
+    // A retried cell keeps every attempt's consoles: later attempts write beside the first's.
+    const consoleLog = join('cells', this.id, ...(this.ctx.attempt > 1 ? [`attempt-${this.ctx.attempt}`] : []), `${phase}-${index}.log`);
     this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind });
     const startedIso = new Date().toISOString();
     let obs: BootObservation;
@@ -224,8 +230,16 @@ export class CellRunner {
       c.reason = j.reason + (cleanup.length ? ` (cleanup: ${cleanup.join('; ')})` : '');
       c.rules = j.rules;
       result = structuredClone(c);
+      // A lab error is no evidence about the agent: run the cell again, keeping this attempt as it ended.
+      if (j.verdict === 'error' && c.stopped?.cause !== 'interrupted' && !this.ctx.signal.aborted && this.ctx.retriesLeft > 0) {
+        this.retrying = true;
+        const { id: _i, image: _im, agent: _a, content: _c, status: _s, repeat: _r, attempt: _n, attempts: prior, ...ran } = c;
+        c.attempts = [...(prior ?? []), { ...ran, attempt: this.ctx.attempt }];
+        c.status = 'pending';
+      }
     });
-    this.ctx.emit({ type: 'cell-end', cell: result });
+    if (this.retrying) this.ctx.emit({ type: 'cell-retry', cell: this.id, attempt: this.ctx.attempt + 1, reason: result.reason ?? 'error' });
+    else this.ctx.emit({ type: 'cell-end', cell: result });
     return result;
   }
 }

@@ -9,6 +9,8 @@ export type RunEvent =
   | { type: 'cycle-end'; cell: string; cycle: CycleResult }
   | { type: 'install'; cell: string; ok: boolean; ms: number; error?: string }
   | { type: 'cell-end'; cell: CellResult }
+  /** The cell ended in a lab error and runs again from its start as attempt `attempt` (no cell-end for the one before). */
+  | { type: 'cell-retry'; cell: string; attempt: number; reason: string }
   | { type: 'run-end'; runDir: string; verdict: string; exitCode: number };
 
 export type RunEventSink = (e: RunEvent) => void;

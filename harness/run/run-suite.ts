@@ -74,6 +74,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
       agent: { name: p.agent, kind: prepared.agents.get(p.agent)!.kind, build: p.build.version, ...artifactOf(prepared.builds.get(buildKey(p.agent, p.build.version, p.image))) },
       content: { version: p.content.version, sha256: prepared.contents.get(p.content.version)!.sha256 },
       status: 'pending',
+      ...(p.repeat ? { repeat: p.repeat } : {}),
       baseline: [],
       cycles: [],
     };
@@ -102,24 +103,31 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
     limit,
     async (plan) => {
       const image = prepared.images.get(plan.image)!;
-      await new CellRunner({
-        runDir,
-        plan,
-        suite: s,
-        image,
-        provider,
-        guest: guestOsFor(image.recipe.recipe.os),
-        agent: prepared.agents.get(plan.agent)!,
-        build: prepared.builds.get(buildKey(plan.agent, plan.build.version, plan.image))!,
-        content: prepared.contents.get(plan.content.version)!,
-        builds: new Map(suiteAgents(s.suite).find((x) => x.agent.name === plan.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(plan.agent, b.version, plan.image))!])),
-        contents: prepared.contents,
-        workloadBinary: prepared.workloadBinary,
-        labKey,
-        store,
-        emit: o.emit,
-        signal: o.signal,
-      }).run();
+      const retries = s.suite.boot.retries;
+      for (let attempt = 1; ; attempt++) {
+        const runner = new CellRunner({
+          runDir,
+          plan,
+          suite: s,
+          image,
+          provider,
+          guest: guestOsFor(image.recipe.recipe.os),
+          agent: prepared.agents.get(plan.agent)!,
+          build: prepared.builds.get(buildKey(plan.agent, plan.build.version, plan.image))!,
+          content: prepared.contents.get(plan.content.version)!,
+          builds: new Map(suiteAgents(s.suite).find((x) => x.agent.name === plan.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(plan.agent, b.version, plan.image))!])),
+          contents: prepared.contents,
+          workloadBinary: prepared.workloadBinary,
+          labKey,
+          store,
+          emit: o.emit,
+          signal: o.signal,
+          attempt,
+          retriesLeft: retries - (attempt - 1),
+        });
+        await runner.run();
+        if (!runner.retrying) break;
+      }
     },
     o.signal,
   );
