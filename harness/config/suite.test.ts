@@ -56,6 +56,22 @@ describe('loadSuite', () => {
     const cells = expandMatrix(s.suite);
     expect(cells.map((c) => c.id)).toEqual(['debian-6.1-generic__sensor-2.1.0__content-290', 'debian-6.1-generic__sensor-2.1.0__content-291']);
   });
+  it('repeat: N makes N judged copies of every cell, and retries default to 1', async () => {
+    const s = await loadSuite(await suiteFile(GOOD + 'repeat: 3\n'));
+    expect(s.suite.boot.retries).toBe(1);
+    const cells = expandMatrix(s.suite);
+    expect(cells.map((c) => [c.id, c.repeat])).toEqual([
+      ['debian-6.1-generic__sensor-2.1.0__content-290', 1],
+      ['debian-6.1-generic__sensor-2.1.0__content-290@repeat-2', 2],
+      ['debian-6.1-generic__sensor-2.1.0__content-290@repeat-3', 3],
+      ['debian-6.1-generic__sensor-2.1.0__content-291', 1],
+      ['debian-6.1-generic__sensor-2.1.0__content-291@repeat-2', 2],
+      ['debian-6.1-generic__sensor-2.1.0__content-291@repeat-3', 3],
+    ]);
+    expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
+    expect((await configError(GOOD + 'repeat: 0\n')).field).toBe('repeat');
+    expect((await configError(GOOD.replace('timeout: 90s', 'timeout: 90s, retries: -1'))).field).toBe('boot.retries');
+  });
   it('names file, line and field of a type error', async () => {
     const e = await configError(GOOD.replace('cycles: 3', 'cycles: three'));
     expect(e.line).toBe(11);
