@@ -115,4 +115,27 @@ describe('every exit path stops the VM and removes its files', () => {
     expect(vmCount(run.id)).toBe(0);
     expect(scratchDirs(run.id)).toBe(0);
   });
+
+  it('kill -9 of the harness: its VMs die with it, and the next doctor removes its scratch folders', async () => {
+    const results = mkdtempSync(join(tmpdir(), 'bootgate-res-'));
+    const child = spawn(process.execPath, [BIN, 'run', suite('boot: { baseline: 1, cycles: 3 }'), '--results', results], { cwd: ROOT, stdio: 'ignore' });
+    let runId: string | undefined;
+    for (let i = 0; i < 600 && !(runId && vmCount(runId) > 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      runId = readdirSync(results)[0];
+    }
+    expect(runId && vmCount(runId), 'a VM of the run is up').toBeGreaterThan(0);
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.kill('SIGKILL');
+    await closed;
+    // The parent-death signal: the kernel kills the VM as its parent goes, no hook of ours runs.
+    for (let i = 0; i < 50 && vmCount(runId!) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(vmCount(runId!)).toBe(0);
+    expect(scratchDirs(runId!)).toBe(1);
+    const d = await bootgate(['doctor']);
+    expect(d.stdout).toMatch(new RegExp(`leftovers of earlier runs whose harness died \\(${runId}[,)].*1 scratch folder\\(s\\) removed`));
+    expect(scratchDirs(runId!)).toBe(0);
+    const again = await bootgate(['doctor']);
+    expect(again.stdout).toMatch(/no leftovers of earlier runs/);
+  });
 });

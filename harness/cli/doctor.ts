@@ -1,3 +1,4 @@
+import { cleanLeftovers, describeLeftovers, findLeftovers } from '../run/leftovers.js';
 import { execCapture } from '../util/exec.js';
 import type { HostTool, Provider } from '../providers/provider.js';
 import { createProvider } from '../providers/registry.js';
@@ -46,6 +47,8 @@ export async function doctor(provider: Provider = createProvider()!): Promise<Do
     lines.push('MISSING apt package lists: run `apt-get update` (kernels and userland come from Debian packages)');
     missing.push('(apt-get update)');
   }
+  const left = await findLeftovers();
+  lines.push(describeLeftovers(left, await cleanLeftovers(left)) ?? 'ok      no leftovers of earlier runs (VMs, scratch folders)');
   if (missing.length) lines.push(`to fix: apt-get update && apt-get install -y ${missing.filter((m) => !m.startsWith('(')).join(' ')}`.trim());
   return { ok: missing.length === 0, lines, missingPackages: missing };
 }

@@ -18,6 +18,7 @@ import type { BootObservation, ReadyResult } from './boot-watch.js';
 import { CellVm, type StartKind } from './cell-vm.js';
 import type { RunEventSink } from './events.js';
 import { LIFECYCLE_STEPS, type AgentAssets, type AgentState } from './lifecycle-steps.js';
+import { SCRATCH_PREFIX, writeOwner } from './leftovers.js';
 import { Teardowns } from './teardowns.js';
 import { roundTo } from '../util/round.js';
 
@@ -81,8 +82,9 @@ export class CellRunner {
     this.ctx.emit({ type: 'cell-start', cell: this.id });
     let stopped: CellResult['stopped'];
     try {
-      const workDir = await mkdtemp(join(tmpdir(), `bootgate-cell-${basename(this.ctx.runDir)}-`));
+      const workDir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${basename(this.ctx.runDir)}-`));
       this.teardowns.add('scratch', () => rm(workDir, { recursive: true, force: true }));
+      await writeOwner(workDir);
       const vm = (this.vm = new CellVm({ ...this.ctx, cellId: this.id, workDir, boot, instructionClock: suite.suite.workloads?.instructionClock }));
       this.teardowns.add('vm', () => vm.dispose());
       await vm.createOverlay();

@@ -16,6 +16,7 @@ import { CellRunner } from './cell-runner.js';
 import type { RunEventSink } from './events.js';
 import { runPool } from './pool.js';
 import { buildKey, prepareSuite, suiteImageNames } from './prepare.js';
+import { cleanLeftovers, describeLeftovers, findLeftovers } from './leftovers.js';
 import { planRun, type RunSelection } from './run-plan.js';
 import { recordRunVerdict } from './run-end.js';
 
@@ -55,6 +56,10 @@ const artifactOf = (b: PreparedBuild | undefined): { artifact?: string } => (b?.
  */
 export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
   const s = await loadSuite(o.suiteFile);
+  // What runs killed earlier left behind is said and removed before this one adds its own.
+  const left = await findLeftovers();
+  const leftLine = describeLeftovers(left, await cleanLeftovers(left));
+  if (leftLine) o.emit({ type: 'prepare', message: leftLine });
   const provider = o.provider ?? createProvider()!;
   const { names, catalog } = await suiteImageNames(o, s);
   // Only what the selected cells use is built: a shard does not build another shard's images.

@@ -1,3 +1,4 @@
+import { killedWithParent } from '../../util/parent-death.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
@@ -71,7 +72,9 @@ export class QemuMachine implements Machine {
       const port = await freeLoopbackPort();
       const qmpSocket = join(spec.workDir, `qmp-${attempt}.sock`);
       const { args, helpers } = await prepareMachineArgs({ spec, accel, qmpSocket, sshPort: port, signal });
-      const child = spawn(qemu, args, {
+      // Killed with the harness even by kill -9, which runs no exit hook.
+      const run = killedWithParent(qemu, args);
+      const child = spawn(run.command, run.args, {
         stdio: ['pipe', 'pipe', 'pipe'],
         // Its own process group: Ctrl-C reaches the harness, which then stops VMs in order.
         detached: true,

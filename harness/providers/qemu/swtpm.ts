@@ -1,3 +1,4 @@
+import { killedWithParent } from '../../util/parent-death.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -151,7 +152,8 @@ export async function startSwtpm(o: SwtpmStartOptions): Promise<SwtpmProcess> {
   await mkdir(dirname(o.ctrlSocket), { recursive: true });
   await rm(o.ctrlSocket, { force: true }); // a stale socket would read as "ready"
 
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = killedWithParent(binary, args);
+  const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   const p = new SwtpmProcess(child, o.ctrlSocket, o.stateDir);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
