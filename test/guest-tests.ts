@@ -28,6 +28,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/lifecycle.int.test.ts': { suites: ['suites/lifecycle.yaml'], images: [G61] }, // 1 cell, 6 boots
   'test/ebpf-vs-kmod.int.test.ts': { suites: ['suites/ebpf-vs-kmod.yaml'], images: [G61, G612] }, // 8 cells, 24 boots
   'test/ebpf.int.test.ts': { suites: ['suites/ebpf-sensor.yaml'], images: [G61] }, // 2 cells, 8 boots
+  'test/resume.int.test.ts': { suites: ['suites/quickstart.yaml'], images: [G61] }, // quickstart killed mid-run, then resumed: about 9 boots
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
 
   // npm run test:matrix.

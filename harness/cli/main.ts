@@ -12,7 +12,7 @@ import { bootgateVersion } from '../util/version.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite, listCells, cellSelection, merge] = await Promise.all([
+  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
@@ -24,8 +24,9 @@ async function loadLab() {
     import('./list-cells.js'),
     import('../config/cell-selection.js'),
     import('./merge.js'),
+    import('./resume-target.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -107,12 +108,12 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterNames, parseShard, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite, suitePlan } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterNames, parseShard, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
   const splitList = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((x) => x !== '')];
   program
     .command('run')
     .description('run a suite: exit 0 pass, 1 fail, 2 configuration error, 3 inconclusive')
-    .argument('<suite>', 'suite file (YAML)')
+    .argument('[suite]', 'suite file (YAML); with --resume RUN it may be left out')
     .option('--results <dir>', 'where runs are written', 'results')
     .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', (v) => {
       const n = Number(v);
@@ -124,14 +125,18 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
     .option('--json', 'with --list: the cells as JSON')
     .option('--cells <globs>', 'only cells whose id matches a glob (* ? [...]): comma-separated or repeated', splitList, [] as string[])
     .option('--shard <i/n>', 'run slice i of n: the same split on every machine, balanced by expected boots (join the shards with `bootgate merge`)', (v: string) => parseShard(v))
-    .action(async (suite: string, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number } }) => {
+    .option('--resume <run>', 'finish a run that was killed or interrupted: a run folder, or `latest` (the newest run of SUITE under --results); finished cells are kept')
+    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string }) => {
+      if (opts.resume && (opts.cells.length || opts.shard || opts.list)) throw new ConfigError('USAGE', '--resume takes the part of the suite the run was started with: no --cells, --shard or --list', { field: '--resume' });
+      const resume = opts.resume ? await resumeTarget(opts.resume, suite, resolve(opts.results)) : undefined;
+      if (!suite && !resume) throw new ConfigError('USAGE', 'which suite? `bootgate run SUITE`, or `bootgate run --resume RUN`', { field: 'suite' });
       const selection = { cells: opts.cells, ...(opts.shard ? { shard: opts.shard } : {}) };
       if (opts.list) {
-        await listCells({ suiteFile: resolve(suite), root: projectRoot(), cacheDir: cacheRoot(), selection, json: opts.json }, (s) => process.stdout.write(s));
+        await listCells({ suiteFile: resolve(suite!), root: projectRoot(), cacheDir: cacheRoot(), selection, json: opts.json }, (s) => process.stdout.write(s));
         setCode(EXIT.pass);
         return;
       }
-      if (opts.shard && (await suitePlan({ suiteFile: resolve(suite), root: projectRoot(), cacheDir: cacheRoot(), selection })).plan.cells.length === 0) {
+      if (opts.shard && (await suitePlan({ suiteFile: resolve(suite!), root: projectRoot(), cacheDir: cacheRoot(), selection })).plan.cells.length === 0) {
         // More shards than cells: this one has nothing to do, and a merge of the others is whole.
         process.stderr.write(`bootgate: shard ${opts.shard.index}/${opts.shard.total} has no cells; nothing to run\n`);
         setCode(EXIT.pass);
@@ -139,7 +144,8 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       }
       const mux = new ReporterMux(runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n)));
       const r = await runSuite({
-        suiteFile: resolve(suite),
+        ...(suite ? { suiteFile: resolve(suite) } : {}),
+        ...(resume ? { resume } : {}),
         resultsDir: resolve(opts.results),
         cacheDir: cacheRoot(),
         root: projectRoot(),

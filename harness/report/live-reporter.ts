@@ -109,7 +109,7 @@ export class LiveReporter implements Reporter {
         this.total = e.cells;
         if (e.bootsPerCell && this.opts.bootsPerCell === undefined) this.opts.bootsPerCell = e.bootsPerCell;
         this.status = 'running';
-        this.log(`run ${e.runId}: ${e.cells} cell(s)${e.boots !== undefined ? `, ${plural(e.boots, 'boot')} expected` : ''}${e.shard ? ` (shard ${e.shard.index}/${e.shard.total})` : ''}, guests under ${e.accel}`);
+        this.log(`run ${e.runId}: ${e.cells} cell(s)${e.boots !== undefined ? `, ${plural(e.boots, 'boot')} expected` : ''}${e.shard ? ` (shard ${e.shard.index}/${e.shard.total})` : ''}${e.resumedDone ? `, resumed: ${e.resumedDone} finished before, kept` : ''}, guests under ${e.accel}`);
         this.log(`results in ${e.runDir}`);
         this.start();
         return;

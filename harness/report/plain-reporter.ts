@@ -61,7 +61,7 @@ export class PlainReporter implements Reporter {
       case 'prepare':
         return w(e.message);
       case 'run-start':
-        return w(`run ${e.runId}: ${e.cells} cell(s)${e.boots !== undefined ? `, ${plural(e.boots, 'boot')} expected` : ''}${e.shard ? ` (shard ${e.shard.index}/${e.shard.total})` : ''}, guests under ${e.accel}; results in ${e.runDir}`);
+        return w(`run ${e.runId}: ${e.cells} cell(s)${e.boots !== undefined ? `, ${plural(e.boots, 'boot')} expected` : ''}${e.shard ? ` (shard ${e.shard.index}/${e.shard.total})` : ''}${e.resumedDone ? `, resumed: ${e.resumedDone} finished before, kept` : ''}, guests under ${e.accel}; results in ${e.runDir}`);
       case 'cell-start':
         return w(`${e.cell}: start`);
       case 'cycle-end':

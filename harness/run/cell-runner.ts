@@ -11,6 +11,7 @@ import type { BuiltImage } from '../images/catalog.js';
 import { bootPhases } from '../measure/boot-phases.js';
 import { measureMemory, measureWorkloads, type AgentSwitch } from '../measure/agent-cost.js';
 import type { Provider } from '../providers/provider.js';
+import type { Journal } from '../results/journal.js';
 import type { RunStore } from '../results/run-store.js';
 import type { CellResult, CycleResult } from '../results/schema.js';
 import { AbortedError, BootgateError } from '../util/errors.js';
@@ -30,6 +31,8 @@ export interface CellContext extends AgentAssets {
   provider: Provider;
   labKey: { privateKey: string; publicKey: string };
   store: RunStore;
+  /** Every finished cycle and cell goes here, on disk, before it is reported. */
+  journal: Journal;
   emit: RunEventSink;
   /** This run of the cell, from 1; the attempts after the first follow a lab error. */
   attempt: number;
@@ -189,6 +192,7 @@ export class CellRunner {
     };
     if (!quiet) {
       await this.patch((c) => (phase === 'baseline' ? c.baseline : c.cycles).push(cycle));
+      await this.ctx.journal.append({ type: 'cycle', cell: this.id, cycle });
       this.ctx.emit({ type: 'cycle-end', cell: this.id, cycle });
     }
     return obs;
@@ -240,6 +244,8 @@ export class CellRunner {
         c.status = 'pending';
       }
     });
+    // A finished cell is on disk before anyone hears of it; an interrupted one is not finished (a resume runs it again).
+    if (!this.retrying && result.stopped?.cause !== 'interrupted') await this.ctx.journal.append({ type: 'cell', cell: result });
     if (this.retrying) this.ctx.emit({ type: 'cell-retry', cell: this.id, attempt: this.ctx.attempt + 1, reason: result.reason ?? 'error' });
     else this.ctx.emit({ type: 'cell-end', cell: result });
     return result;

@@ -2,7 +2,7 @@ import type { CellResult, CycleResult } from '../results/schema.js';
 
 /** What the runner tells reporters while a run goes on. */
 export type RunEvent =
-  | { type: 'run-start'; runId: string; runDir: string; cells: number; accel: string; /** Boots a cell runs when none fails: for estimates. */ bootsPerCell?: number; /** Boots the whole run is expected to cost when none fails or is retried. */ boots?: number; /** This run's slice of the suite, when sharded. */ shard?: { index: number; total: number } }
+  | { type: 'run-start'; runId: string; runDir: string; cells: number; accel: string; /** Boots a cell runs when none fails: for estimates. */ bootsPerCell?: number; /** Boots the whole run is expected to cost when none fails or is retried. */ boots?: number; /** This run's slice of the suite, when sharded. */ shard?: { index: number; total: number }; /** Cells a resumed run had finished before (kept as they were). */ resumedDone?: number }
   | { type: 'prepare'; message: string }
   | { type: 'cell-start'; cell: string }
   | { type: 'cycle-start'; cell: string; phase: 'baseline' | 'agent'; index: number; kind: 'cold' | 'warm' }

@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ownerStamp, parentPid, stampAlive } from '../util/process-identity.js';
 
 /** Scratch folders of cells are named after their run: `bootgate-cell-<run id>-XXXXXX`. */
 export const SCRATCH_PREFIX = 'bootgate-cell-';
@@ -8,22 +9,9 @@ const OWNER_FILE = 'owner';
 /** A scratch folder from a version that wrote no owner file is a leftover once this old. */
 const UNOWNED_AFTER_MS = 3_600_000;
 
-/** A process, told from a later one that got its pid: the kernel's start time (clock ticks since boot, /proc/PID/stat field 22). */
-async function startTime(pid: number): Promise<string | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!stat) return undefined;
-  // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
-
-async function parentOf(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  return stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : undefined;
-}
-
 /** Mark a scratch folder as this process's: a later run can then tell that its harness is gone. */
 export async function writeOwner(dir: string): Promise<void> {
-  await writeFile(join(dir, OWNER_FILE), `${process.pid} ${(await startTime(process.pid)) ?? ''}\n`);
+  await writeFile(join(dir, OWNER_FILE), `${await ownerStamp()}\n`);
 }
 
 export interface Leftovers {
@@ -39,9 +27,7 @@ async function ownerAlive(dir: string): Promise<boolean> {
     const st = await stat(dir).catch(() => undefined);
     return st !== undefined && Date.now() - st.mtimeMs < UNOWNED_AFTER_MS;
   }
-  const [pid, start] = text.trim().split(' ');
-  const now = await startTime(Number(pid));
-  return now !== undefined && (start === '' || now === start);
+  return stampAlive(text);
 }
 
 /**
@@ -63,7 +49,7 @@ export async function findLeftovers(dir = tmpdir()): Promise<Leftovers> {
     const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     const m = /process=(bootgate-[^\0,]*)/.exec(cmd);
     if (!m) continue;
-    const ppid = await parentOf(Number(entry));
+    const ppid = await parentPid(Number(entry));
     const parentCmd = ppid ? await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '') : '';
     const parentIsNode = /(^|\/)node[^\0/]*\0/.test(parentCmd);
     if (!parentIsNode) vms.push({ pid: Number(entry), name: m[1]! });

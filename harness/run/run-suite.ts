@@ -1,27 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
-import { join, relative } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import type { PreparedBuild } from '../agents/agent.js';
-import { loadSuite } from '../config/suite.js';
+import type { CellPlan } from '../config/matrix.js';
+import { loadSuite, type LoadedSuite } from '../config/suite.js';
 import { suiteAgents } from '../config/suite-schema.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
 import { guestOsFor } from '../guest/registry.js';
 import type { Provider } from '../providers/provider.js';
 import { createProvider } from '../providers/registry.js';
 import type { GateResult } from '../results/gate-schema.js';
+import { Journal, type JournalState } from '../results/journal.js';
 import { RunStore } from '../results/run-store.js';
 import type { CellResult, RunResult } from '../results/schema.js';
+import { ConfigError } from '../util/errors.js';
 import { bootgateVersion } from '../util/version.js';
 import { CellRunner } from './cell-runner.js';
 import type { RunEventSink } from './events.js';
 import { runPool } from './pool.js';
-import { buildKey, prepareSuite, suiteImageNames } from './prepare.js';
+import { buildKey, prepareSuite, suiteImageNames, type Prepared } from './prepare.js';
+import { changesSince, openForResume, selectionOf } from './resume.js';
+import { lockRun } from './run-lock.js';
 import { cleanLeftovers, describeLeftovers, findLeftovers } from './leftovers.js';
-import { planRun, type RunSelection } from './run-plan.js';
+import { planRun, type RunPlan, type RunSelection } from './run-plan.js';
 import { recordRunVerdict } from './run-end.js';
 
 export interface RunSuiteOptions {
-  suiteFile: string;
+  /** The suite; when resuming, the one the run recorded is used if this is absent. */
+  suiteFile?: string;
+  /** A run folder to finish: its finished cells are kept, the others run from their start. */
+  resume?: string;
   resultsDir: string;
   cacheDir: string;
   root: string;
@@ -55,23 +64,39 @@ const artifactOf = (b: PreparedBuild | undefined): { artifact?: string } => (b?.
  * finished run back.
  */
 export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
-  const s = await loadSuite(o.suiteFile);
+  const resumed = o.resume ? await openForResume(o.resume) : undefined;
+  const release = o.resume ? await lockRun(o.resume) : undefined;
+  try {
+    return await runLocked(o, resumed, release);
+  } catch (e) {
+    await release?.();
+    throw e;
+  }
+}
+
+async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, lockRelease: (() => Promise<void>) | undefined): Promise<SuiteRun> {
+  const suiteFile = o.suiteFile ?? resolve(o.root, resumed!.run.suite.file);
+  const s = await loadSuite(suiteFile);
+  if (resumed && s.sha256 !== resumed.run.suite.sha256) {
+    throw new ConfigError('RESUME_CHANGED', `the suite file changed since the run started (sha256 ${resumed.run.suite.sha256.slice(0, 12)} -> ${s.sha256.slice(0, 12)}): a resume finishes the run that was planned; start a new run instead`, { file: s.file });
+  }
+  if (resumed?.torn) o.emit({ type: 'prepare', message: `the journal's last line was cut short by the kill and is dropped: ${resumed.torn}` });
   // What runs killed earlier left behind is said and removed before this one adds its own.
   const left = await findLeftovers();
   const leftLine = describeLeftovers(left, await cleanLeftovers(left));
   if (leftLine) o.emit({ type: 'prepare', message: leftLine });
   const provider = o.provider ?? createProvider()!;
   const { names, catalog } = await suiteImageNames(o, s);
+  const selection = resumed ? selectionOf(resumed.run) : o.selection;
   // Only what the selected cells use is built: a shard does not build another shard's images.
-  const plan = planRun(s.suite, names, o.selection);
+  const plan = planRun(s.suite, names, selection);
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
-  const plans = plan.cells;
-  const id = runId(s.suite.name);
-  const runDir = join(o.resultsDir, id);
+  const id = resumed ? resumed.run.id : runId(s.suite.name);
+  const runDir = resumed ? resolve(o.resume!) : join(o.resultsDir, id);
   const accel = await provider.describe();
 
-  const cells: CellResult[] = plans.map((p) => {
+  const planned: CellResult[] = plan.cells.map((p) => {
     const img = prepared.images.get(p.image)!;
     return {
       id: p.id,
@@ -84,47 +109,95 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
       cycles: [],
     };
   });
-  const store = new RunStore(runDir, {
-    schema: 'bootgate.run/v1',
-    id,
-    status: 'running',
-    suite: { name: s.suite.name, file: relative(o.root, s.file) || s.file, sha256: s.sha256 },
-    host: { hostname: hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpus().length, memoryMiB: Math.round(totalmem() / 2 ** 20), provider: provider.name, accel },
-    versions: { bootgate: bootgateVersion(), node: process.version, ...(await provider.versions()) },
-    startedAt: new Date().toISOString(),
-    summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: cells.length },
-    cells,
-    crashes: [],
-    gate: s.suite.gate,
-    selection: { matrix: plan.matrix.map((c) => c.id), ...(o.selection?.cells?.length ? { cells: o.selection.cells } : {}), ...(o.selection?.shard ? { shard: o.selection.shard } : {}), boots: plan.boots },
-  });
+  if (resumed) {
+    const changed = changesSince(resumed.run.cells, planned);
+    if (changed.length) throw new ConfigError('RESUME_CHANGED', `${changed.join('; ')} since the run started: a resume finishes the run that was planned; start a new run instead`, { file: runDir });
+  }
+  // A resumed run keeps every cell that finished as it was; the others start again from nothing.
+  const cells = resumed ? planned.map((c) => resumed.done.get(c.id) ?? c) : planned;
+  const plans = plan.cells.filter((p) => !resumed?.done.has(p.id));
+  const started: RunResult = resumed
+    ? { ...resumed.run, status: 'running', cells, summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: 0 } }
+    : {
+        schema: 'bootgate.run/v1',
+        id,
+        status: 'running',
+        suite: { name: s.suite.name, file: relative(o.root, s.file) || s.file, sha256: s.sha256 },
+        host: { hostname: hostname(), platform: `${process.platform}-${process.arch}`, cpus: cpus().length, memoryMiB: Math.round(totalmem() / 2 ** 20), provider: provider.name, accel },
+        versions: { bootgate: bootgateVersion(), node: process.version, ...(await provider.versions()) },
+        startedAt: new Date().toISOString(),
+        summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: cells.length },
+        cells,
+        crashes: [],
+        gate: s.suite.gate,
+        selection: { matrix: plan.matrix.map((c) => c.id), ...(selection?.cells?.length ? { cells: selection.cells } : {}), ...(selection?.shard ? { shard: selection.shard } : {}), boots: plan.boots },
+      };
+  delete started.endedAt;
+  const store = new RunStore(runDir, started);
   await store.init();
+  const release = lockRelease ?? (await lockRun(runDir));
+  const journal = await Journal.open(runDir);
+  try {
+    if (resumed) {
+      await journal.append({ type: 'resume', at: new Date().toISOString(), pid: process.pid });
+      // An unfinished cell's files are from a start that no longer counts.
+      for (const p of plans) await rm(join(runDir, 'cells', p.id), { recursive: true, force: true });
+    } else {
+      await journal.append({ type: 'run', run: store.current });
+    }
+    return await runCells({ o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel, resumedDone: resumed?.done.size });
+  } finally {
+    await journal.close();
+    await release();
+  }
+}
+
+interface CellsContext {
+  o: RunSuiteOptions;
+  s: LoadedSuite;
+  store: RunStore;
+  journal: Journal;
+  plans: CellPlan[];
+  plan: RunPlan;
+  prepared: Prepared;
+  provider: Provider;
+  labKey: { privateKey: string; publicKey: string };
+  runDir: string;
+  id: string;
+  accel: string;
+  resumedDone?: number;
+}
+
+/** The cells left to run, then the judge; the journal's last line says how the run ended. */
+async function runCells(x: CellsContext): Promise<SuiteRun> {
+  const { o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel } = x;
   const bootsPerCell = plan.cost.perCell;
-  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel, bootsPerCell, boots: plan.boots, ...(o.selection?.shard ? { shard: o.selection.shard } : {}) });
+  o.emit({ type: 'run-start', runId: id, runDir, cells: store.current.cells.length, accel, bootsPerCell, boots: plan.boots, ...(plan.cells.length !== plans.length ? { resumedDone: plan.cells.length - plans.length } : {}), ...(store.current.selection?.shard ? { shard: store.current.selection.shard } : {}) });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
   await runPool(
     plans,
     limit,
-    async (plan) => {
-      const image = prepared.images.get(plan.image)!;
+    async (cell) => {
+      const image = prepared.images.get(cell.image)!;
       const retries = s.suite.boot.retries;
       for (let attempt = 1; ; attempt++) {
         const runner = new CellRunner({
           runDir,
-          plan,
+          plan: cell,
           suite: s,
           image,
           provider,
           guest: guestOsFor(image.recipe.recipe.os),
-          agent: prepared.agents.get(plan.agent)!,
-          build: prepared.builds.get(buildKey(plan.agent, plan.build.version, plan.image))!,
-          content: prepared.contents.get(plan.content.version)!,
-          builds: new Map(suiteAgents(s.suite).find((x) => x.agent.name === plan.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(plan.agent, b.version, plan.image))!])),
+          agent: prepared.agents.get(cell.agent)!,
+          build: prepared.builds.get(buildKey(cell.agent, cell.build.version, cell.image))!,
+          content: prepared.contents.get(cell.content.version)!,
+          builds: new Map(suiteAgents(s.suite).find((a) => a.agent.name === cell.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(cell.agent, b.version, cell.image))!])),
           contents: prepared.contents,
           workloadBinary: prepared.workloadBinary,
           labKey,
           store,
+          journal,
           emit: o.emit,
           signal: o.signal,
           attempt,
@@ -141,6 +214,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
     r.endedAt = new Date().toISOString();
   });
   const gate = await recordRunVerdict(store, s.suite.gate);
+  await journal.append({ type: 'end', status: store.current.status === 'finished' ? 'finished' : 'interrupted', at: new Date().toISOString() });
   o.emit({ type: 'run-end', runDir, verdict: gate.verdict, exitCode: gate.exitCode });
   return { runDir, run: store.current, gate, exitCode: gate.exitCode };
 }

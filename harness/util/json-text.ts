@@ -7,7 +7,10 @@
 // eslint-disable-next-line no-control-regex
 const C1 = /[\u007f-\u009f]/g;
 
-export function jsonText(value: unknown): string {
+export function jsonText(value: unknown, indent = 2): string {
   // Outside strings JSON has no such character, so every one replaced here is inside a string.
-  return JSON.stringify(value, null, 2).replace(C1, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent).replace(C1, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** One line of JSON (NDJSON, journals): the same escaping, no newline inside. */
+export const jsonLine = (value: unknown): string => jsonText(value, 0);
