@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, parseReporterNames, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, parseReporterSpecs, REPORTER_NAMES, ReporterMux, runReporterNames, runSuite } = lab;
   program
     .command('run')
     .description('run a suite: exit 0 pass, 1 fail, 2 configuration error, 3 inconclusive')
@@ -114,9 +114,17 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `--concurrency takes a whole number >= 1, not ${v}`);
       return n;
     })
-    .option('--reporter <names>', `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI; file reporters write into the run folder)`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--reporter <names>',
+      `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI, both on stderr; file reporters write into the run folder; json[=FILE|-] streams NDJSON events to the run folder's events.ndjson, FILE, or stdout)`,
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .action(async (suite: string, opts: { results: string; concurrency?: number; reporter: string[] }) => {
-      const mux = new ReporterMux(runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n)));
+      const specs = parseReporterSpecs(opts.reporter);
+      const mux = new ReporterMux(runReporterNames(specs.map((s) => s.name), consoleEnv()).map((n) => createReporter(n, { target: specs.find((s) => s.name === n)?.target })));
+      // With the event stream on stdout, stdout carries nothing else: the closing run.json path goes to stderr.
+      const closing = specs.some((s) => s.target === '-') ? process.stderr : process.stdout;
       const r = await runSuite({
         suiteFile: resolve(suite),
         resultsDir: resolve(opts.results),
@@ -128,7 +136,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       });
       // The reporters' files, after the judge wrote gate.json; the run's exit code is the gate's.
       const { failed } = await mux.end(r.run, r.runDir, { gate: r.gate });
-      process.stdout.write(`${r.runDir}/run.json\n`);
+      closing.write(`${r.runDir}/run.json\n`);
       setCode(exitAfterReports(r.exitCode, failed));
     });
 

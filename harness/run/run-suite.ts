@@ -88,7 +88,7 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
   });
   await store.init();
   const bootsPerCell = s.suite.boot.baseline + s.suite.boot.cycles * (s.suite.lifecycle?.length ?? 1);
-  o.emit({ type: 'run-start', runId: id, runDir, cells: cells.length, accel, bootsPerCell });
+  o.emit({ type: 'run-start', suite: s.suite.name, runId: id, runDir, cells: cells.length, accel, bootsPerCell });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
   await runPool(
