@@ -12,17 +12,18 @@ import { bootgateVersion } from '../util/version.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite] = await Promise.all([
+  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
     import('./compare.js'),
     import('./report.js'),
+    import('./export.js'),
     import('../report/multiplexer.js'),
     import('../report/registry.js'),
     import('../run/run-suite.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -81,10 +82,11 @@ export async function main(argv: string[]): Promise<number> {
     program.addCommand(lab.gateCommand((c) => (code = c)));
     program.addCommand(lab.compareCommand((c) => (code = c)));
     program.addCommand(lab.reportCommand((c) => (code = c)));
+    program.addCommand(lab.exportCommand((c) => (code = c)));
   }
 
   try {
-    // Commands built apart (images, gate, report, compare) do not inherit exitOverride:
+    // Commands built apart (images, gate, report, compare, export) do not inherit exitOverride:
     // without it a usage error there would exit 1, which the contract keeps for "fail".
     const override = (c: Command) => {
       c.exitOverride();
