@@ -233,7 +233,7 @@ describe('choosing reporters', () => {
   it('--reporter: comma-separated or repeated, deduplicated, unknown names refused', () => {
     expect(parseReporterNames(['junit,html', 'tap', ' junit '])).toEqual(['junit', 'html', 'tap']);
     expect(() => parseReporterNames(['junit,xml'])).toThrow(ConfigError);
-    expect(() => parseReporterNames(['xml'])).toThrow(/unknown reporter "xml" \(known: live, plain, junit, tap, markdown, html\)/);
+    expect(() => parseReporterNames(['xml'])).toThrow(/unknown reporter "xml" \(known: live, plain, junit, tap, markdown, html, json\)/);
   });
   it('default: live on a TTY, plain otherwise and under CI; file reporters keep a console reporter', () => {
     expect(runReporterNames([], { isTTY: true, ci: false })).toEqual(['live']);
