@@ -26,9 +26,12 @@ export function bootgate(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
   });
 }
 
-/** The run.json whose path `bootgate run` printed as its last line: it exists and fits the schema. */
-export function printedRun(r: CliResult): RunResult {
-  const runJson = r.stdout.trim().split('\n').at(-1)!;
+/**
+ * The run.json whose path `bootgate run` printed as its last line: it exists and fits the schema.
+ * On stdout, or on stderr when the run streamed its events to stdout (`--reporter json=-`).
+ */
+export function printedRun(r: CliResult, on: 'stdout' | 'stderr' = 'stdout'): RunResult {
+  const runJson = r[on].trim().split('\n').at(-1)!;
   expect(existsSync(runJson), `run.json printed by bootgate run: ${runJson}`).toBe(true);
   return runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
 }

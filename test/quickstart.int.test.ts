@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runSchema } from '../harness/results/schema.js';
 import { gateSchema, type GateResult } from '../harness/results/gate-schema.js';
-import { bootgate, printedRun } from './cli-helpers.js';
+import type { KcidbData } from '../harness/report/kcidb.js';
+import { bootgate, printedRun, ROOT } from './cli-helpers.js';
+import { schemaFile, schemaValidator } from './schema-validator.js';
 
 /** VMs of one run: the harness names each QEMU process after its run and cell. */
 function qemuCount(runId: string): number {
@@ -16,14 +18,17 @@ function qemuCount(runId: string): number {
   }
 }
 
-/** One real quickstart run (with every file reporter) serves both tests: booting is the slow part. */
+/**
+ * One real quickstart run serves every test here, booting being the slow part: with every file
+ * reporter, and the NDJSON event stream on stdout (so the run.json path comes last on stderr).
+ */
 let results = '';
 let wall = 0;
 let r: Awaited<ReturnType<typeof bootgate>>;
 beforeAll(async () => {
   results = mkdtempSync(join(tmpdir(), 'bootgate-qs-'));
   const t0 = Date.now();
-  r = await bootgate(['run', 'suites/quickstart.yaml', '--results', results, '--reporter', 'junit,tap', '--reporter', 'markdown,html'], { env: { CI: 'true' } });
+  r = await bootgate(['run', 'suites/quickstart.yaml', '--results', results, '--reporter', 'junit,tap', '--reporter', 'markdown,html,json=-'], { env: { CI: 'true' } });
   wall = (Date.now() - t0) / 1000;
 });
 
@@ -31,7 +36,7 @@ describe('quickstart suite, for real: QEMU, the Debian 6.1 kernel, the sensor mo
   it('passes content 290 and fails content 291 as a boot loop in sensor_parse_channel', async () => {
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/); // no stack trace
     expect(r.code, r.stderr).toBe(1);
-    const run = printedRun(r);
+    const run = printedRun(r, 'stderr');
     expect(run.status).toBe('finished');
     expect(run.summary).toMatchObject({ cells: 2, pass: 1, fail: 1, error: 0, verdict: 'fail', exitCode: 1 });
 
@@ -70,7 +75,7 @@ const withoutTime = ({ evaluatedAt: _t, ...g }: GateResult) => g;
 describe('quickstart for real, with every file reporter, then the gate again', () => {
   it('writes gate.json and the reports at the end; bootgate gate gives the same verdict', async () => {
     expect(r.code, r.stderr).toBe(1);
-    const runDir = dirname(r.stdout.trim().split('\n').at(-1)!);
+    const runDir = dirname(r.stderr.trim().split('\n').at(-1)!);
     const run = runSchema.parse(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')));
     expect(run.gate).toEqual({ bootSuccess: 1, maxCrashes: 0, maxBootOverheadPct: 10, minCycles: 1, overheadBound: 'upper' });
 
@@ -96,5 +101,49 @@ describe('quickstart for real, with every file reporter, then the gate again', (
     const again = await bootgate(['gate', runDir]);
     expect(again.code).toBe(1);
     expect(withoutTime(readGate(runDir))).toEqual(withoutTime(atEnd));
+  });
+});
+
+describe('quickstart for real: the event stream and the KCIDB export', () => {
+  it('stdout is the NDJSON stream alone: every line fits schemas/events.schema.json and tells the run as it went', () => {
+    expect(r.code, r.stderr).toBe(1);
+    const validLine = schemaValidator(schemaFile(join(ROOT, 'schemas/events.schema.json')));
+    const lines = r.stdout.split('\n');
+    expect(lines.pop()).toBe(''); // every line ends with a newline
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { type: string });
+    for (const e of events) expect(validLine(e), JSON.stringify(e)).toEqual([]);
+    const types = events.map((e) => e.type);
+    expect(types.filter((t) => t !== 'prepare')[0]).toBe('run-start');
+    expect(types.at(-1)).toBe('run-end');
+    const runDir = dirname(r.stderr.trim().split('\n').at(-1)!);
+    expect(events.find((e) => e.type === 'run-start')).toMatchObject({ suite: 'quickstart', runDir, cells: 2, bootsPerCell: 4, expectedBoots: 8 });
+    // 290: a baseline boot and 3 agent boots; 291: a baseline boot and the 2 crashes of its boot loop.
+    expect(types.filter((t) => t === 'boot-start')).toHaveLength(7);
+    const ends = events.filter((e) => e.type === 'boot-end');
+    expect(ends.map((e) => e.outcome).sort()).toEqual(['crash', 'crash', 'ready', 'ready', 'ready', 'ready', 'ready']);
+    const crashes = events.filter((e) => e.type === 'crash');
+    expect(crashes.map((e) => (e.crash as { title: string }).title)).toEqual(Array(2).fill('BUG: kernel NULL pointer dereference in sensor_parse_channel'));
+    // A crash line follows the end of its boot.
+    for (const c of crashes) expect(events[events.indexOf(c) - 1]).toMatchObject({ type: 'boot-end', cell: c.cell, cycle: c.cycle, outcome: 'crash' });
+    expect(events.filter((e) => e.type === 'cell-end').map((e) => [e.content, e.verdict]).sort()).toEqual([
+      ['290', 'pass'],
+      ['291', 'fail'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', runDir, verdict: 'fail', exitCode: 1 });
+    const at = events.map((e) => Date.parse(e.at as string));
+    expect(at.every((t, i) => i === 0 || t >= at[i - 1]!)).toBe(true);
+  });
+
+  it("bootgate export --kcidb of the real run fits KCIDB's schema: the crash is one issue with two incidents", async () => {
+    const runDir = dirname(r.stderr.trim().split('\n').at(-1)!);
+    const x = await bootgate(['export', '--kcidb', runDir]);
+    expect(x.code, x.stderr).toBe(0);
+    const d = JSON.parse(x.stdout) as KcidbData;
+    expect(schemaValidator(schemaFile(join(ROOT, 'test/fixtures/kcidb/kcidb.v04_05.schema.json')))(d)).toEqual([]);
+    expect(d.builds.map((b) => [b.config_name, b.architecture])).toEqual([['debian-6.1-generic', 'x86_64']]);
+    expect(d.tests.filter((t) => t.path === 'bootgate.sensor').map((t) => t.status).sort()).toEqual(['FAIL', 'PASS']);
+    expect(d.tests.filter((t) => t.path === 'bootgate.sensor.boot').map((t) => t.status).sort()).toEqual(['FAIL', 'FAIL', 'PASS', 'PASS', 'PASS']);
+    expect(d.issues.map((i) => i.comment)).toEqual(['BUG: kernel NULL pointer dereference in sensor_parse_channel']);
+    expect(d.incidents).toHaveLength(2);
   });
 });

@@ -84,11 +84,11 @@ describe('bootgate report RUN --reporter ...: rebuild reports from a stored run.
     expect(a.stderr).toMatch(/not a run folder \(no run\.json\)/);
     const b = await bootgate(['report', older, '--reporter', 'pdf']);
     expect(b.code).toBe(2);
-    expect(b.stderr).toBe('bootgate: error: --reporter: unknown reporter "pdf" (known: live, plain, junit, tap, markdown, html)\n');
+    expect(b.stderr).toBe('bootgate: error: --reporter: unknown reporter "pdf" (known: live, plain, junit, tap, markdown, html, json)\n');
   });
   it('bootgate run refuses an unknown reporter before booting anything', async () => {
     const r = await bootgate(['run', 'suites/quickstart.yaml', '--reporter', 'junit,pdf', '--results', mkdtempSync(join(scratch, 'noboot-'))]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('bootgate: error: --reporter: unknown reporter "pdf" (known: live, plain, junit, tap, markdown, html)\n');
+    expect(r.stderr).toBe('bootgate: error: --reporter: unknown reporter "pdf" (known: live, plain, junit, tap, markdown, html, json)\n');
   });
 });

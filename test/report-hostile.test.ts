@@ -64,7 +64,7 @@ describe('a hostile crash title in every human-facing output', () => {
     let out = '';
     const live = new LiveReporter({ write: (s: string) => (out += s), columns: 400 }, { now: () => 0, tickMs: 3_600_000 });
     live.onEvent({ type: 'prepare', message: `preparing ${HOSTILE_TITLE}` });
-    live.onEvent({ type: 'run-start', runId: 'r', runDir: tmp, cells: 1, accel: 'TCG' });
+    live.onEvent({ type: 'run-start', suite: 'fixture', runId: 'r', runDir: tmp, cells: 1, accel: 'TCG' });
     live.onEvent({ type: 'cycle-end', cell: r.cells[0]!.id, cycle: r.cells[0]!.cycles[1]! });
     live.onEvent({ type: 'cell-end', cell: r.cells[0]! });
     await new Promise((res) => setImmediate(res));

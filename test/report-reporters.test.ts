@@ -192,7 +192,7 @@ describe('live reporter', () => {
     let out = '';
     const live = new LiveReporter({ write: (s: string) => (out += s), columns: 200 }, { now: () => now, tickMs: 3_600_000 });
     const tick = () => new Promise((r) => setImmediate(r));
-    live.onEvent({ type: 'run-start', runId: 'r1', runDir: '/res/r1', cells: 2, accel: 'TCG' });
+    live.onEvent({ type: 'run-start', suite: 'fixture', runId: 'r1', runDir: '/res/r1', cells: 2, accel: 'TCG' });
     live.onEvent({ type: 'cell-start', cell: 'A' });
     live.onEvent({ type: 'cell-start', cell: 'B' });
     live.onEvent({ type: 'cycle-start', cell: 'A', phase: 'baseline', index: 1, kind: 'cold' });
@@ -220,7 +220,7 @@ describe('live reporter', () => {
   it('cuts lines to the terminal width so the redraw stays in place', async () => {
     let out = '';
     const live = new LiveReporter({ write: (s: string) => (out += s), columns: 40 }, { now: () => 0, tickMs: 3_600_000 });
-    live.onEvent({ type: 'run-start', runId: 'r', runDir: '/r', cells: 1, accel: 'TCG' });
+    live.onEvent({ type: 'run-start', suite: 'fixture', runId: 'r', runDir: '/r', cells: 1, accel: 'TCG' });
     live.onEvent({ type: 'cell-start', cell: 'a-very-long-cell-id-that-will-not-fit-the-terminal' });
     await new Promise((r) => setImmediate(r));
     const drawn = out.split('\n').filter((l) => l.includes('a-very-long'));
@@ -233,7 +233,7 @@ describe('choosing reporters', () => {
   it('--reporter: comma-separated or repeated, deduplicated, unknown names refused', () => {
     expect(parseReporterNames(['junit,html', 'tap', ' junit '])).toEqual(['junit', 'html', 'tap']);
     expect(() => parseReporterNames(['junit,xml'])).toThrow(ConfigError);
-    expect(() => parseReporterNames(['xml'])).toThrow(/unknown reporter "xml" \(known: live, plain, junit, tap, markdown, html\)/);
+    expect(() => parseReporterNames(['xml'])).toThrow(/unknown reporter "xml" \(known: live, plain, junit, tap, markdown, html, json\)/);
   });
   it('default: live on a TTY, plain otherwise and under CI; file reporters keep a console reporter', () => {
     expect(runReporterNames([], { isTTY: true, ci: false })).toEqual(['live']);

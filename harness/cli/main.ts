@@ -12,12 +12,13 @@ import { bootgateVersion } from '../util/version.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget] = await Promise.all([
+  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
     import('./compare.js'),
     import('./report.js'),
+    import('./export.js'),
     import('../report/multiplexer.js'),
     import('../report/registry.js'),
     import('../run/run-suite.js'),
@@ -26,7 +27,7 @@ async function loadLab() {
     import('./merge.js'),
     import('./resume-target.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -86,10 +87,11 @@ export async function main(argv: string[]): Promise<number> {
     program.addCommand(lab.compareCommand((c) => (code = c)));
     program.addCommand(lab.reportCommand((c) => (code = c)));
     program.addCommand(lab.mergeCommand((c) => (code = c)));
+    program.addCommand(lab.exportCommand((c) => (code = c)));
   }
 
   try {
-    // Commands built apart (images, gate, report, compare) do not inherit exitOverride:
+    // Commands built apart (images, gate, report, compare, export) do not inherit exitOverride:
     // without it a usage error there would exit 1, which the contract keeps for "fail".
     const override = (c: Command) => {
       c.exitOverride();
@@ -108,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterNames, parseShard, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterSpecs, parseShard, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
   const splitList = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((x) => x !== '')];
   program
     .command('run')
@@ -120,7 +122,12 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `--concurrency takes a whole number >= 1, not ${v}`);
       return n;
     })
-    .option('--reporter <names>', `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI; file reporters write into the run folder)`, (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--reporter <names>',
+      `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI, both on stderr; file reporters write into the run folder; json[=FILE|-] streams NDJSON events to the run folder's events.ndjson, FILE, or stdout)`,
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--list', 'print the cells this run would take and the boots they cost; build and boot nothing')
     .option('--json', 'with --list: the cells as JSON')
     .option('--cells <globs>', 'only cells whose id matches a glob (* ? [...]): comma-separated or repeated', splitList, [] as string[])
@@ -142,7 +149,10 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
         setCode(EXIT.pass);
         return;
       }
-      const mux = new ReporterMux(runReporterNames(parseReporterNames(opts.reporter), consoleEnv()).map((n) => createReporter(n)));
+      const specs = parseReporterSpecs(opts.reporter);
+      const mux = new ReporterMux(runReporterNames(specs.map((s) => s.name), consoleEnv()).map((n) => createReporter(n, { target: specs.find((s) => s.name === n)?.target })));
+      // With the event stream on stdout, stdout carries nothing else: the closing run.json path goes to stderr.
+      const closing = specs.some((s) => s.target === '-') ? process.stderr : process.stdout;
       const r = await runSuite({
         ...(suite ? { suiteFile: resolve(suite) } : {}),
         ...(resume ? { resume } : {}),
@@ -156,7 +166,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
       });
       // The reporters' files, after the judge wrote gate.json; the run's exit code is the gate's.
       const { failed } = await mux.end(r.run, r.runDir, { gate: r.gate });
-      process.stdout.write(`${r.runDir}/run.json\n`);
+      closing.write(`${r.runDir}/run.json\n`);
       setCode(exitAfterReports(r.exitCode, failed));
     });
 

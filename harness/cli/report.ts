@@ -67,6 +67,8 @@ async function list(dir: string, o: ReportOptions, out: Write, err: Write): Prom
 async function rebuild(runPath: string, o: ReportOptions, out: Write, err: Write): Promise<number> {
   const { run, runDir } = await loadRun(runPath);
   const names = parseReporterNames(o.reporter ?? []);
+  // A stored run has no events to stream: the stream is written while a run goes on.
+  if (names.includes('json')) throw new ConfigError('USAGE', 'the json reporter streams the events of a run as it goes (bootgate run --reporter json); a stored run has its run.json, or bootgate export', { field: '--reporter' });
   const ctx: ReportContext = { gate: (await loadGate(runDir)) ?? (run.gate ? evaluateGate(run, run.gate, { now: new Date(), policySource: 'run.json' }) : undefined) };
   const stream = { write: (s: string) => err(s), isTTY: false };
   // Console reporters have no events to follow here: both print the run's summary.

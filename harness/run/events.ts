@@ -1,8 +1,8 @@
-import type { CellResult, CycleResult } from '../results/schema.js';
+import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
 
 /** What the runner tells reporters while a run goes on. */
 export type RunEvent =
-  | { type: 'run-start'; runId: string; runDir: string; cells: number; accel: string; /** Boots a cell runs when none fails: for estimates. */ bootsPerCell?: number; /** Boots the whole run is expected to cost when none fails or is retried. */ boots?: number; /** This run's slice of the suite, when sharded. */ shard?: { index: number; total: number }; /** Cells a resumed run had finished before (kept as they were). */ resumedDone?: number }
+  | { type: 'run-start'; suite: string; runId: string; runDir: string; cells: number; accel: string; /** Boots a cell runs when none fails: for estimates. */ bootsPerCell?: number; /** Boots the whole run is expected to cost when none fails or is retried. */ boots?: number; /** This run's slice of the suite, when sharded. */ shard?: { index: number; total: number }; /** Cells a resumed run had finished before (kept as they were). */ resumedDone?: number }
   | { type: 'prepare'; message: string }
   | { type: 'cell-start'; cell: string }
   | { type: 'cycle-start'; cell: string; phase: 'baseline' | 'agent'; index: number; kind: 'cold' | 'warm' }
@@ -11,6 +11,6 @@ export type RunEvent =
   | { type: 'cell-end'; cell: CellResult }
   /** The cell ended in a lab error and runs again from its start as attempt `attempt` (no cell-end for the one before). */
   | { type: 'cell-retry'; cell: string; attempt: number; reason: string }
-  | { type: 'run-end'; runDir: string; verdict: string; exitCode: number };
+  | { type: 'run-end'; runDir: string; verdict: Verdict; exitCode: number };
 
 export type RunEventSink = (e: RunEvent) => void;

@@ -172,7 +172,7 @@ interface CellsContext {
 async function runCells(x: CellsContext): Promise<SuiteRun> {
   const { o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel } = x;
   const bootsPerCell = plan.cost.perCell;
-  o.emit({ type: 'run-start', runId: id, runDir, cells: store.current.cells.length, accel, bootsPerCell, boots: plan.boots, ...(plan.cells.length !== plans.length ? { resumedDone: plan.cells.length - plans.length } : {}), ...(store.current.selection?.shard ? { shard: store.current.selection.shard } : {}) });
+  o.emit({ type: 'run-start', suite: s.suite.name, runId: id, runDir, cells: store.current.cells.length, accel, bootsPerCell, boots: plan.boots, ...(plan.cells.length !== plans.length ? { resumedDone: plan.cells.length - plans.length } : {}), ...(store.current.selection?.shard ? { shard: store.current.selection.shard } : {}) });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
   await runPool(

@@ -6,11 +6,23 @@
  */
 // eslint-disable-next-line no-control-regex
 const C1 = /[\u007f-\u009f]/g;
+/** C1 and DEL, and the two Unicode line separators, which some line readers split on. */
+// eslint-disable-next-line no-control-regex
+const C1_AND_SEPARATORS = /[\u007f-\u009f\u2028\u2029]/g;
 
-export function jsonText(value: unknown, indent = 2): string {
+const escapeChar = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+export function jsonText(value: unknown): string {
   // Outside strings JSON has no such character, so every one replaced here is inside a string.
-  return JSON.stringify(value, null, indent).replace(C1, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(C1, escapeChar);
 }
 
-/** One line of JSON (NDJSON, journals): the same escaping, no newline inside. */
-export const jsonLine = (value: unknown): string => jsonText(value, 0);
+/**
+ * The value as one line of JSON (for NDJSON streams): no indentation, and no character in it that
+ * any reader takes for the end of a line (JSON.stringify escapes CR and LF; U+2028 and U+2029 are
+ * escaped here), nor a C1 control a terminal would run.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(C1_AND_SEPARATORS, escapeChar);
+}
+
