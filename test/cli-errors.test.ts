@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MINIMAL_SUITE } from './fixtures/minimal-suite.js';
+import { fixtureRun } from './fixtures/report-run.js';
 import { bootgate, ROOT } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bootgate-cli-'));
@@ -55,6 +56,45 @@ describe('bad input: one clear message, exit 2, no stack trace', () => {
     const r = await bootgate(['run', suite('content.yaml', GOOD.replace('channel-290.txt', 'channel-404.txt'))]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/content\.yaml:9: content\[0\]\.path: content file not found: .*channel-404\.txt/);
+  });
+  it('every problem of a suite at once, each at its own line, with the key a slip was meant for', async () => {
+    const bad = GOOD.replace('images:', 'imagse:').replace('kind: linux-kmod', 'kind: linux-kmd') + 'boot:\n  cycles: many\n  timout: 90s\nfoo: 1\n';
+    const f = suite('many.yaml', bad);
+    const r = await bootgate(['run', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toEqual([
+      `bootgate: error: ${f}:2: imagse: unknown key: did you mean \`images\`? (\`images\` is required and missing)`,
+      `bootgate: error: ${f}:5: agent.kind: Invalid option: expected one of "linux-kmod"|"linux-ebpf"|"windows-driver"; did you mean \`linux-kmod\`?`,
+      `bootgate: error: ${f}:11: boot.cycles: Invalid input: expected number, received string`,
+      `bootgate: error: ${f}:12: boot.timout: unknown key: did you mean \`timeout\`?`,
+      `bootgate: error: ${f}:13: foo: unknown key (known here: name, allowOutside, description, images, agent, agents, content, boot, matrix, workloads, lifecycle, gate, repeat, concurrency)`,
+      '',
+    ]);
+  });
+  it('more problems than are shown: the first 20, then how many more', async () => {
+    const f = suite('lots.yaml', GOOD + Array.from({ length: 23 }, (_, i) => `extra${i}: 1\n`).join(''));
+    const r = await bootgate(['run', f]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe(`bootgate: error: ${f}:10: extra0: unknown key (known here: name, allowOutside, description, images, agent, agents, content, boot, matrix, workloads, lifecycle, gate, repeat, concurrency)`);
+    expect(lines[19]).toMatch(new RegExp(`^bootgate: error: .*lots\\.yaml:29: extra19: unknown key`));
+    expect(lines[20]).toBe(`bootgate: error: ${f}: 3 more errors not shown (fix these and run again)`);
+  });
+  it('a policy file gets the same: every problem at its line, did you mean', async () => {
+    const run = join(dir, 'run-for-policy');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, 'run.json'), JSON.stringify(fixtureRun(), null, 2));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'bootSucess: 1\nmaxCrashes: none\noverheadBound: uper\n');
+    const r = await bootgate(['gate', run, '--policy', policy]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toEqual([
+      `bootgate: error: ${policy}:1: bootSucess: unknown key: did you mean \`bootSuccess\`?`,
+      `bootgate: error: ${policy}:2: maxCrashes: Invalid input: expected number, received string`,
+      `bootgate: error: ${policy}:3: overheadBound: Invalid option: expected one of "upper"|"median"; did you mean \`upper\`?`,
+      '',
+    ]);
   });
   it('an unknown command or flag is a usage error', async () => {
     expect((await bootgate(['launch'])).code).toBe(2);

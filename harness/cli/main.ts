@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
 import { detectCommand } from './detect.js';
-import { BootgateError, ConfigError, EXIT } from '../util/errors.js';
-import { printable } from '../util/printable.js';
+import { BootgateError, ConfigError, ConfigErrors, EXIT } from '../util/errors.js';
+import { printable, printableLine } from '../util/printable.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 import { bootgateVersion } from '../util/version.js';
 
@@ -46,6 +46,11 @@ function interruptSignal(): AbortSignal {
 }
 
 function report(e: unknown): number {
+  if (e instanceof ConfigErrors) {
+    // Every problem of a file on a line of its own, as editors and CI annotations read them.
+    for (const line of e.lines()) process.stderr.write(`bootgate: error: ${printableLine(line)}\n`);
+    return e.exitCode;
+  }
   if (e instanceof ConfigError) {
     process.stderr.write(`bootgate: error: ${printable(e.toString())}\n`);
     return e.exitCode;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { policyFileSchema } from './policy-file.js';
+import { suiteSchema } from './suite-schema.js';
 import { compareSchema } from '../results/compare-schema.js';
 import { eventLineSchema } from '../results/events-schema.js';
 import { gateSchema } from '../results/gate-schema.js';
@@ -10,13 +11,19 @@ const BASE = 'https://bootgate.dev/schemas/';
 /**
  * The published JSON Schemas, generated from the zod schemas that type and validate the files
  * (`npm run schemas` writes them to schemas/; a test fails when the checked-in files drift).
- * run, gate, compare and events describe what bootgate writes (output); policy describes what a person writes (input: defaults may be left out).
+ * run, gate and compare describe what bootgate writes (output); suite and policy describe what a
+ * person writes (input: defaults may be left out, durations are text).
+ *
+ * The suite schema is for editors: a suite names it on its first line
+ * (`# yaml-language-server: $schema=../schemas/suite.schema.json`), and the YAML language server
+ * validates JSON Schema draft-07 (its support for 2019-09 and 2020-12 was withdrawn), so it is
+ * written in draft-07.
  */
 export function jsonSchemas(): Record<string, Record<string, unknown>> {
-  const make = (name: string, title: string, schema: z.ZodType, io: 'input' | 'output') => ({
+  const make = (name: string, title: string, schema: z.ZodType, io: 'input' | 'output', target: 'draft-2020-12' | 'draft-7' = 'draft-2020-12') => ({
     $id: `${BASE}${name}`,
     title,
-    ...z.toJSONSchema(schema, { target: 'draft-2020-12', io }),
+    ...z.toJSONSchema(schema, { target, io }),
   });
   return {
     'run.schema.json': make('run.schema.json', 'bootgate.run/v1: results/<run-id>/run.json', runSchema, 'output'),
@@ -24,6 +31,7 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     'compare.schema.json': make('compare.schema.json', 'bootgate.compare/v1: what bootgate compare A B --json prints', compareSchema, 'output'),
     'events.schema.json': make('events.schema.json', 'bootgate.events/v1: one line of the NDJSON stream of bootgate run --reporter json', eventLineSchema, 'output'),
     'policy.schema.json': make('policy.schema.json', 'bootgate gate policy file (bootgate gate --policy FILE)', policyFileSchema, 'input'),
+    'suite.schema.json': make('suite.schema.json', 'bootgate suite file (bootgate run SUITE)', suiteSchema, 'input', 'draft-7'),
   };
 }
 

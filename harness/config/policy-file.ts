@@ -18,8 +18,8 @@ import { gatePolicySchema, type GatePolicy } from '../results/policy-schema.js';
  */
 export const policyFileSchema = z
   .object({
-    schema: z.literal('bootgate.policy/v1').optional(),
-    description: z.string().optional(),
+    schema: z.literal('bootgate.policy/v1').optional().describe('The format of this file: bootgate.policy/v1.'),
+    description: z.string().optional().describe('What this policy is for, in words, for people who read it.'),
     ...gatePolicySchema.shape,
   })
   .strict();

@@ -1,29 +1,43 @@
 import { z } from 'zod';
 import { AGENT_KIND_NAMES } from '../agents/registry.js';
-import { parseDuration } from '../util/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 import { kernelArgProblem } from './kernel-args.js';
 import { gatePolicySchema } from '../results/policy-schema.js';
 
 export { allowEntrySchema, gatePolicySchema, type AllowEntry, type GatePolicy } from '../results/policy-schema.js';
 
 /**
+ * Field descriptions: every field of a suite says what it does for the person writing the file
+ * (its unit and default), with `.describe()` next to its type, here and in results/policy-schema.ts
+ * (the `gate:` fields). They become the hover text and completion of schemas/suite.schema.json
+ * (`npm run schemas`); a test fails on a field without one. Adding a field is one line:
+ * `name: z.string().optional().describe('What it does. Default ...'),`.
+ */
+
+/**
  * Durations become timers, and Node fires a timer above 2^31-1 ms at once: bounded to what a
- * boot can use (1 s to 24 h; `min` lower where 0 means "none", as for settle).
+ * boot can use (1 s to 24 h; `min` lower where 0 means "none", as for settle). Written as text
+ * in the grammar of util/duration.ts (90s, 2m, 1500ms, 1h) or a number of seconds; the string
+ * pattern and the number's bounds are in the schema, so the published JSON Schema carries them.
  */
 export const MAX_DURATION_MS = 24 * 3_600_000;
-const duration = (minMs = 1000) =>
-  z.union([z.string(), z.number()]).transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use e.g. 90s, 2m, 1500ms)` });
-      return z.NEVER;
-    }
-    if (ms < minMs || ms > MAX_DURATION_MS) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is out of range: from ${minMs === 0 ? '0s' : `${minMs / 1000}s`} to 24h` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = (minMs = 1000) => {
+  const range = `out of range: from ${minMs === 0 ? '0s' : `${minMs / 1000}s`} to 24h`;
+  return z
+    .union([
+      z.string().regex(DURATION_PATTERN, 'not a duration (use e.g. 90s, 2m, 1500ms, 1h, or a number of seconds)'),
+      z.number().min(minMs / 1000, range).max(MAX_DURATION_MS / 1000, range),
+    ])
+    .transform((v, ctx) => {
+      const ms = parseDuration(v)!;
+      if (ms < minMs || ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is ${range}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+};
+const DURATION_TEXT = 'A duration such as 90s, 2m, 1500ms or 1h, or a number of seconds';
 
 /**
  * Names and versions become parts of file names (build caches, cell folders, run ids): letters,
@@ -32,35 +46,34 @@ const duration = (minMs = 1000) =>
  */
 export const MAX_NAME_LENGTH = 64;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+const versionText = z
+  .string()
+  .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
+  .regex(SAFE_NAME, 'versions are letters, digits and . _ + ~ -, starting with a letter or digit');
+// YAML reads `version: 291` as a number; the text is checked again after String() (1e+21, -1).
 const version = z
-  .union([z.string(), z.number()])
+  .union([versionText, z.number().min(0)])
   .transform((v) => String(v))
-  .pipe(
-    z
-      .string()
-      .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
-      .regex(SAFE_NAME, 'versions are letters, digits and . _ + ~ -, starting with a letter or digit'),
-  );
+  .pipe(versionText);
 
 export const buildSchema = z
   .object({
-    version,
-    /**
-     * The build's folder, relative to the lab root. linux-kmod: module source (a Kbuild or
-     * Makefile: built per kernel) or modules taken as built, one per kernel (`<release>/<module>.ko`).
-     */
-    source: z.string().optional(),
-    /** linux-kmod only: the module as the image's own kernel package ships it (e.g. test_bpf); no source. */
-    inTree: z.literal(true).optional(),
-    /** Make variables of this build (linux-kmod: passed to kbuild as VAR=value), e.g. { SENSOR_VERSION: "2.2.0-slow" }. */
-    make: z.record(z.string(), z.string()).optional(),
+    version: version.describe('The build\'s version, named in cell ids and results: letters, digits and . _ + ~ -, starting with a letter or digit, at most 64 characters.'),
+    source: z
+      .string()
+      .optional()
+      .describe(
+        'The build\'s folder, relative to the lab root (inside it unless allowOutside: true). linux-kmod: module source with a Kbuild or Makefile (built against each image\'s kernel headers), or modules as built, one per kernel (<kernel release>/<module>.ko). linux-ebpf: a folder whose Makefile builds the loader and its BPF objects. windows-driver: the folder holding the .sys (and .inf, .cat).',
+      ),
+    inTree: z.literal(true).optional().describe('linux-kmod only: take the module from the image\'s own kernel package (e.g. test_bpf) instead of a source folder.'),
+    make: z.record(z.string(), z.string()).optional().describe('Make variables for this build (linux-kmod: passed to kbuild as VAR=value), e.g. { SENSOR_EXTRA_NS: "1000000" }.'),
   })
   .strict();
 
 export const contentSchema = z
   .object({
-    version,
-    path: z.string(),
+    version: version.describe('The content version, named in cell ids and results: letters, digits and . _ + ~ -, starting with a letter or digit, at most 64 characters.'),
+    path: z.string().describe('The content file, relative to the lab root (inside it unless allowOutside: true); a regular file. Installed where the agent reads it.'),
   })
   .strict();
 
@@ -69,49 +82,40 @@ export const agentSchema = z
     name: z
       .string()
       .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'agent names are letters, digits, _ and -, starting with a letter or digit'),
-    kind: z.enum(AGENT_KIND_NAMES),
-    /** Kernel module name, when it differs from the agent name (a file name and a word in guest commands). */
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'agent names are letters, digits, _ and -, starting with a letter or digit')
+      .describe('The agent\'s name, in cell ids, guest paths and results: letters, digits, _ and -, starting with a letter or digit, at most 64 characters.'),
+    kind: z.enum(AGENT_KIND_NAMES).describe('What the agent is: linux-kmod (a kernel module), linux-ebpf (an eBPF program and its loader) or windows-driver (a Windows kernel driver).'),
+    // A file name and a word in guest commands: bounded and plain.
     module: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,54}$/, 'a kernel module name: letters, digits, _ and -, at most 55')
-      .optional(),
-    /**
-     * linux-kmod: the module parameter that is given the content file's guest path (default
-     * `content`); `""` for a module that takes no content (the file is still installed).
-     */
-    contentParam: z.string().regex(/^[A-Za-z0-9_]{0,64}$/, 'a module parameter name: letters, digits and _').optional(),
-    /** A guest command that exits 0 when the agent runs; the kind's default otherwise. */
-    health: z.string().optional(),
-    builds: z.array(buildSchema).min(1, 'at least one build is needed'),
+      .optional()
+      .describe('The kernel module\'s name, when it differs from the agent name: letters, digits, _ and -, at most 55 characters.'),
+    contentParam: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{0,64}$/, 'a module parameter name: letters, digits and _')
+      .optional()
+      .describe('linux-kmod only: the module parameter given the content file\'s path in the guest. Default content; "" for a module that takes no content (the file is still installed).'),
+    health: z
+      .string()
+      .optional()
+      .describe('A guest command (shell; PowerShell on Windows) that exits 0 when the agent runs, run after every boot. Default: the kind\'s own check (linux-kmod: the module is loaded; linux-ebpf: its programs are attached; windows-driver: its service is RUNNING).'),
+    builds: z.array(buildSchema).min(1, 'at least one build is needed').describe('The agent\'s builds under test, at least one: each is a column of the matrix.'),
   })
   .strict();
 
 export const bootSchema = z
   .object({
-    baseline: z.number().int().min(0).max(100).default(1),
-    cycles: z.number().int().min(1).max(10_000).default(3),
-    timeout: duration().default(90_000),
-    /** How an agent cycle reboots: warm (the guest reboots inside the same VM) or cold (a new VM process). */
-    reboot: z.enum(['warm', 'cold']).default('warm'),
-    /**
-     * Times a cell whose verdict is `error` (the lab failed: QEMU died, SSH never answered, the
-     * host ran out of disk) is run again from its start; a `fail` is never retried. Every attempt
-     * is kept in run.json; the gate counts the last.
-     */
-    retries: z.number().int().min(0).max(5).default(1),
-    /** Consecutive failed boots after install that make a boot loop and stop the cell. */
-    bootLoop: z.number().int().min(1).default(2),
-    /** After ready, how long a crash still counts against the boot. */
-    settle: duration(0).default(1000),
-    /** A boot that prints nothing on the console for this long before it is ready is a hang (off when absent). */
-    silence: duration().optional(),
-    /** An oops is fatal, as a fault in a boot-start driver is on Windows (kernel oops=panic). */
-    panicOnOops: z.boolean().default(true),
-    /**
-     * Extra kernel command-line words for every boot of the suite, after the lab's (e.g. a longer
-     * RCU stall timeout). Arguments that would blind the crash capture are refused (config/kernel-args.ts).
-     */
+    baseline: z.number().int().min(0).max(100).default(1).describe('Boots of each image without the agent, before install: the reference for boot time, and proof that the image itself boots. 0 to 100, default 1.'),
+    cycles: z.number().int().min(1).max(10_000).default(3).describe('Boots after install and after each lifecycle step. 1 to 10000, default 3.'),
+    timeout: duration().prefault('90s').describe(`How long a boot may take to be ready (console marker, SSH, health) before it counts as failed. ${DURATION_TEXT}, from 1s to 24h. Default 90s.`),
+    reboot: z.enum(['warm', 'cold']).default('warm').describe('How an agent cycle reboots: warm (the guest reboots inside the same VM) or cold (a new VM process on the same disk). Default warm.'),
+    retries: z.number().int().min(0).max(5).default(1).describe('Times a cell whose verdict is error (the lab failed: QEMU died, SSH never answered, the host ran out of disk) runs again from its start; a fail is never retried. Every attempt is kept in run.json; the gate counts the last. 0 to 5, default 1.'),
+    bootLoop: z.number().int().min(1).default(2).describe('Consecutive failed boots after install that make a boot loop: the cell fails and stops booting. Default 2.'),
+    settle: duration(0).prefault('1s').describe(`After a boot is ready, how long a crash still counts against it. ${DURATION_TEXT}, from 0 to 24h. Default 1s.`),
+    silence: duration().optional().describe(`A boot that prints nothing on the console for this long before it is ready is a hang. ${DURATION_TEXT}, from 1s to 24h. Off when absent.`),
+    // oops=panic: a fault in an agent stops the machine, as one in a boot-start driver does on Windows.
+    panicOnOops: z.boolean().default(true).describe('Make a kernel oops fatal (kernel argument oops=panic), as a fault in a boot-start driver is on Windows. Default true.'),
     kernelArgs: z
       .array(
         z
@@ -124,23 +128,19 @@ export const bootSchema = z
           }),
       )
       .max(64)
-      .optional(),
+      .optional()
+      .describe('Extra kernel command-line arguments for every boot, one per entry, after the lab\'s (e.g. rcupdate.rcu_cpu_stall_timeout=60). Arguments that would hide crashes (console, loglevel, panic, oops, ...) are refused. At most 64.'),
   })
   .strict();
 
 /** In-guest workloads run after every healthy agent boot, with and without the agent, interleaved. */
 export const workloadsSchema = z
   .object({
-    names: z.array(z.enum(['exec', 'open', 'fsync', 'tcp'])).min(1),
-    iterations: z.number().int().min(1).default(200),
-    batches: z.number().int().min(1).default(5),
-    /** Rounds of (without the agent, with it) per boot. */
-    rounds: z.number().int().min(1).default(2),
-    /**
-     * Under TCG, run the guest on an instruction clock (-icount) so that timings repeat on a
-     * busy host (default). Off: wall-clock guest time, as under KVM.
-     */
-    instructionClock: z.boolean().default(true),
+    names: z.array(z.enum(['exec', 'open', 'fsync', 'tcp'])).min(1).describe('The workloads to time: exec (start a program), open (open and close a file), fsync (write and sync), tcp (loopback connections). At least one.'),
+    iterations: z.number().int().min(1).default(200).describe('Operations in one timed batch. Default 200.'),
+    batches: z.number().int().min(1).default(5).describe('Timed batches of each workload, per round. Default 5.'),
+    rounds: z.number().int().min(1).default(2).describe('Rounds per boot, each one without the agent, then with it. Default 2.'),
+    instructionClock: z.boolean().default(true).describe('Under TCG (no KVM), run the guest on an instruction clock (-icount) so that timings repeat on a busy host. false: wall-clock guest time, as under KVM. Default true.'),
   })
   .strict();
 
@@ -148,24 +148,35 @@ export const workloadsSchema = z
  * What a cell does to the agent, in order; each step is followed by the suite's boot cycles.
  * Written as `install`, `uninstall`, `rollback-content`, `{ update-content: "291" }`, `{ upgrade: "2.2.0" }`.
  */
-export const lifecycleStepSchema = z.union([
-  z.enum(['install', 'uninstall', 'rollback-content']).transform((action) => ({ action, version: undefined as string | undefined })),
-  z.object({ 'update-content': version }).strict().transform((o) => ({ action: 'update-content' as const, version: o['update-content'] as string | undefined })),
-  z.object({ upgrade: version }).strict().transform((o) => ({ action: 'upgrade' as const, version: o.upgrade as string | undefined })),
-]);
+export const lifecycleStepSchema = z.union(
+  [
+    z.enum(['install', 'uninstall', 'rollback-content']).transform((action) => ({ action, version: undefined as string | undefined })),
+    z
+      .object({ 'update-content': version.describe('Install this content version (one of the suite\'s content:) over the current one.') })
+      .strict()
+      .transform((o) => ({ action: 'update-content' as const, version: o['update-content'] as string | undefined })),
+    z
+      .object({ upgrade: version.describe('Upgrade the agent to this build version (one of its builds:).') })
+      .strict()
+      .transform((o) => ({ action: 'upgrade' as const, version: o.upgrade as string | undefined })),
+  ],
+  { error: 'a lifecycle step is install, uninstall, rollback-content, { update-content: VERSION } or { upgrade: VERSION }' },
+);
 export type LifecycleStep = z.infer<typeof lifecycleStepSchema>;
 
 export const suiteSchema = z
   .object({
-    /** Names the run folder (`<name>-<time>-<random>`): bounded like every name. */
-    name: z.string().max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`).regex(/^[A-Za-z0-9._-]+$/, 'suite names are letters, digits, ., _ and -'),
-    /**
-     * Content and build source paths must resolve inside the lab root (the folder holding suites/,
-     * or the suite's own folder); `true` lets them point anywhere on the host.
-     */
-    allowOutside: z.boolean().optional(),
-    description: z.string().optional(),
-    /** Image names, globs (`linux/*`) or conditions (`kernel>=6.12`, `{ flavour: rt }`): see images/select.ts. */
+    // Names the run folder (`<name>-<time>-<random>`): bounded like every name.
+    name: z
+      .string()
+      .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
+      .regex(/^[A-Za-z0-9._-]+$/, 'suite names are letters, digits, ., _ and -')
+      .describe('The suite\'s name; it names the run folder (results/<name>-<time>-<random>). Letters, digits, ., _ and -, at most 64 characters.'),
+    allowOutside: z
+      .boolean()
+      .optional()
+      .describe('Let content files and build sources lie outside the lab root (the folder holding suites/, or the suite\'s own folder). Default false: they must resolve inside it, symbolic links followed.'),
+    description: z.string().optional().describe('What the suite checks, in words, for people who read it.'),
     images: z
       .array(
         z.union([
@@ -177,28 +188,37 @@ export const suiteSchema = z
           ),
         ]),
       )
-      .min(1, 'at least one image is needed'),
-    /** The agent under test; or `agents:`, several side by side (each cell runs one of them). */
-    agent: agentSchema.optional(),
-    agents: z.array(agentSchema).min(1).optional(),
-    content: z.array(contentSchema).min(1, 'at least one content version is needed'),
-    boot: bootSchema.default(bootSchema.parse({})),
-    /** Narrow the matrix: only these content or build versions make cells (others serve lifecycle steps). */
+      .min(1, 'at least one image is needed')
+      .describe('The images to boot, at least one: names (debian-6.1-generic), globs (linux/*, debian-6.12-*), conditions (kernel>=6.12, flavour=rt, tag=systemd) or maps of them ({ userland: disk }). bootgate images list shows the names.'),
+    agent: agentSchema.optional().describe('The agent under test. Give agent: or agents:, not both.'),
+    agents: z.array(agentSchema).min(1).optional().describe('Several agents side by side, each cell running one of them. Give agent: or agents:, not both.'),
+    content: z.array(contentSchema).min(1, 'at least one content version is needed').describe('The content versions (data the agent reads: rules, channel files), at least one: each is a column of the matrix.'),
+    boot: bootSchema.prefault({}).describe('How each cell boots: baseline boots, cycles, timeouts, warm or cold reboots, kernel arguments.'),
     matrix: z
       .object({
-        content: z.array(version).min(1, 'an empty list leaves no cells: leave matrix.content out to run every content version').optional(),
-        builds: z.array(version).min(1, 'an empty list leaves no cells: leave matrix.builds out to run every build').optional(),
+        content: z
+          .array(version)
+          .min(1, 'an empty list leaves no cells: leave matrix.content out to run every content version')
+          .optional()
+          .describe('Only these content versions make cells. Default: every content version.'),
+        builds: z
+          .array(version)
+          .min(1, 'an empty list leaves no cells: leave matrix.builds out to run every build')
+          .optional()
+          .describe('Only these build versions make cells. Default: every build.'),
       })
       .strict()
-      .optional(),
-    workloads: workloadsSchema.optional(),
-    /** Default: install, then the boot cycles. */
-    lifecycle: z.array(lifecycleStepSchema).min(1).optional(),
-    gate: gatePolicySchema.default(gatePolicySchema.parse({})),
-    /** Run every cell this many times, each judged and counted (flake hunting); ids of copies 2.. end in @repeat-N. */
-    repeat: z.number().int().min(1).max(100).default(1),
-    /** Cells run at once; default: one per host core. */
-    concurrency: z.number().int().min(1).optional(),
+      .optional()
+      .describe('Narrow the matrix (image x agent x build x content): versions left out still serve lifecycle steps.'),
+    workloads: workloadsSchema.optional().describe('In-guest workloads timed with the agent paused and running, after every healthy agent boot: what the agent costs. Off when absent.'),
+    lifecycle: z
+      .array(lifecycleStepSchema)
+      .min(1)
+      .optional()
+      .describe('What each cell does to the agent, in order, each step followed by the boot cycles: install (first, once), { update-content: VERSION }, rollback-content, { upgrade: VERSION }, uninstall. Default: [install].'),
+    gate: gatePolicySchema.prefault({}).describe('The release gate each cell is judged by: boot success, crashes, overhead, allowed known crashes.'),
+    repeat: z.number().int().min(1).max(100).default(1).describe('Run every cell this many times, each judged and counted: for hunting flakes (retries are for lab errors). Copies 2 and on have ids ending in @repeat-N. 1 to 100, default 1.'),
+    concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
   })
   .strict();
 

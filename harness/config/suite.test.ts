@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite } from './suite.js';
 import { expandMatrix } from './matrix.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, ConfigErrors } from '../util/errors.js';
 import { parseDuration } from '../util/duration.js';
 
 let lab: string;
@@ -91,7 +91,8 @@ describe('loadSuite', () => {
     expect(e.line).toBeGreaterThan(1);
   });
   it('rejects unknown keys and bad durations', async () => {
-    expect((await configError(GOOD.replace('name: t', 'name: t\nimagez: []'))).message).toMatch(/imagez/);
+    const k = await configError(GOOD.replace('name: t', 'name: t\nimagez: []'));
+    expect([k.code, k.field, k.line, k.message]).toEqual(['UNKNOWN_KEY', 'imagez', 2, 'unknown key: did you mean `images`?']);
     const d = await configError(GOOD.replace('timeout: 90s', 'timeout: soon'));
     expect(d.field).toBe('boot.timeout');
     expect(d.message).toMatch(/not a duration/);
@@ -100,6 +101,32 @@ describe('loadSuite', () => {
     const e = await loadSuite(join(lab, 'nope.yaml')).catch((x: unknown) => x as ConfigError);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as ConfigError).message).toBe('no such file');
+  });
+});
+
+describe('loadSuite: every problem of a suite at once', () => {
+  it('schema problems: each at its own line, a misspelt required key as the slip it is', async () => {
+    const text = GOOD.replace('images:', 'imagse:').replace('kind: linux-kmod', 'kind: linux-kmd').replace('cycles: 3', 'cycles: 3, timout: 90s') + 'foo: 1\n';
+    const e = await configError(text);
+    expect(e).toBeInstanceOf(ConfigErrors);
+    expect((e as ConfigErrors).problems.map((p) => [p.line, p.field, p.code])).toEqual([
+      [2, 'imagse', 'UNKNOWN_KEY'],
+      [5, 'agent.kind', 'SCHEMA'],
+      [11, 'boot.timout', 'UNKNOWN_KEY'],
+      [12, 'foo', 'UNKNOWN_KEY'],
+    ]);
+    expect((e as ConfigErrors).problems[0]!.message).toBe('unknown key: did you mean `images`? (`images` is required and missing)');
+  });
+  it('checks after the schema (files, lifecycle, matrix): each at its own line', async () => {
+    const text = GOOD.replace('channel-291.txt', 'channel-404.txt').replace('sensor-kmod }', 'sensor-kmod-404 }') + 'lifecycle: [install, { upgrade: "9.9" }]\nmatrix: { content: ["999"] }\n';
+    const e = await configError(text);
+    expect(e).toBeInstanceOf(ConfigErrors);
+    expect((e as ConfigErrors).problems.map((p) => [p.line, p.field, p.code])).toEqual([
+      [7, 'agent.builds[0].source', 'BUILD_SOURCE_MISSING'],
+      [10, 'content[1].path', 'CONTENT_MISSING'],
+      [12, 'lifecycle[1]', 'LIFECYCLE'],
+      [13, 'matrix.content[0]', 'MATRIX'],
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@ import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import { cellIdTail } from './matrix.js';
 import { loadYaml, type LoadedYaml } from '../util/yaml.js';
 import { suiteAgents, suiteSchema, type Suite } from './suite-schema.js';
-import { ConfigError } from '../util/errors.js';
+import { ConfigError, throwProblems } from '../util/errors.js';
 import { notRegularFile } from '../util/fsutil.js';
 
 export interface LoadedSuite {
@@ -52,7 +52,8 @@ async function checkPath(p: string, want: 'content' | 'source', o: { root: strin
 
 /**
  * Load a suite and check what can be checked without booting: the schema, and that every
- * file it names exists. Image names are checked against the catalog by the caller.
+ * file it names exists. Image names are checked against the catalog by the caller. Every problem
+ * found is reported at once (ConfigErrors), each at its own line.
  */
 export async function loadSuite(file: string): Promise<LoadedSuite> {
   const y = await loadYaml(file, suiteSchema);
@@ -60,56 +61,67 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
   const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   const s = y.value;
   const allowOutside = s.allowOutside === true;
+  const problems: ConfigError[] = [];
+  const fail = (code: string, message: string, where: Where) => problems.push(new ConfigError(code, message, where));
+  const pathProblem = (e: unknown) => {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(e);
+  };
   for (const [i, c] of s.content.entries()) {
-    await checkPath(resolvePath(c.path), 'content', { root, allowOutside, where: { file, line: y.lineOf(['content', i, 'path']), field: `content[${i}].path` } });
+    await checkPath(resolvePath(c.path), 'content', { root, allowOutside, where: { file, line: y.lineOf(['content', i, 'path']), field: `content[${i}].path` } }).catch(pathProblem);
   }
   const dupe = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
   const agents = suiteAgents(s);
   if (agents.length === 0 || (s.agent && s.agents)) {
-    throw new ConfigError('AGENT', s.agent ? 'give agent: or agents:, not both' : 'an agent is needed: agent: { name, kind, builds } (or agents: [...])', { file, line: y.lineOf([s.agent ? 'agents' : 'name']), field: s.agent ? 'agents' : 'agent' });
+    fail('AGENT', s.agent ? 'give agent: or agents:, not both' : 'an agent is needed: agent: { name, kind, builds } (or agents: [...])', { file, line: y.lineOf([s.agent ? 'agents' : 'name']), field: s.agent ? 'agents' : 'agent' });
   }
   const names = agents.map((a) => a.agent.name);
   const dupName = names.find((n, i) => names.indexOf(n) !== i);
-  if (dupName) throw new ConfigError('DUPLICATE', `agent ${dupName} is listed twice`, { file, line: y.lineOf(['agents']), field: 'agents' });
+  if (dupName) fail('DUPLICATE', `agent ${dupName} is listed twice`, { file, line: y.lineOf(['agents']), field: 'agents' });
   for (const { agent, path } of agents) {
-  const field = path.join('.').replace(/\.(\d+)/g, '[$1]');
-  const kind = agentKind(agent.kind)!;
-  if (agent.contentParam !== undefined && !kind.accepts.contentParam) {
-    throw new ConfigError('AGENT', `contentParam is a kernel module parameter: for ${kindsAccepting('contentParam').join(', ')} agents, not ${agent.kind}`, { file, line: y.lineOf([...path, 'contentParam']), field: `${field}.contentParam` });
-  }
-  for (const [i, b] of agent.builds.entries()) {
-    const at = (key?: string) => ({ file, line: y.lineOf([...path, 'builds', i, ...(key ? [key] : [])]), field: `${field}.builds[${i}]${key ? `.${key}` : ''}` });
-    if (b.inTree && !kind.accepts.inTree) throw new ConfigError('BUILD_IN_TREE', `inTree is for ${kindsAccepting('inTree').join(', ')} agents (a module of the image's own kernel), not ${agent.kind}`, at('inTree'));
-    if (b.inTree && b.source !== undefined) throw new ConfigError('BUILD_SOURCE', 'give source: or inTree: true, not both', at('inTree'));
-    if (b.inTree && b.make) throw new ConfigError('BUILD_IN_TREE', 'an in-tree module is taken as the kernel package ships it: make variables do not apply', at('make'));
-    if (b.inTree) continue;
-    if (b.source === undefined) throw new ConfigError('BUILD_SOURCE', `build ${b.version} needs source: (a folder)${kind.accepts.inTree ? ' or inTree: true' : ''}`, at());
-    await checkPath(resolvePath(b.source), 'source', { root, allowOutside, where: at('source') });
-  }
-  const d2 = dupe(agent.builds.map((b) => b.version));
-  if (d2) throw new ConfigError('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf([...path, 'builds']), field: `${field}.builds` });
+    const field = path.join('.').replace(/\.(\d+)/g, '[$1]');
+    const kind = agentKind(agent.kind)!;
+    if (agent.contentParam !== undefined && !kind.accepts.contentParam) {
+      fail('AGENT', `contentParam is a kernel module parameter: for ${kindsAccepting('contentParam').join(', ')} agents, not ${agent.kind}`, { file, line: y.lineOf([...path, 'contentParam']), field: `${field}.contentParam` });
+    }
+    for (const [i, b] of agent.builds.entries()) {
+      const at = (key?: string) => ({ file, line: y.lineOf([...path, 'builds', i, ...(key ? [key] : [])]), field: `${field}.builds[${i}]${key ? `.${key}` : ''}` });
+      if (b.inTree) {
+        if (!kind.accepts.inTree) fail('BUILD_IN_TREE', `inTree is for ${kindsAccepting('inTree').join(', ')} agents (a module of the image's own kernel), not ${agent.kind}`, at('inTree'));
+        if (b.source !== undefined) fail('BUILD_SOURCE', 'give source: or inTree: true, not both', at('inTree'));
+        if (b.make) fail('BUILD_IN_TREE', 'an in-tree module is taken as the kernel package ships it: make variables do not apply', at('make'));
+      } else if (b.source === undefined) {
+        fail('BUILD_SOURCE', `build ${b.version} needs source: (a folder)${kind.accepts.inTree ? ' or inTree: true' : ''}`, at());
+      } else {
+        await checkPath(resolvePath(b.source), 'source', { root, allowOutside, where: at('source') }).catch(pathProblem);
+      }
+    }
+    const d2 = dupe(agent.builds.map((b) => b.version));
+    if (d2) fail('DUPLICATE', `build version ${d2} is listed twice`, { file, line: y.lineOf([...path, 'builds']), field: `${field}.builds` });
   }
   const allBuilds = agents.flatMap((a) => a.agent.builds.map((b) => b.version));
   const d1 = dupe(s.content.map((c) => c.version));
-  if (d1) throw new ConfigError('DUPLICATE', `content version ${d1} is listed twice`, { file, line: y.lineOf(['content']), field: 'content' });
+  if (d1) fail('DUPLICATE', `content version ${d1} is listed twice`, { file, line: y.lineOf(['content']), field: 'content' });
   for (const [i, step] of (s.lifecycle ?? []).entries()) {
     const where = { file, line: y.lineOf(['lifecycle', i]), field: `lifecycle[${i}]` };
-    if (i === 0 && step.action !== 'install') throw new ConfigError('LIFECYCLE', 'the first lifecycle step must be install', where);
-    if (i > 0 && step.action === 'install') throw new ConfigError('LIFECYCLE', 'install comes once, first (use upgrade or update-content after it)', where);
+    if (i === 0 && step.action !== 'install') fail('LIFECYCLE', 'the first lifecycle step must be install', where);
+    if (i > 0 && step.action === 'install') fail('LIFECYCLE', 'install comes once, first (use upgrade or update-content after it)', where);
     if (step.action === 'update-content' && !s.content.some((c) => c.version === step.version)) {
-      throw new ConfigError('LIFECYCLE', `content version ${step.version} is not in this suite's content list`, where);
+      fail('LIFECYCLE', `content version ${step.version} is not in this suite's content list`, where);
     }
     if (step.action === 'upgrade' && !allBuilds.includes(step.version!)) {
-      throw new ConfigError('LIFECYCLE', `build version ${step.version} is not in this suite's agent.builds`, where);
+      fail('LIFECYCLE', `build version ${step.version} is not in this suite's agent.builds`, where);
     }
   }
   for (const axis of ['content', 'builds'] as const) {
     const known = axis === 'content' ? s.content.map((c) => c.version) : allBuilds;
     for (const [i, v] of (s.matrix?.[axis] ?? []).entries()) {
-      if (!known.includes(v)) throw new ConfigError('MATRIX', `${axis === 'content' ? 'content' : 'build'} version ${v} is not in this suite`, { file, line: y.lineOf(['matrix', axis, i]), field: `matrix.${axis}[${i}]` });
+      if (!known.includes(v)) fail('MATRIX', `${axis === 'content' ? 'content' : 'build'} version ${v} is not in this suite`, { file, line: y.lineOf(['matrix', axis, i]), field: `matrix.${axis}[${i}]` });
     }
   }
-  checkCellIds(s, file, y.lineOf);
+  // Cell ids of a suite with other faults would report their echoes (an empty matrix of unknown versions).
+  if (problems.length === 0) problems.push(...cellIdProblems(s, file, y.lineOf));
+  throwProblems(problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
   const sha256 = createHash('sha256').update(y.text).digest('hex');
   return { suite: s, file, root, sha256, lineOf: y.lineOf, resolvePath };
 }
@@ -119,9 +131,10 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
  * versions are kept verbatim in ids, so two entries can still meet where the parts join
  * (agent sensor-2 build 1, agent sensor build 2-1): refused, naming both. And at least one cell.
  */
-function checkCellIds(s: Suite, file: string, lineOf: LoadedYaml<Suite>['lineOf']): void {
+function cellIdProblems(s: Suite, file: string, lineOf: LoadedYaml<Suite>['lineOf']): ConfigError[] {
   const contents = s.content.filter((c) => !s.matrix?.content || s.matrix.content.includes(c.version));
   const seen = new Map<string, { field: string; line?: number; content: string }>();
+  const problems: ConfigError[] = [];
   for (const { agent, path } of suiteAgents(s)) {
     for (const [i, b] of agent.builds.entries()) {
       if (s.matrix?.builds && !s.matrix.builds.includes(b.version)) continue;
@@ -132,11 +145,14 @@ function checkCellIds(s: Suite, file: string, lineOf: LoadedYaml<Suite>['lineOf'
         const prev = seen.get(tail);
         if (prev) {
           const withContent = prev.content === c.version ? '' : ` (content ${prev.content} and ${c.version})`;
-          throw new ConfigError('CELL_ID_CLASH', `agent ${agent.name} build ${b.version} makes the same cell id (<image>__${tail}) as ${prev.field} at ${file}:${prev.line ?? '?'}${withContent}: rename one of them`, { file, line, field });
+          problems.push(new ConfigError('CELL_ID_CLASH', `agent ${agent.name} build ${b.version} makes the same cell id (<image>__${tail}) as ${prev.field} at ${file}:${prev.line ?? '?'}${withContent}: rename one of them`, { file, line, field }));
+          // One report per clashing build: its other contents clash the same way.
+          break;
         }
         seen.set(tail, { field, line, content: c.version });
       }
     }
   }
-  if (seen.size === 0) throw new ConfigError('MATRIX_EMPTY', 'the matrix has no cells', { file, line: lineOf(['matrix']), field: 'matrix' });
+  if (seen.size === 0) problems.push(new ConfigError('MATRIX_EMPTY', 'the matrix has no cells', { file, line: lineOf(['matrix']), field: 'matrix' }));
+  return problems;
 }

@@ -40,6 +40,42 @@ export class ConfigError extends BootgateError {
   }
 }
 
+/**
+ * How many problems of one file are shown at once; the rest are counted. Enough to fix a file in
+ * one pass, few enough to read.
+ */
+export const MAX_SHOWN_PROBLEMS = 20;
+
+/**
+ * Every problem found in one file, each with its own line. The first stands for all where one
+ * error is read (code, file, line, field, message), so a caller that handles one error still can.
+ */
+export class ConfigErrors extends ConfigError {
+  readonly problems: readonly ConfigError[];
+  constructor(problems: readonly ConfigError[]) {
+    const first = problems[0];
+    if (!first) throw new RangeError('ConfigErrors needs at least one problem');
+    super(first.code, first.message, first, { cause: first });
+    this.problems = problems;
+  }
+  /** One `file:line: field: message` per problem, up to MAX_SHOWN_PROBLEMS, then how many more. */
+  lines(): string[] {
+    const shown = this.problems.slice(0, MAX_SHOWN_PROBLEMS).map((p) => p.toString());
+    const more = this.problems.length - shown.length;
+    if (more > 0) shown.push(`${this.file ? `${this.file}: ` : ''}${more} more error${more === 1 ? '' : 's'} not shown (fix these and run again)`);
+    return shown;
+  }
+  override toString(): string {
+    return this.lines().join('\n');
+  }
+}
+
+/** Throw nothing for no problems, the problem itself for one, and ConfigErrors for several. */
+export function throwProblems(problems: readonly ConfigError[]): void {
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new ConfigErrors(problems);
+}
+
 /** The lab failed (host tool missing, QEMU died, disk full, image build broke). Exit 3, never blamed on the agent. */
 export class LabError extends BootgateError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {

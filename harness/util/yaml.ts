@@ -1,7 +1,9 @@
-import { isAlias, isNode, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
+import { isAlias, LineCounter, parseDocument, visit, type Alias, type Document } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from './errors.js';
+import { ConfigError, ConfigErrors, throwProblems } from './errors.js';
 import { readUserFile } from './fsutil.js';
+import { schemaProblems } from './schema-problems.js';
+import { yamlLines } from './yaml-lines.js';
 
 /** A validated YAML file, with a way back from any field to its line for later errors. */
 export interface LoadedYaml<T> {
@@ -9,21 +11,6 @@ export interface LoadedYaml<T> {
   text: string;
   value: T;
   lineOf(path: readonly (string | number)[]): number | undefined;
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
-export function positionsOf(doc: Document, lc: LineCounter) {
-  return (path: readonly (string | number)[]): number | undefined => {
-    // Walk up to the nearest node that exists: a missing field is reported at its parent.
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
 }
 
 /**
@@ -57,26 +44,23 @@ function toJS(file: string, doc: Document, lc: LineCounter): unknown {
   }
 }
 
-/** Parse and validate YAML text; every problem becomes a ConfigError naming file, line and field. */
+/**
+ * Parse and validate YAML text. Every problem becomes a ConfigError naming file, line and field;
+ * all of them are thrown at once (ConfigErrors when there are several), so one pass fixes a file.
+ */
 export function parseYaml<S extends z.ZodType>(file: string, text: string, schema: S): LoadedYaml<z.infer<S>> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const line = lc.linePos(e.pos[0]).line;
-    throw new ConfigError('YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, { file, line });
-  }
-  const lineOf = positionsOf(doc, lc);
+  throwProblems(doc.errors.map((e) => new ConfigError('YAML_SYNTAX', `YAML syntax error: ${e.message.split('\n')[0]}`, { file, line: lc.linePos(e.pos[0]).line })));
+  const lines = yamlLines(doc, lc);
   const raw = toJS(file, doc, lc);
   if (raw === null || raw === undefined) throw new ConfigError('EMPTY_FILE', 'the file is empty', { file, line: 1 });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const field = fieldName(path) || '(top level)';
-    throw new ConfigError('SCHEMA', issue.message, { file, line: lineOf(path), field });
+    const problems = schemaProblems({ file, issues: parsed.error.issues, data: raw, schema, lines });
+    throw problems.length === 1 ? problems[0]! : new ConfigErrors(problems);
   }
-  return { file, text, value: parsed.data as z.infer<S>, lineOf };
+  return { file, text, value: parsed.data as z.infer<S>, lineOf: lines.valueLine };
 }
 
 export async function loadYaml<S extends z.ZodType>(file: string, schema: S): Promise<LoadedYaml<z.infer<S>>> {
