@@ -71,6 +71,8 @@ describe('quickstart for real, with every file reporter, then the gate again', (
   it('writes gate.json and the reports at the end; bootgate gate gives the same verdict', async () => {
     expect(r.code, r.stderr).toBe(1);
     const runDir = dirname(r.stdout.trim().split('\n').at(-1)!);
+    // stdout is the run.json path and nothing else: CI finds the run folder with $(dirname ...).
+    expect(r.stdout).toBe(`${runDir}/run.json\n`);
     const run = runSchema.parse(JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')));
     expect(run.gate).toEqual({ bootSuccess: 1, maxCrashes: 0, maxBootOverheadPct: 10, minCycles: 1, overheadBound: 'upper' });
 
@@ -86,8 +88,9 @@ describe('quickstart for real, with every file reporter, then the gate again', (
     expect(r.stderr).toMatch(/verdict FAIL \(exit 1\); run\.json: /);
 
     for (const f of ['junit.xml', 'results.tap', 'summary.md', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true);
-    const xsd = new URL('./fixtures/junit.xsd', import.meta.url).pathname;
-    expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, join(runDir, 'junit.xml')], { stdio: 'pipe' })).not.toThrow();
+    for (const xsd of ['junit.xsd', 'jenkins-junit-10.xsd'].map((f) => new URL(`./fixtures/${f}`, import.meta.url).pathname)) {
+      expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, join(runDir, 'junit.xml')], { stdio: 'pipe' }), xsd).not.toThrow();
+    }
     expect(readFileSync(join(runDir, 'summary.md'), 'utf8')).toContain('| debian-6.1-generic | ✅ pass 3/3 | ❌ fail 0/2 boot loop |');
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('<strong>BUG: kernel NULL pointer dereference in sensor_parse_channel</strong>');
