@@ -1,13 +1,16 @@
+import { BIDI_CLASS, unicodeEscape } from './printable.js';
+
 /**
- * JSON text of a value, as JSON.stringify(value, null, 2) writes it, with DEL and the C1 controls
- * (U+007F to U+009F) escaped as well. JSON.stringify escapes only C0; a C1 CSI (U+009B) from a
- * guest would then reach a terminal that prints the file or the command's output. The value read
- * back is the same: results keep the raw text.
+ * JSON text of a value, as JSON.stringify(value, null, 2) writes it, with DEL, the C1 controls
+ * (U+007F to U+009F) and the bidirectional formatting characters (U+202E ...) escaped as well.
+ * JSON.stringify escapes only C0; a C1 CSI (U+009B) or a right-to-left override from a guest would
+ * then reach a terminal that prints the file or the command's output. The value read back is the
+ * same: results keep the raw text.
  */
-// eslint-disable-next-line no-control-regex
-const C1 = /[\u007f-\u009f]/g;
+// One pass over the text (a run.json can be tens of megabytes): DEL, C1 and the bidirectional characters.
+const ESCAPED = new RegExp(`[\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
 
 export function jsonText(value: unknown): string {
   // Outside strings JSON has no such character, so every one replaced here is inside a string.
-  return JSON.stringify(value, null, 2).replace(C1, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(ESCAPED, unicodeEscape);
 }
