@@ -23,3 +23,4 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 echo "setup: installing npm dependencies and compiling"
 npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build

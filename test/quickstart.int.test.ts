@@ -91,8 +91,9 @@ describe('quickstart for real, with every file reporter, then the gate again', (
     expect(r.stderr).toMatch(/verdict FAIL \(exit 1\); run\.json: /);
 
     for (const f of ['junit.xml', 'results.tap', 'summary.md', 'report.html']) expect(existsSync(join(runDir, f)), f).toBe(true);
-    const xsd = new URL('./fixtures/junit.xsd', import.meta.url).pathname;
-    expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, join(runDir, 'junit.xml')], { stdio: 'pipe' })).not.toThrow();
+    for (const xsd of ['junit.xsd', 'jenkins-junit-10.xsd'].map((f) => new URL(`./fixtures/${f}`, import.meta.url).pathname)) {
+      expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, join(runDir, 'junit.xml')], { stdio: 'pipe' }), xsd).not.toThrow();
+    }
     expect(readFileSync(join(runDir, 'summary.md'), 'utf8')).toContain('| debian-6.1-generic | ✅ pass 3/3 | ❌ fail 0/2 boot loop |');
     const html = readFileSync(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('<strong>BUG: kernel NULL pointer dereference in sensor_parse_channel</strong>');

@@ -67,8 +67,9 @@ describe('bootgate report RUN --reporter ...: rebuild reports from a stored run.
     const files = ['junit.xml', 'results.tap', 'summary.md', 'report.html'].map((f) => join(older, f));
     expect(r.stdout).toBe(files.map((f) => `${f}\n`).join(''));
     for (const f of files) expect(existsSync(f)).toBe(true);
-    const xsd = new URL('./fixtures/junit.xsd', import.meta.url).pathname;
-    expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, files[0]!], { stdio: 'pipe' })).not.toThrow();
+    for (const xsd of ['junit.xsd', 'jenkins-junit-10.xsd'].map((f) => new URL(`./fixtures/${f}`, import.meta.url).pathname)) {
+      expect(() => execFileSync('xmllint', ['--noout', '--schema', xsd, files[0]!], { stdio: 'pipe' }), xsd).not.toThrow();
+    }
     expect(readFileSync(files[3]!, 'utf8')).toContain('<td class="cell v-fail"');
   });
   it('with no --reporter (or plain, or live), a summary of the run on stderr', async () => {

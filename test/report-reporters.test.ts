@@ -17,7 +17,9 @@ import { renderTap } from '../harness/report/tap-reporter.js';
 import { ConfigError } from '../harness/util/errors.js';
 import { cell, EVIL_EXCERPT, EVIL_TITLE, fixtureRun, IMG, ok, run, TITLE } from './fixtures/report-run.js';
 
+/** The project's own JUnit schema, and the one Jenkins' xUnit plugin validates JUnit input with (vendored, see fixtures/README.md). */
 const XSD = new URL('./fixtures/junit.xsd', import.meta.url).pathname;
+const JENKINS_XSD = new URL('./fixtures/jenkins-junit-10.xsd', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'bootgate-report-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const gateOf = (r = fixtureRun(), p = r.gate!) => evaluateGate(r, p, { now: new Date('2026-03-01T00:00:00Z'), policySource: 'run.json' });
@@ -52,6 +54,14 @@ describe('junit reporter', () => {
   it('is valid against the common JUnit schema (xmllint --schema test/fixtures/junit.xsd)', () => {
     expect(() => xmllint(['--noout', '--schema', XSD, file])).not.toThrow();
   });
+  it("is valid against Jenkins xUnit's JUnit schema (xmllint --schema test/fixtures/jenkins-junit-10.xsd)", () => {
+    expect(() => xmllint(['--noout', '--schema', JENKINS_XSD, file])).not.toThrow();
+  });
+  it('keeps what the root may not carry: skipped per testsuite, the run start as a property', () => {
+    expect(xmllint(['--xpath', 'string(//testsuite[1]/@skipped)', file])).toBe('0');
+    expect(xmllint(['--xpath', 'string(//testsuite[1]/properties/property[@name="bootgate.run.startedAt"]/@value)', file])).toBe(r.startedAt);
+    expect(xmllint(['--xpath', 'string(//testsuite[1]/@timestamp)', file])).toMatch(/^2026-01-10T10:\d\d:\d\d$/);
+  });
   it('one testsuite per image, a cell is a testcase, with the counts', () => {
     expect(xmllint(['--xpath', 'string(/testsuites/@tests)', file])).toBe('4');
     expect(xmllint(['--xpath', 'string(/testsuites/@failures)', file])).toBe('2');
@@ -80,7 +90,9 @@ describe('junit reporter', () => {
     const [f] = await new JunitReporter().onEnd(r2, dir, { gate: g });
     expect(f).toBe(join(dir, 'junit.xml'));
     expect(() => xmllint(['--noout', '--schema', XSD, f!])).not.toThrow();
+    expect(() => xmllint(['--noout', '--schema', JENKINS_XSD, f!])).not.toThrow();
     expect(xmllint(['--xpath', 'count(//testcase[1]/skipped)', f!])).toBe('1');
+    expect(xmllint(['--xpath', 'string(//testsuite[1]/@skipped)', f!])).toBe('1');
     expect(xmllint(['--xpath', 'count(//failure)', f!])).toBe('0');
   });
 });

@@ -11,8 +11,9 @@ const BASE = 'https://bootgate.dev/schemas/';
 /**
  * The published JSON Schemas, generated from the zod schemas that type and validate the files
  * (`npm run schemas` writes them to schemas/; a test fails when the checked-in files drift).
- * run, gate and compare describe what bootgate writes (output); suite and policy describe what a
- * person writes (input: defaults may be left out, durations are text).
+ * Every schema is the input side (zod's `io: 'input'`): what the readers accept. A field with a
+ * default may be left out and unknown fields are allowed, so a run.json, gate.json or comparison
+ * written by another version (or by hand) validates when the store would read it.
  *
  * The suite schema is for editors: a suite names it on its first line
  * (`# yaml-language-server: $schema=../schemas/suite.schema.json`), and the YAML language server
@@ -26,10 +27,10 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     ...z.toJSONSchema(schema, { target, io }),
   });
   return {
-    'run.schema.json': make('run.schema.json', 'bootgate.run/v1: results/<run-id>/run.json', runSchema, 'output'),
-    'gate.schema.json': make('gate.schema.json', 'bootgate.gate/v1: results/<run-id>/gate.json', gateSchema, 'output'),
-    'compare.schema.json': make('compare.schema.json', 'bootgate.compare/v1: what bootgate compare A B --json prints', compareSchema, 'output'),
-    'events.schema.json': make('events.schema.json', 'bootgate.events/v1: one line of the NDJSON stream of bootgate run --reporter json', eventLineSchema, 'output'),
+    'run.schema.json': make('run.schema.json', 'bootgate.run/v1: results/<run-id>/run.json', runSchema, 'input'),
+    'gate.schema.json': make('gate.schema.json', 'bootgate.gate/v1: results/<run-id>/gate.json', gateSchema, 'input'),
+    'compare.schema.json': make('compare.schema.json', 'bootgate.compare/v1: what bootgate compare A B --json prints', compareSchema, 'input'),
+    'events.schema.json': make('events.schema.json', 'bootgate.events/v1: one line of the NDJSON stream of bootgate run --reporter json', eventLineSchema, 'input'),
     'policy.schema.json': make('policy.schema.json', 'bootgate gate policy file (bootgate gate --policy FILE)', policyFileSchema, 'input'),
     'suite.schema.json': make('suite.schema.json', 'bootgate suite file (bootgate run SUITE)', suiteSchema, 'input', 'draft-7'),
   };

@@ -18,6 +18,13 @@ describe('printable', () => {
     expect(printable('x\u001b]0;title without end')).toBe('x0;title without end');
     expect(printable('\u009b')).toBe('\\x9b');
   });
+  it('shows bidirectional overrides, embeddings, isolates and marks as \\uNNNN: they cannot reorder the line', () => {
+    expect(printable('sensor_\u202egnp.exe')).toBe('sensor_\\u202egnp.exe');
+    expect(printable('a\u202ab\u202bc\u202cd\u202de\u2066f\u2067g\u2068h\u2069i\u200ej\u200fk\u061cl')).toBe(
+      'a\\u202ab\\u202bc\\u202cd\\u202de\\u2066f\\u2067g\\u2068h\\u2069i\\u200ej\\u200fk\\u061cl',
+    );
+    expect(printable('שלום עולם مرحبا')).toBe('שלום עולם مرحبا'); // right-to-left text itself stays
+  });
   it('leaves ordinary text alone, Unicode included, and is idempotent', () => {
     const s = 'WARNING in ipe_kernel_read_file — ünïcode ✓';
     expect(printable(s)).toBe(s);
@@ -31,5 +38,10 @@ describe('jsonText', () => {
     expect(text.replaceAll('\n', '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/); // line feeds of the layout aside
     expect(JSON.parse(text)).toEqual({ title: HOSTILE });
     expect(text).toBe(JSON.stringify({ title: HOSTILE }, null, 2).replace(/\u009b/g, '\\u009b').replace(/\u007f/g, '\\u007f').replace(/\u0085/g, '\\u0085'));
+  });
+  it('escapes a right-to-left override too; the value read back keeps it', () => {
+    const text = jsonText({ title: 'x\u202ey' });
+    expect(text).toContain('"x\\u202ey"');
+    expect(JSON.parse(text)).toEqual({ title: 'x\u202ey' });
   });
 });

@@ -8,6 +8,8 @@
  * control character and DEL is shown as `\xNN`, NUL included. Line feeds and tabs stay: they lay
  * text out and cannot move back over it (with `oneLine`, a line feed is shown as `\x0a` too). A
  * carriage return right before a line feed is a Windows line end and is dropped; any other is shown.
+ * Unicode's bidirectional formatting characters (U+202E RIGHT-TO-LEFT OVERRIDE and its kin) are
+ * shown as `\uNNNN`: raw, they reorder what follows them on screen, so `exe.txt` can read `txt.exe`.
  * Stored results (run.json) keep the raw text: this is for what people read.
  */
 
@@ -23,17 +25,20 @@ const SEQUENCES = new RegExp(
   ].join('|'),
   'g',
 );
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /\r\n|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+/** The bidirectional formatting characters (marks, embeddings, overrides, isolates), for a character class. */
+export const BIDI_CLASS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+// The controls and the bidirectional characters, in one pass.
+const CONTROLS = new RegExp(`\\r\\n|[\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f${BIDI_CLASS}]`, 'g');
 
 const hex = (ch: string) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+export const unicodeEscape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 export function printable(s: string, opts: { oneLine?: boolean } = {}): string {
   const keepLineFeeds = !opts.oneLine;
   return s.replace(SEQUENCES, '').replace(CONTROLS, (ch) => {
     if (ch === '\r\n') return keepLineFeeds ? '\n' : '\\x0a';
     if (ch === '\n' && keepLineFeeds) return ch;
-    return hex(ch);
+    return ch.charCodeAt(0) > 0xff ? unicodeEscape(ch) : hex(ch);
   });
 }
 
