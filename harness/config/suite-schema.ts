@@ -31,6 +31,9 @@ const duration = (minMs = 1000) =>
  * bounded (a file name holds 255 bytes, and a cell id joins several).
  */
 export const MAX_NAME_LENGTH = 64;
+
+/** How long an agent's self-test may run when the suite gives no timeout. */
+export const DEFAULT_SELFTEST_TIMEOUT_MS = 120_000;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
 const version = z
   .union([z.string(), z.number()])
@@ -83,6 +86,25 @@ export const agentSchema = z
     contentParam: z.string().regex(/^[A-Za-z0-9_]{0,64}$/, 'a module parameter name: letters, digits and _').optional(),
     /** A guest command that exits 0 when the agent runs; the kind's default otherwise. */
     health: z.string().optional(),
+    /**
+     * The agent's own checks: a guest command (shell on Linux, PowerShell on Windows) run after the
+     * health check of every boot with the agent installed, printing TAP. Each test point is
+     * recorded in run.json; a failing point, a bail out, a missing or unmet plan, a non-zero exit
+     * or the timeout (default 2m) makes the boot unhealthy.
+     */
+    selftest: z
+      .union(
+        [
+          z.string().min(1, 'an empty command'),
+          z.object({ command: z.string().min(1, 'an empty command'), timeout: duration().default(DEFAULT_SELFTEST_TIMEOUT_MS) }).strict(),
+        ],
+        { error: 'a guest command, or { command, timeout }' },
+      )
+      .transform((v) => (typeof v === 'string' ? { command: v, timeoutMs: DEFAULT_SELFTEST_TIMEOUT_MS } : { command: v.command, timeoutMs: v.timeout }))
+      .optional()
+      .describe(
+        'The agent self-test: a guest command (shell on Linux, PowerShell on Windows), or { command, timeout }, run after the health check of every boot with the agent installed and printing TAP; every test point is recorded, and a failing point, bail out, missing or unmet plan, non-zero exit or timeout (default 2m) makes the boot unhealthy.',
+      ),
     builds: z.array(buildSchema).min(1, 'at least one build is needed'),
   })
   .strict();

@@ -1,13 +1,14 @@
 import type { CycleResult, RunResult } from '../results/schema.js';
 import type { RunEvent } from '../run/events.js';
 import type { ReportContext, Reporter } from './reporter.js';
-import { secs } from './model.js';
+import { secs, unhealthyReason } from './model.js';
+import { selftestLine } from '../results/selftest-record.js';
 import { printableLine } from '../util/printable.js';
 
 export function describeCycle(c: CycleResult): string {
   const what = `${c.phase} ${c.index} (${c.kind})`;
-  if (c.outcome === 'ready') return `${what}: booted, ready in ${secs(c.readyMs)}${c.crash ? `, but: ${c.crash.title}` : ''}`;
-  if (c.outcome === 'unhealthy') return `${what}: booted in ${secs(c.bootMs)}, agent unhealthy: ${(c.health?.output ?? '').trim().split('\n')[0]}`;
+  if (c.outcome === 'ready') return `${what}: booted, ready in ${secs(c.readyMs)}${c.selftest ? `, ${selftestLine(c.selftest)}` : ''}${c.crash ? `, but: ${c.crash.title}` : ''}`;
+  if (c.outcome === 'unhealthy') return `${what}: booted in ${secs(c.bootMs)}, agent unhealthy: ${unhealthyReason(c)}`;
   if (c.outcome === 'lab-error') return `${what}: LAB ERROR: ${c.error ?? 'unknown'}`;
   return `${what}: ${c.outcome.toUpperCase()}: ${c.crash?.title ?? c.error ?? ''}`;
 }

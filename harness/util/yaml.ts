@@ -57,6 +57,19 @@ function toJS(file: string, doc: Document, lc: LineCounter): unknown {
   }
 }
 
+/**
+ * The issue to show. A union's own issue says only "Invalid input"; when the value's type fits
+ * exactly one of its branches (an object where a string or an object may stand), that branch's
+ * first issue says why, at its full path.
+ */
+export function issueToShow(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const meant = issue.errors.filter((errs) => errs.length > 0 && !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+  if (meant.length !== 1) return issue;
+  const inner = issueToShow(meant[0]![0]!);
+  return { ...inner, path: [...issue.path, ...inner.path] };
+}
+
 /** Parse and validate YAML text; every problem becomes a ConfigError naming file, line and field. */
 export function parseYaml<S extends z.ZodType>(file: string, text: string, schema: S): LoadedYaml<z.infer<S>> {
   const lc = new LineCounter();
@@ -71,7 +84,7 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
   if (raw === null || raw === undefined) throw new ConfigError('EMPTY_FILE', 'the file is empty', { file, line: 1 });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = issueToShow(parsed.error.issues[0]!);
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const field = fieldName(path) || '(top level)';
     throw new ConfigError('SCHEMA', issue.message, { file, line: lineOf(path), field });
