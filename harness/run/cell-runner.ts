@@ -163,7 +163,9 @@ export class CellRunner {
     const vm = this.vm!;
     const kind = how === 'cold' ? 'cold' : 'warm';
     const consoleLog = join('cells', this.id, `${phase}-${index}.log`);
-    this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind });
+    const boot = this.ctx.suite.suite.boot;
+    const of = quiet ? undefined : phase === 'baseline' ? boot.baseline : boot.cycles * (this.ctx.suite.suite.lifecycle?.length ?? 1);
+    this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind, ...(of ? { of } : {}) });
     const startedIso = new Date().toISOString();
     let obs: BootObservation;
     try {
