@@ -133,7 +133,7 @@ describe('--reporter json[=TARGET]', () => {
     expect(parseReporterNames(['plain,json=x'])).toEqual(['plain', 'json']);
   });
   it('a run with the stream keeps its console reporter (on stderr)', () => {
-    expect(runReporterNames(['json'], { isTTY: false, ci: true })).toEqual(['plain', 'json']);
+    expect(runReporterNames(['json'], { isTTY: false, ci: true, dumb: false })).toEqual(['plain', 'json']);
   });
   it('bootgate run and report refuse what they cannot do: exit 2, one line', async () => {
     const html = await bootgate(['run', 'suites/quickstart.yaml', '--reporter', 'html=x.html']);

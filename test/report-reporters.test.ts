@@ -248,17 +248,18 @@ describe('choosing reporters', () => {
     expect(() => parseReporterNames(['xml'])).toThrow(/unknown reporter "xml" \(known: live, plain, junit, tap, markdown, html, json\)/);
   });
   it('default: live on a TTY, plain otherwise and under CI; file reporters keep a console reporter', () => {
-    expect(runReporterNames([], { isTTY: true, ci: false })).toEqual(['live']);
-    expect(runReporterNames([], { isTTY: false, ci: false })).toEqual(['plain']);
-    expect(runReporterNames([], { isTTY: true, ci: true })).toEqual(['plain']);
-    expect(runReporterNames(['live', 'junit'], { isTTY: false, ci: false })).toEqual(['plain', 'junit']);
-    expect(runReporterNames(['junit', 'html'], { isTTY: true, ci: false })).toEqual(['live', 'junit', 'html']);
-    expect(runReporterNames(['plain', 'live'], { isTTY: true, ci: false })).toEqual(['live']);
+    const env = (isTTY: boolean, ci: boolean) => ({ isTTY, ci, dumb: false });
+    expect(runReporterNames([], env(true, false))).toEqual(['live']);
+    expect(runReporterNames([], env(false, false))).toEqual(['plain']);
+    expect(runReporterNames([], env(true, true))).toEqual(['plain']);
+    expect(runReporterNames(['live', 'junit'], env(false, false))).toEqual(['plain', 'junit']);
+    expect(runReporterNames(['junit', 'html'], env(true, false))).toEqual(['live', 'junit', 'html']);
+    expect(runReporterNames(['plain', 'live'], env(true, false))).toEqual(['live']);
   });
   it('CI=true (or 1) counts as CI; CI=false does not', () => {
-    expect(consoleEnv({ isTTY: true }, { CI: 'true' })).toEqual({ isTTY: true, ci: true });
+    expect(consoleEnv({ isTTY: true }, { CI: 'true' })).toEqual({ isTTY: true, ci: true, dumb: false });
     expect(consoleEnv({ isTTY: true }, { CI: '1' }).ci).toBe(true);
     expect(consoleEnv({ isTTY: true }, { CI: 'false' }).ci).toBe(false);
-    expect(consoleEnv({ isTTY: undefined }, {})).toEqual({ isTTY: false, ci: false });
+    expect(consoleEnv({ isTTY: undefined }, {})).toEqual({ isTTY: false, ci: false, dumb: false });
   });
 });

@@ -45,6 +45,9 @@ const DURATION_TEXT = 'A duration such as 90s, 2m, 1500ms or 1h, or a number of 
  * bounded (a file name holds 255 bytes, and a cell id joins several).
  */
 export const MAX_NAME_LENGTH = 64;
+
+/** How long an agent's self-test may run when the suite gives no timeout. */
+export const DEFAULT_SELFTEST_TIMEOUT_MS = 120_000;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
 const versionText = z
   .string()
@@ -100,6 +103,25 @@ export const agentSchema = z
       .string()
       .optional()
       .describe('A guest command (shell; PowerShell on Windows) that exits 0 when the agent runs, run after every boot. Default: the kind\'s own check (linux-kmod: the module is loaded; linux-ebpf: its programs are attached; windows-driver: its service is RUNNING).'),
+    /**
+     * The agent's own checks: a guest command (shell on Linux, PowerShell on Windows) run after the
+     * health check of every boot with the agent installed, printing TAP. Each test point is
+     * recorded in run.json; a failing point, a bail out, a missing or unmet plan, a non-zero exit
+     * or the timeout (default 2m) makes the boot unhealthy.
+     */
+    selftest: z
+      .union(
+        [
+          z.string().min(1, 'an empty command'),
+          z.object({ command: z.string().min(1, 'an empty command').describe('The self-test command line (shell on Linux, PowerShell on Windows), printing TAP.'), timeout: duration().default(DEFAULT_SELFTEST_TIMEOUT_MS).describe(`How long the self-test may run. ${DURATION_TEXT}, from 1s to 24h. Default 2m.`) }).strict(),
+        ],
+        { error: 'a guest command, or { command, timeout }' },
+      )
+      .transform((v) => (typeof v === 'string' ? { command: v, timeoutMs: DEFAULT_SELFTEST_TIMEOUT_MS } : { command: v.command, timeoutMs: v.timeout }))
+      .optional()
+      .describe(
+        'The agent self-test: a guest command (shell on Linux, PowerShell on Windows), or { command, timeout }, run after the health check of every boot with the agent installed and printing TAP; every test point is recorded, and a failing point, bail out, missing or unmet plan, non-zero exit or timeout (default 2m) makes the boot unhealthy.',
+      ),
     builds: z.array(buildSchema).min(1, 'at least one build is needed').describe('The agent\'s builds under test, at least one: each is a column of the matrix.'),
   })
   .strict();

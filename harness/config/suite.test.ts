@@ -97,6 +97,16 @@ describe('loadSuite', () => {
     expect(d.field).toBe('boot.timeout');
     expect(d.message).toMatch(/not a duration/);
   });
+  it('takes selftest: as a command or as { command, timeout }, and names the field of a bad one', async () => {
+    const withSt = (v: string) => GOOD.replace('  kind: linux-kmod\n', `  kind: linux-kmod\n  selftest: ${v}\n`);
+    expect((await loadSuite(await suiteFile(withSt('/opt/sensor/selftest --tap')))).suite.agent?.selftest).toEqual({ command: '/opt/sensor/selftest --tap', timeoutMs: 120_000 });
+    expect((await loadSuite(await suiteFile(withSt('{ command: "sh /opt/st.sh", timeout: 30s }')))).suite.agent?.selftest).toEqual({ command: 'sh /opt/st.sh', timeoutMs: 30_000 });
+    const bad = await configError(withSt('{ command: "x", timeout: forever }'));
+    expect(bad.field).toBe('agent.selftest.timeout');
+    expect(bad.line).toBe(6);
+    expect((await configError(withSt('{ run: "x" }'))).field).toMatch(/^agent\.selftest/);
+    expect((await configError(withSt('""'))).message).toMatch(/empty command/);
+  });
   it('says so when the file does not exist', async () => {
     const e = await loadSuite(join(lab, 'nope.yaml')).catch((x: unknown) => x as ConfigError);
     expect(e).toBeInstanceOf(ConfigError);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeCell } from './cell-verdict.js';
 import type { CycleResult } from '../results/schema.js';
 import { signatureOf } from '../results/crash-record.js';
+import { selftestOf } from '../measure/selftest.js';
 
 const policy = { bootSuccess: 1, maxCrashes: 0, minCycles: 1, maxBootOverheadPct: 10, overheadBound: 'upper' as const };
 const ok = (phase: 'baseline' | 'agent', index: number, uptime = 3000): CycleResult => ({
@@ -34,6 +35,17 @@ describe('judgeCell', () => {
   it('is inconclusive on a lab error in a cycle', () => {
     const lab: CycleResult = { ...ok('agent', 2), booted: false, outcome: 'lab-error', error: 'the VM process exited' };
     expect(judgeCell({ baseline: [ok('baseline', 1)], cycles: [ok('agent', 1), lab], install: { ok: true, ms: 1 } }, policy).verdict).toBe('error');
+  });
+  it('fails a cell whose self-test failed on a boot, naming the boot and the failing point', () => {
+    const passed = selftestOf('1..1\nok 1 - counter 1\n', { code: 0, ms: 3 });
+    const failed = selftestOf('1..1\nnot ok 1 - counter 2\n', { code: 0, ms: 3 });
+    const unhealthy: CycleResult = { ...ok('agent', 2), outcome: 'unhealthy', health: { ok: true, output: '2.1.0' }, selftest: failed };
+    const j = judgeCell({ baseline: [ok('baseline', 1)], cycles: [{ ...ok('agent', 1), selftest: passed }, unhealthy], install: { ok: true, ms: 1 } }, policy);
+    expect(j.verdict).toBe('fail');
+    expect(j.rules.find((r) => r.rule === 'agentHealth')).toMatchObject({ actual: 1, outcome: 'fail' });
+    expect(j.reason).toBe("agentHealth: the agent's health check and self-test failed on 1 boot(s): agent 2: self-test failed: not ok 1 - counter 2");
+    const clean = judgeCell({ baseline: [ok('baseline', 1)], cycles: [{ ...ok('agent', 1), selftest: passed }], install: { ok: true, ms: 1 } }, policy);
+    expect(clean.rules.find((r) => r.rule === 'agentHealth')?.reason).toBe('the agent answered its health check and self-test on every boot');
   });
   it('applies the boot overhead rule once there are enough samples', () => {
     const base = [1, 2, 3].map((i) => ok('baseline', i, 3000));

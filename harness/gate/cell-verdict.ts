@@ -3,6 +3,7 @@ import type { CellResult, CycleResult, Verdict } from '../results/schema.js';
 import { workloadOverhead } from './overhead.js';
 import { median, pct } from '../util/stats.js';
 import { roundTo } from '../util/round.js';
+import { selftestLine } from '../results/selftest-record.js';
 
 export interface RuleResult {
   rule: string;
@@ -19,6 +20,12 @@ export interface CellJudgement {
 }
 
 const firstLine = (s?: string) => (s ?? '').trim().split('\n')[0]!.slice(0, 200);
+
+/** Why a boot was unhealthy: its health output, or, when health passed, its self-test's first problem. */
+function unhealthyWhy(c: CycleResult): string {
+  if (c.selftest && !c.selftest.ok && (!c.health || c.health.ok)) return `${c.phase} ${c.index}: ${firstLine(selftestLine(c.selftest))}`;
+  return firstLine(c.health?.output);
+}
 
 /** Fewer baseline boots than this and the boot overhead has no meaning: the rule is skipped. */
 export const MIN_OVERHEAD_SAMPLES = 3;
@@ -73,6 +80,8 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
     reason: `${crashes} crash(es) after install`,
   });
   const unhealthy = cycles.filter((c) => c.outcome === 'unhealthy').length;
+  const firstUnhealthy = cycles.find((c) => c.outcome === 'unhealthy');
+  const checks = cycles.some((c) => c.selftest) ? 'health check and self-test' : 'health check';
   rules.push({
     rule: 'agentHealth',
     threshold: 0,
@@ -80,8 +89,8 @@ export function judgeCell(cell: Pick<CellResult, 'baseline' | 'cycles' | 'instal
     outcome: unhealthy === 0 ? 'pass' : 'fail',
     reason:
       unhealthy === 0
-        ? 'the agent answered its health check on every boot'
-        : `the agent's health check failed on ${unhealthy} boot(s): ${firstLine(cycles.find((c) => c.outcome === 'unhealthy')?.health?.output)}`,
+        ? `the agent answered its ${checks} on every boot`
+        : `the agent's ${checks} failed on ${unhealthy} boot(s): ${unhealthyWhy(firstUnhealthy!)}`,
   });
   if (policy.maxBootOverheadPct !== undefined) {
     const base = cell.baseline.map((c) => c.guestReadyUptimeMs).filter((x): x is number => x !== undefined);

@@ -1,4 +1,4 @@
-import type { GuestTransport } from './transport.js';
+import type { ExecOpts, ExecResult, GuestTransport } from './transport.js';
 
 export type GuestOsName = 'linux' | 'windows';
 
@@ -27,6 +27,13 @@ export interface GuestOs {
   memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory>;
   /** Where an in-guest workload program is put, and the folder its file workloads use. */
   readonly workloadPaths: { program: string; workDir: string };
+  /**
+   * Run a command a suite wrote for this OS (an agent's self-test) the way its health command
+   * runs: a shell command line on Linux, a PowerShell script on Windows. Resolves whatever the
+   * exit code; rejects as GuestTransport.exec does (EXEC_TIMEOUT with the output so far, ABORTED,
+   * CONNECTION_LOST).
+   */
+  runCommand(t: GuestTransport, command: string, opts: Pick<ExecOpts, 'timeoutMs' | 'signal'>): Promise<ExecResult>;
   /** Put the workload program on the guest, ready to run. */
   installWorkloadProgram(t: GuestTransport, hostPath: string, signal?: AbortSignal): Promise<void>;
 }

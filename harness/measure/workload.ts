@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { LabError, throwIfAborted } from '../util/errors.js';
 import { execCapture } from '../util/exec.js';
 import { pathExists } from '../util/fsutil.js';
 import { projectRoot } from '../util/paths.js';
 import { shellWord } from '../util/shell-quote.js';
 import { pushAll } from '../util/arrays.js';
+import { readTap } from './tap.js';
 
 /**
  * In-guest workloads: images/guest-programs/workload.c (`bootgate-workload`), compiled on the host
- * as a static binary so it runs in the busybox initramfs as on a full Debian guest, and the
- * parser of the TAP it prints: for every workload, the time per operation of each batch.
+ * as a static binary so it runs in the busybox initramfs as on a full Debian guest, and what its
+ * TAP (read by measure/tap.ts) says: for every workload, the time per operation of each batch.
  */
 
 export const WORKLOAD_NAMES = ['exec', 'open', 'fsync', 'tcp'] as const;
@@ -117,16 +117,6 @@ export class WorkloadError extends LabError {
   }
 }
 
-const POINT = /^(not )?ok\b\s*(\d+)?\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$/;
-
-interface Point {
-  ok: boolean;
-  id?: number;
-  name: string;
-  directive?: string;
-  yaml: string[];
-}
-
 /**
  * The samples of bootgate-workload's TAP: workload name -> ns per operation, one per batch,
  * in batch order. Lines that are not TAP (console noise around it) are ignored. Throws a
@@ -135,79 +125,31 @@ interface Point {
  * ok point holds no samples.
  */
 export function parseWorkloadTap(text: string): Map<string, number[]> {
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
-  const points: Point[] = [];
-  let plan: number | undefined;
-  let sawVersion = false;
-  let block: Point | undefined;
-  let blockIndent = '';
-  for (const line of lines) {
-    if (block) {
-      if (line.trim() === '...' && line.startsWith(blockIndent)) {
-        block = undefined;
-        continue;
-      }
-      if (line.startsWith(blockIndent) || line.trim() === '') {
-        block.yaml.push(line.slice(blockIndent.length));
-        continue;
-      }
-      block = undefined; // an unterminated block ends at the first line out of it
-    }
-    const t = line.trimEnd();
-    if (/^TAP version \d+/.test(t)) {
-      sawVersion = true;
-      continue;
-    }
-    const bail = /^Bail out!\s*(.*)$/.exec(t);
-    if (bail) throw new WorkloadError('WORKLOAD_BAIL_OUT', `the workload bailed out: ${bail[1] || '(no reason given)'}`);
-    const p = /^1\.\.(\d+)/.exec(t);
-    if (p) {
-      plan = Number(p[1]);
-      continue;
-    }
-    const m = POINT.exec(t);
-    if (m && /^(not )?ok\b/.test(t)) {
-      points.push({ ok: !m[1], id: m[2] ? Number(m[2]) : undefined, name: m[3]!.trim(), directive: m[4], yaml: [] });
-      continue;
-    }
-    const y = /^(\s+)---\s*$/.exec(line);
-    if (y && points.length && points[points.length - 1]!.yaml.length === 0) {
-      block = points[points.length - 1]!;
-      blockIndent = y[1]!;
-    }
-  }
-
-  if (!sawVersion && points.length === 0) throw new WorkloadError('WORKLOAD_NO_TAP', 'no TAP from the workload (is bootgate-workload in the guest, and did it run?)');
-  const diag = (pt: Point): Record<string, unknown> => {
-    if (!pt.yaml.length) return {};
-    try {
-      const v: unknown = parseYaml(pt.yaml.join('\n'));
-      return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-    } catch {
-      return {};
-    }
-  };
-  const failed = points.filter((pt) => !pt.ok && !/^todo\b/i.test(pt.directive ?? ''));
+  const tap = readTap(text);
+  if (tap.bailout !== undefined) throw new WorkloadError('WORKLOAD_BAIL_OUT', `the workload bailed out: ${tap.bailout || '(no reason given)'}`);
+  const points = tap.points.filter((pt) => pt.depth === 0);
+  if (!tap.sawVersion && points.length === 0) throw new WorkloadError('WORKLOAD_NO_TAP', 'no TAP from the workload (is bootgate-workload in the guest, and did it run?)');
+  const failed = points.filter((pt) => !pt.ok && pt.directive !== 'todo');
   if (failed.length) {
-    const failures = failed.map((pt) => ({ name: pt.name || `#${pt.id ?? '?'}`, message: String(diag(pt).message ?? 'not ok (no message)') }));
+    const failures = failed.map((pt) => ({ name: pt.description || `#${pt.number}`, message: String(pt.diag?.message ?? 'not ok (no message)') }));
     throw new WorkloadError('WORKLOAD_FAILED', `${failures.length === 1 ? 'a workload' : `${failures.length} workloads`} failed: ${failures.map((f) => `${f.name}: ${f.message}`).join('; ')}`, failures);
   }
-  if (plan !== undefined && points.length < plan) {
-    throw new WorkloadError('WORKLOAD_TRUNCATED', `the workload announced ${plan} test points but printed ${points.length}: it stopped half-way${points.length ? ` after ${points[points.length - 1]!.name}` : ''}`);
+  if (tap.plan && points.length < tap.plan.end) {
+    throw new WorkloadError('WORKLOAD_TRUNCATED', `the workload announced ${tap.plan.end} test points but printed ${points.length}: it stopped half-way${points.length ? ` after ${points[points.length - 1]!.description}` : ''}`);
   }
   if (points.length === 0) throw new WorkloadError('WORKLOAD_NO_TAP', 'the workload printed no test point');
 
   const out = new Map<string, number[]>();
   for (const pt of points) {
-    if (/^skip\b/i.test(pt.directive ?? '')) continue;
-    const raw = diag(pt).samples_ns_per_op;
+    if (pt.directive === 'skip') continue;
+    const raw = pt.diag?.samples_ns_per_op;
     const samples = Array.isArray(raw) ? raw.map(Number) : [];
-    if (!pt.name) throw new WorkloadError('WORKLOAD_TAP', `test point ${pt.id ?? '?'} has no workload name`);
+    if (!pt.description) throw new WorkloadError('WORKLOAD_TAP', `test point ${pt.number} has no workload name`);
     if (samples.length === 0 || samples.some((x) => !Number.isFinite(x) || x <= 0)) {
-      throw new WorkloadError('WORKLOAD_TAP', `test point ${pt.name} holds no valid samples_ns_per_op (positive numbers, one per batch)`);
+      throw new WorkloadError('WORKLOAD_TAP', `test point ${pt.description} holds no valid samples_ns_per_op (positive numbers, one per batch)`);
     }
-    if (out.has(pt.name)) throw new WorkloadError('WORKLOAD_TAP', `workload ${pt.name} appears twice`);
-    out.set(pt.name, samples);
+    if (out.has(pt.description)) throw new WorkloadError('WORKLOAD_TAP', `workload ${pt.description} appears twice`);
+    out.set(pt.description, samples);
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { FileReporter } from './file-reporter.js';
 import { printable } from '../util/printable.js';
 import { plural } from '../util/text.js';
 import { maxOf } from '../util/arrays.js';
+import { selftestLine } from '../results/selftest-record.js';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no external asset) that a
@@ -176,8 +177,17 @@ function crashSection(run: RunResult): string {
   return `<section id="crashes"><h2>Crashes</h2><table class="crashes"><colgroup><col style="width:38%"><col style="width:7%"><col style="width:12%"><col style="width:11%"><col style="width:32%"></colgroup><tr><th>title</th><th>boots</th><th>class</th><th>module</th><th>where (console logs)</th></tr>${rows.join('')}</table></section>`;
 }
 
+/** A boot's self-test: its line, and the failing points when it failed. */
+function selftestDetail(c: CycleResult): string {
+  const st = c.selftest;
+  if (!st) return '';
+  const line = `<span class="selftest">${h(selftestLine(st))}</span>`;
+  if (st.ok) return `<br>${line}`;
+  return `<br><details class="selftest"><summary>${line}</summary><ul>${st.problems.map((p) => `<li><code>${h(p)}</code></li>`).join('')}</ul>${st.stderr ? `<pre class="excerpt">${h(st.stderr)}</pre>` : ''}</details>`;
+}
+
 function cycleRow(c: CycleResult): string {
-  const what = c.crash ? `<strong>${h(c.crash.title)}</strong>` : c.error ? h(c.error) : c.health ? `health ${c.health.ok ? 'ok' : 'failed'}: <code>${h(c.health.output)}</code>` : '';
+  const what = (c.crash ? `<strong>${h(c.crash.title)}</strong>` : c.error ? h(c.error) : c.health ? `health ${c.health.ok ? 'ok' : 'failed'}: <code>${h(c.health.output)}</code>` : '') + selftestDetail(c);
   return `<tr class="o-${c.outcome}"><td>${h(c.phase)} ${c.index}</td><td>${h(c.kind)}</td><td><span class="badge v-${c.booted ? 'pass' : c.outcome === 'lab-error' ? 'error' : 'fail'}">${h(c.outcome)}</span></td><td class="num">${secs(c.bootMs)}</td><td class="num">${secs(c.readyMs)}</td><td class="num">${secs(c.guestReadyUptimeMs)}</td><td>${what}</td><td><a class="console-log" href="${h(relHref(c.consoleLog))}">${h(c.consoleLog.split('/').pop())}</a></td></tr>`;
 }
 

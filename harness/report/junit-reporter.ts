@@ -1,5 +1,5 @@
 import type { CellResult, RunResult } from '../results/schema.js';
-import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, spanMs, verdictOf } from './model.js';
+import { allCycles, cdata, cellCrashes, columnKey, escapeXml, reasonOf, selftestProblems, spanMs, verdictOf } from './model.js';
 import { describeCycle } from './plain-reporter.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
@@ -35,7 +35,10 @@ function testcase(run: RunResult, cell: CellResult, ctx: ReportContext): { xml: 
     kind = 'failure';
     const agentCrashes = crashes.filter((g) => g.cycles.some((c) => c.phase === 'agent'));
     if (agentCrashes.length === 0) {
-      body.push(`      <failure${attrs({ message: firstLine(reason), type: 'agent' })}>${cdata(reason)}</failure>`);
+      // The self-test's failing points, boot by boot, under the verdict.
+      const points = selftestProblems(cell);
+      const text = points.length ? `${reason}\n\nself-test:\n${points.join('\n')}` : reason;
+      body.push(`      <failure${attrs({ message: firstLine(reason), type: 'agent' })}>${cdata(text)}</failure>`);
     }
     // One <failure> per distinct crash: its title, where it hit, and the console excerpt.
     for (const g of agentCrashes) {

@@ -3,12 +3,16 @@ import type { RunEvent } from '../run/events.js';
 import { describeCycle, gateLines } from './plain-reporter.js';
 import { printableLine } from '../util/printable.js';
 import { plural } from '../util/text.js';
+import { displayWidth, fitWidth } from '../util/text-width.js';
 import type { ReportContext, Reporter } from './reporter.js';
 
 /** The part of a terminal stream the live reporter needs (process.stderr, or a fake in tests). */
 export interface LiveStream {
   write(s: string): unknown;
   columns?: number;
+  /** A TTY stream says 'resize' when the terminal changed size (SIGWINCH). */
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
 }
 
 export interface LiveOptions {
@@ -40,7 +44,10 @@ const fmt = (ms: number) => {
  * The terminal view of a run: finished cells and crashes scroll by as lines; below them, one
  * line per running cell (its boots so far and what it is doing) and a summary line with the
  * elapsed time and an estimate of the time left, redrawn in place with ANSI sequences.
- * Use it on a TTY only; `createReporters` gives the plain reporter elsewhere and under CI.
+ * Use it on a TTY only; `createReporters` gives the plain reporter elsewhere, under CI and on a
+ * dumb terminal. Lines are cut to the terminal's width (wide characters and emoji count two
+ * columns, util/text-width.ts) so that each takes one row; when the terminal is resized the block
+ * is erased as the terminal reflowed it and drawn again at the new width.
  */
 export class LiveReporter implements Reporter {
   readonly name = 'live';
@@ -49,7 +56,9 @@ export class LiveReporter implements Reporter {
   private total = 0;
   private readonly cells = new Map<string, CellState>();
   private readonly done: CellState[] = [];
-  private drawn = 0;
+  /** The block on screen: its lines, and the columns it was drawn for. */
+  private drawn: string[] = [];
+  private drawnColumns = 0;
   private pending: string[] = [];
   private status = 'preparing';
   private timer?: NodeJS.Timeout;
@@ -57,6 +66,9 @@ export class LiveReporter implements Reporter {
   private learnedBoots = 0;
   private ended = false;
   private readonly restoreCursor = () => this.stream.write(`${ESC}?25h`);
+  private readonly onResize = () => {
+    if (!this.ended) this.render();
+  };
 
   constructor(
     private readonly stream: LiveStream = process.stderr,
@@ -118,7 +130,7 @@ export class LiveReporter implements Reporter {
         return;
       case 'cycle-start': {
         const c = this.cell(e.cell);
-        c.state = `${e.phase} ${e.index} booting (${e.kind})`;
+        c.state = `${e.phase} ${e.index}${e.of && e.of >= e.index ? `/${e.of}` : ''} booting (${e.kind})`;
         c.cycleStarted = this.now();
         return;
       }
@@ -126,9 +138,10 @@ export class LiveReporter implements Reporter {
         const c = this.cell(e.cell);
         c.boots++;
         c.cycleStarted = undefined;
-        if (e.cycle.phase === 'agent') e.cycle.booted ? c.agentOk++ : c.agentFailed++;
-        c.state = `${e.cycle.phase} ${e.cycle.index} ${e.cycle.booted ? 'ready' : e.cycle.outcome}`;
-        if (!e.cycle.booted || e.cycle.crash) this.log(`${e.cell}: ${describeCycle(e.cycle)}`);
+        const good = e.cycle.booted && e.cycle.outcome !== 'unhealthy';
+        if (e.cycle.phase === 'agent') good ? c.agentOk++ : c.agentFailed++;
+        c.state = `${e.cycle.phase} ${e.cycle.index} ${e.cycle.outcome === 'ready' ? 'ready' : e.cycle.outcome}`;
+        if (!good || e.cycle.crash) this.log(`${e.cell}: ${describeCycle(e.cycle)}`);
         return;
       }
       case 'install': {
@@ -195,6 +208,7 @@ export class LiveReporter implements Reporter {
   private start(): void {
     this.stream.write(`${ESC}?25l`);
     process.once('exit', this.restoreCursor);
+    this.stream.on?.('resize', this.onResize);
     this.timer = setInterval(() => this.render(), this.opts.tickMs ?? 1000);
     this.timer.unref();
   }
@@ -208,10 +222,14 @@ export class LiveReporter implements Reporter {
     });
   }
 
-  private fit(line: string): string {
-    // A pseudo-terminal may report 0 columns: then assume a common width.
-    const w = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 120;
-    return line.length > w - 1 ? `${line.slice(0, Math.max(1, w - 2))}…` : line;
+  /** The terminal's width; a pseudo-terminal may report 0 columns: then a common width. */
+  private columns(): number {
+    return this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 120;
+  }
+
+  /** One column short of the width: a line that fills the last column wraps on some terminals. */
+  private fit(line: string, columns: number): string {
+    return fitWidth(line, Math.max(1, columns - 1));
   }
 
   /** Erase the block drawn last, print the lines that scroll by, draw the block again. */
@@ -219,16 +237,24 @@ export class LiveReporter implements Reporter {
     let s = this.erase();
     for (const l of this.pending) s += `${l}\n`;
     this.pending = [];
-    const block = this.lines().map((l) => this.fit(l));
+    const columns = this.columns();
+    const block = this.lines().map((l) => this.fit(l, columns));
     for (const l of block) s += `${l}\n`;
-    this.drawn = block.length;
+    this.drawn = block;
+    this.drawnColumns = columns;
     this.stream.write(s);
   }
 
+  /**
+   * Back to the start of the block drawn last and clear below. After a resize to fewer columns
+   * the terminal has reflowed each line of the block onto as many rows as it now needs; those
+   * rows are erased.
+   */
   private erase(): string {
-    const s = this.drawn > 0 ? `\r${ESC}${this.drawn}A${ESC}J` : '';
-    this.drawn = 0;
-    return s;
+    const columns = this.columns();
+    const rows = this.drawn.reduce((n, l) => n + (columns < this.drawnColumns ? Math.max(1, Math.ceil(displayWidth(l) / columns)) : 1), 0);
+    this.drawn = [];
+    return rows > 0 ? `\r${ESC}${rows}A${ESC}J` : '';
   }
 
   /** Once: the block gives way to the lines still pending and the final summary line. */
@@ -242,5 +268,6 @@ export class LiveReporter implements Reporter {
     s += `${ESC}?25h${this.lines(true).at(-1)!}\n`;
     this.stream.write(s);
     process.removeListener('exit', this.restoreCursor);
+    this.stream.off?.('resize', this.onResize);
   }
 }

@@ -1,5 +1,5 @@
 import type { RunResult } from '../results/schema.js';
-import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, spanMs, verdictOf, type CellVerdict } from './model.js';
+import { bootedCount, escapeHtml, matrixOf, reasonOf, runVerdictOf, secs, selftestProblems, spanMs, verdictOf, type CellVerdict } from './model.js';
 import { printable, printableLine } from '../util/printable.js';
 import type { ReportContext } from './reporter.js';
 import { FileReporter } from './file-reporter.js';
@@ -63,6 +63,17 @@ export function renderMarkdown(run: RunResult, ctx: ReportContext = {}): string 
     out.push('| cell | verdict | reason |');
     out.push('|---|---|---|');
     for (const c of notPass) out.push(`| ${md(c.id)} | ${word(verdictOf(c, gate))} | ${md(reasonOf(c, gate))} |`);
+    out.push('');
+  }
+
+  const selftests = run.cells.flatMap((c) => selftestProblems(c).map((p) => [c.id, p] as const));
+  if (selftests.length) {
+    out.push('### Self-test failures');
+    out.push('');
+    out.push('| cell | boot: problem |');
+    out.push('|---|---|');
+    for (const [cell, p] of selftests.slice(0, 200)) out.push(`| ${md(cell)} | ${md(p)} |`);
+    if (selftests.length > 200) out.push(`| | ${selftests.length - 200} more lines in run.json |`);
     out.push('');
   }
 

@@ -1,6 +1,7 @@
 import type { GateResult } from '../results/gate-schema.js';
 import type { CellResult, CycleResult, RunResult } from '../results/schema.js';
 import { printable } from '../util/printable.js';
+import { selftestLine } from '../results/selftest-record.js';
 
 /** What every file reporter shows the same way: the matrix, verdicts, labels, escaping. */
 
@@ -81,6 +82,31 @@ export function cellCrashes(c: CellResult) {
     m.set(cy.crash.signature, g);
   }
   return [...m.values()];
+}
+
+/**
+ * Why each boot's self-test failed, one line per problem (`agent 2: not ok 3 - counter`), at
+ * most `max` lines, the last saying how many more: the failing points a report shows.
+ */
+export function selftestProblems(c: CellResult, max = 50): string[] {
+  const out: string[] = [];
+  let more = 0;
+  for (const cy of allCycles(c)) {
+    if (!cy.selftest || cy.selftest.ok) continue;
+    for (const p of cy.selftest.problems) {
+      if (out.length < max) out.push(`${cy.phase} ${cy.index}: ${p}`);
+      else more++;
+    }
+  }
+  if (more) out.push(`and ${more} more`);
+  return out;
+}
+
+/** Why a boot was unhealthy, in one line: the health check's output, or the self-test's first problem. */
+export function unhealthyReason(c: CycleResult): string {
+  if (c.health && !c.health.ok) return c.health.output.trim().split('\n')[0]!;
+  if (c.selftest && !c.selftest.ok) return selftestLine(c.selftest);
+  return (c.health?.output ?? '').trim().split('\n')[0]!;
 }
 
 /** The run-level verdict word and exit code: the gate's when there is one, else run.json's summary. */

@@ -32,12 +32,17 @@ export interface ConsoleEnv {
   isTTY: boolean;
   /** CI is set to anything but '', 'false' or '0'. */
   ci: boolean;
+  /** TERM=dumb: a terminal that cannot move the cursor (Emacs shell buffers, some CI log viewers). */
+  dumb: boolean;
 }
 
 export function consoleEnv(stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): ConsoleEnv {
   const ci = env.CI !== undefined && !['', 'false', '0'].includes(env.CI.toLowerCase());
-  return { isTTY: stream.isTTY === true, ci };
+  return { isTTY: stream.isTTY === true, ci, dumb: env.TERM === 'dumb' };
 }
+
+/** The live view redraws in place: it needs a terminal that moves the cursor, and a person watching. */
+const canRedraw = (env: ConsoleEnv) => env.isTTY && !env.ci && !env.dumb;
 
 /**
  * `--reporter` values, repeated and/or comma-separated, validated and deduplicated in order. A
@@ -78,19 +83,19 @@ export function parseReporterNames(values: string[]): ReporterName[] {
   return parseReporterSpecs(values).map((s) => s.name);
 }
 
-/** live on a terminal, plain in a pipe, a log file or CI. */
-export const defaultConsoleReporter = (env: ConsoleEnv): 'live' | 'plain' => (env.isTTY && !env.ci ? 'live' : 'plain');
+/** live on a terminal, plain in a pipe, a log file, CI or a dumb terminal. */
+export const defaultConsoleReporter = (env: ConsoleEnv): 'live' | 'plain' => (canRedraw(env) ? 'live' : 'plain');
 
 /**
  * The reporters of a run: the ones asked for, plus the default console reporter when none of
- * them is one (a run always shows its progress). `live` becomes `plain` off a TTY or under CI;
- * one console reporter at most.
+ * them is one (a run always shows its progress). `live` becomes `plain` off a TTY, under CI or
+ * with TERM=dumb; one console reporter at most.
  */
 export function runReporterNames(asked: ReporterName[], env: ConsoleEnv): ReporterName[] {
   const files = asked.filter((n) => !(CONSOLE_REPORTERS as readonly string[]).includes(n));
   const consoles = asked.filter((n) => (CONSOLE_REPORTERS as readonly string[]).includes(n));
   let con: 'live' | 'plain' = consoles.length ? (consoles.includes('live') ? 'live' : 'plain') : defaultConsoleReporter(env);
-  if (con === 'live' && (!env.isTTY || env.ci)) con = 'plain';
+  if (con === 'live' && !canRedraw(env)) con = 'plain';
   return [con, ...files];
 }
 

@@ -44,7 +44,7 @@ function diagnostics(cell: CellResult, ctx: ReportContext): Record<string, unkno
     }));
   }
   const unhealthy = cell.cycles.filter((c) => c.outcome === 'unhealthy');
-  if (unhealthy.length) d.unhealthy = unhealthy.map((c) => ({ cycle: c.index, output: c.health?.output ?? '' }));
+  if (unhealthy.length) d.unhealthy = unhealthy.map((c) => ({ cycle: c.index, output: c.health?.output ?? '', ...(c.selftest && !c.selftest.ok ? { selftest: c.selftest.problems } : {}) }));
   return printableDeep(d) as Record<string, unknown>;
 }
 

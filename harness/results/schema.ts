@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { gatePolicySchema } from './policy-schema.js';
 import { crashRecordSchema } from './crash-record.js';
 import { isoDateTime } from './iso-time.js';
+import { selftestSchema } from './selftest-record.js';
 
 /**
  * bootgate.run/v1: the contract with release gates. Add optional fields freely; renaming or
@@ -17,7 +18,7 @@ export const cycleSchema = z.object({
   /** cold: a new VM process; warm: the guest rebooted inside the same VM. */
   kind: z.enum(['cold', 'warm']),
   booted: z.boolean(),
-  /** ready: marker, SSH and health all answered; crash, timeout: the agent's problem or not is judged per cell; lab-error: the lab failed. */
+  /** ready: marker, SSH and health (and the self-test) all answered; unhealthy: health or self-test failed; crash, timeout: the agent's problem or not is judged per cell; lab-error: the lab failed. */
   outcome: z.enum(['ready', 'crash', 'timeout', 'unhealthy', 'lab-error']),
   startedAt: isoDateTime(),
   /** From power-on or reset to the guest's ready marker, host clock. */
@@ -29,6 +30,8 @@ export const cycleSchema = z.object({
   bootId: z.string().optional(),
   crash: crashRecordSchema.optional(),
   health: z.object({ ok: z.boolean(), output: z.string() }).optional(),
+  /** The agent's self-test in this boot (the suite's `selftest:`), read as TAP; not ok makes the boot `unhealthy`. */
+  selftest: selftestSchema.optional(),
   error: z.string().optional(),
   /** Relative to the run folder. */
   consoleLog: z.string(),

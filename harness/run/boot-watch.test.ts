@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Machine, MachineEvent } from '../providers/provider.js';
 import { ConsoleRecorder } from './console-recorder.js';
 import { watchBoot } from './boot-watch.js';
+import { selftestOf } from '../measure/selftest.js';
 
 /** A stand-in VM for the logic above the provider: console bytes and events on demand. */
 class FakeMachine implements Machine {
@@ -50,6 +51,34 @@ describe('watchBoot', () => {
     expect(checked).toBe('11111111-2222-3333-4444-555555555555');
     expect(obs.marker?.uptimeMs).toBe(3200);
     expect(obs.phaseMarks?.get('init')).toBe(2100);
+  });
+
+  it('a failed self-test makes a booted guest unhealthy, as a failed health check does', async () => {
+    const { m, rec } = setup();
+    later(20, () => m.print(READY));
+    const selftest = selftestOf('1..2\nok 1 - loaded\nnot ok 2 - counter\n', { code: 0, ms: 5 });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 10, onMarker: async () => ({ health: { ok: true, output: '2.1.0' }, selftest }) });
+    expect(obs).toMatchObject({ outcome: 'unhealthy', booted: true, health: { ok: true }, selftest: { ok: false, problems: ['not ok 2 - counter'] } });
+    const passed = selftestOf('1..1\nok 1 - loaded\n', { code: 0, ms: 5 });
+    const { m: m2, rec: rec2 } = setup();
+    later(20, () => m2.print(READY));
+    const ok = await watchBoot({ machine: m2, os: 'linux', recorder: rec2, startedAt: Date.now(), timeoutMs: 5000, settleMs: 10, onMarker: async () => ({ health: { ok: true, output: '' }, selftest: passed }) });
+    expect(ok).toMatchObject({ outcome: 'ready', selftest: { ok: true } });
+  });
+
+  it('readyGraceMs moves the deadline once the guest is ready: a slow self-test is not a boot timeout', async () => {
+    const slowCheck = async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      return { health: { ok: true, output: '' } };
+    };
+    const { m, rec } = setup();
+    later(10, () => m.print(READY));
+    const graced = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 200, readyGraceMs: 1000, settleMs: 0, onMarker: slowCheck });
+    expect(graced.outcome).toBe('ready');
+    const { m: m2, rec: rec2 } = setup();
+    later(10, () => m2.print(READY));
+    const cut = await watchBoot({ machine: m2, os: 'linux', recorder: rec2, startedAt: Date.now(), timeoutMs: 200, settleMs: 0, onMarker: slowCheck });
+    expect(cut).toMatchObject({ outcome: 'timeout', booted: false });
   });
 
   it('a panic: the console report names the crash, the VM is paused', async () => {

@@ -6,11 +6,14 @@ import type { ConsoleRecorder } from './console-recorder.js';
 import { ReadyMarkerScanner, type ReadyMarker } from './ready-marker.js';
 import { phaseMarks } from '../measure/boot-phases.js';
 import { pushAll } from '../util/arrays.js';
+import type { SelftestRecord } from '../results/selftest-record.js';
 
 export type BootOutcome = 'ready' | 'crash' | 'timeout' | 'unhealthy' | 'lab-error';
 
 export interface ReadyResult {
   health?: { ok: boolean; output: string };
+  /** The agent's self-test, when the suite has one: not ok makes the boot unhealthy. */
+  selftest?: SelftestRecord;
 }
 
 export interface BootObservation {
@@ -21,6 +24,7 @@ export interface BootObservation {
   readyAt?: number;
   crash?: CrashRecord;
   health?: { ok: boolean; output: string };
+  selftest?: SelftestRecord;
   error?: string;
   /** The VM is paused at a panic (needs a host reset) or gone (needs a cold boot). */
   vmState: 'running' | 'paused' | 'exited';
@@ -36,6 +40,11 @@ export interface WatchBootOptions {
   /** Host time the boot started: VM start for cold, the reset for warm. */
   startedAt: number;
   timeoutMs: number;
+  /**
+   * Time added to the boot's deadline once the ready marker is seen, for checks that bring their
+   * own timeout (the agent's self-test): a slow self-test fails itself, not the boot.
+   */
+  readyGraceMs?: number;
   settleMs: number;
   /** No console output for this long before the ready marker: a hang of its own class. */
   silenceMs?: number;
@@ -154,15 +163,18 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     }
     if (first !== 'marker') return endedEarly(first);
 
-    // Phase 2: SSH and health, still racing a crash and the deadline.
+    // Phase 2: SSH and health, still racing a crash and the deadline (moved by the grace).
+    const phase2Timer = o.readyGraceMs
+      ? sleep(Math.max(0, deadline + o.readyGraceMs - Date.now()), 'timeout' as const, { signal: ac.signal }).catch(() => 'aborted' as const)
+      : timer;
     const ready = o.onMarker(marker!.m, ac.signal).then(
       (r) => ({ kind: 'ready' as const, r }),
       (e: unknown) => ({ kind: 'ready-failed' as const, e }),
     );
-    const second = await Promise.race([ready, stopped, timer]);
+    const second = await Promise.race([ready, stopped, phase2Timer]);
     if (second === 'aborted') return { outcome: 'lab-error', booted: false, error: 'aborted', vmState: vmState(undefined) };
     if (second === 'timeout') {
-      const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'ready marker seen, SSH or health did not answer', o.timeoutMs / 1000);
+      const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'ready marker seen, SSH or health did not answer', (o.timeoutMs + (o.readyGraceMs ?? 0)) / 1000);
       return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, marker: marker!.m, markerAt: marker!.at, crash, vmState: vmState(undefined) };
     }
     if (second.kind !== 'ready' && second.kind !== 'ready-failed') return endedEarly(second);
@@ -183,14 +195,15 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     }
     const readyAt = Date.now();
     const health = second.r.health;
+    const selftest = second.r.selftest;
 
     // Phase 3: settle: a crash right after ready still belongs to this boot.
     const settle = await Promise.race([sleep(o.settleMs, 'settled' as const), stopped]);
-    if (settle !== 'settled') return endedEarly(settle, { readyAt, health });
+    if (settle !== 'settled') return endedEarly(settle, { readyAt, health, selftest });
     pushAll(records, detector.end());
     const crash = primaryCrash(records);
-    const outcome: BootOutcome = health && !health.ok ? 'unhealthy' : 'ready';
-    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, crash, vmState: 'running', phaseMarks: phaseMarks(early) };
+    const outcome: BootOutcome = (health && !health.ok) || (selftest && !selftest.ok) ? 'unhealthy' : 'ready';
+    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, ...(selftest ? { selftest } : {}), crash, vmState: 'running', phaseMarks: phaseMarks(early) };
   } finally {
     clearTimeout(silenceTimer);
     ac.abort();
@@ -199,9 +212,9 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     o.signal?.removeEventListener('abort', onOuterAbort);
   }
 
-  async function endedEarly(stop: Stop, after?: { readyAt: number; health?: ReadyResult['health'] }): Promise<BootObservation> {
+  async function endedEarly(stop: Stop, after?: { readyAt: number; health?: ReadyResult['health']; selftest?: SelftestRecord }): Promise<BootObservation> {
     const crash = await finishCrash(stop);
-    const base = { marker: marker?.m, markerAt: marker?.at, readyAt: after?.readyAt, health: after?.health };
+    const base = { marker: marker?.m, markerAt: marker?.at, readyAt: after?.readyAt, health: after?.health, ...(after?.selftest ? { selftest: after.selftest } : {}) };
     if (stop.kind === 'exit' && !crash) {
       const e = stop.event as Extract<MachineEvent, { type: 'exit' }> | undefined;
       return { ...base, outcome: 'lab-error', booted: false, error: `the VM process exited (code ${e?.code ?? '?'}, signal ${e?.signal ?? 'none'}): ${e?.stderr || 'no message'}`, vmState: 'exited' };

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { CellPlan } from '../config/matrix.js';
 import type { LoadedSuite } from '../config/suite.js';
-import type { LifecycleStep } from '../config/suite-schema.js';
+import { suiteAgents, type LifecycleStep } from '../config/suite-schema.js';
 import { judgeCell } from '../gate/cell-verdict.js';
 import { memoryOverhead, workloadOverhead } from '../gate/overhead.js';
 import type { SshTransport } from '../guest/ssh-transport.js';
 import type { BuiltImage } from '../images/catalog.js';
 import { bootPhases } from '../measure/boot-phases.js';
 import { measureMemory, measureWorkloads, type AgentSwitch } from '../measure/agent-cost.js';
+import { runSelftest, type SelftestSpec } from '../measure/selftest.js';
 import type { Provider } from '../providers/provider.js';
 import type { Journal } from '../results/journal.js';
 import type { RunStore } from '../results/run-store.js';
@@ -88,7 +89,7 @@ export class CellRunner {
       const workDir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${basename(this.ctx.runDir)}-`));
       this.teardowns.add('scratch', () => rm(workDir, { recursive: true, force: true }));
       await writeOwner(workDir);
-      const vm = (this.vm = new CellVm({ ...this.ctx, cellId: this.id, workDir, boot, instructionClock: suite.suite.workloads?.instructionClock }));
+      const vm = (this.vm = new CellVm({ ...this.ctx, cellId: this.id, workDir, boot, instructionClock: suite.suite.workloads?.instructionClock, readyGraceMs: this.selftest?.timeoutMs }));
       this.teardowns.add('vm', () => vm.dispose());
       await vm.createOverlay();
 
@@ -146,9 +147,22 @@ export class CellRunner {
     return ok;
   }
 
-  /** What a ready boot is asked: the agent's health while installed; after uninstall, that it is gone. */
+  /** The suite's self-test of this cell's agent, if it has one. */
+  private get selftest(): SelftestSpec | undefined {
+    return suiteAgents(this.ctx.suite.suite).find((a) => a.agent.name === this.ctx.plan.agent)?.agent.selftest;
+  }
+
+  /**
+   * What a ready boot is asked: the agent's health while installed, then its self-test (the suite's
+   * `selftest:`, each boot, whatever the health said: its points tell more); after uninstall, that
+   * the agent is gone.
+   */
   private async onReady(ssh: SshTransport, signal: AbortSignal): Promise<ReadyResult> {
-    if (this.state.installed) return { health: await this.ctx.agent.health(ssh, signal) };
+    if (this.state.installed) {
+      const health = await this.ctx.agent.health(ssh, signal);
+      const spec = this.selftest;
+      return spec ? { health, selftest: await runSelftest(ssh, this.ctx.guest, spec, signal) } : { health };
+    }
     if (!this.state.uninstalled) return {};
     const h = await this.ctx.agent.health(ssh, signal);
     return { health: { ok: !h.ok, output: h.ok ? `still running after uninstall: ${h.output}` : 'absent after uninstall' } };
@@ -160,7 +174,9 @@ export class CellRunner {
     const kind = how === 'cold' ? 'cold' : 'warm';
     // A retried cell keeps every attempt's consoles: later attempts write beside the first's.
     const consoleLog = join('cells', this.id, ...(this.ctx.attempt > 1 ? [`attempt-${this.ctx.attempt}`] : []), `${phase}-${index}.log`);
-    this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind });
+    const boot = this.ctx.suite.suite.boot;
+    const of = quiet ? undefined : phase === 'baseline' ? boot.baseline : boot.cycles * (this.ctx.suite.suite.lifecycle?.length ?? 1);
+    this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind, ...(of ? { of } : {}) });
     const startedIso = new Date().toISOString();
     let obs: BootObservation;
     try {
@@ -184,6 +200,7 @@ export class CellRunner {
       bootId: obs.marker?.bootId,
       crash: obs.crash,
       health: obs.health,
+      ...(obs.selftest ? { selftest: obs.selftest } : {}),
       error: obs.error,
       consoleLog,
       step,

@@ -23,6 +23,8 @@ export interface CellVmOptions {
   boot: BootPolicy;
   labKey: { privateKey: string; publicKey: string };
   instructionClock?: boolean;
+  /** Added to the boot timeout once the guest is ready: the agent's self-test has its own timeout. */
+  readyGraceMs?: number;
   signal: AbortSignal;
 }
 
@@ -95,6 +97,7 @@ export class CellVm {
       recorder: this.recorder,
       startedAt,
       timeoutMs: boot.timeout,
+      readyGraceMs: this.o.readyGraceMs,
       settleMs: boot.settle,
       silenceMs: boot.silence,
       signal,

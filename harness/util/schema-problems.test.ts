@@ -65,7 +65,7 @@ describe('parseYaml: every problem at once, each at its own line', () => {
   it('an enum value close to a known one gets a suggestion; a union says what each member takes', () => {
     expect(brief(problems('name: t\nimages: [a]\nkind: linux-kmd\n'))).toEqual(['3: kind: Invalid option: expected one of "linux-kmod"|"linux-ebpf"; did you mean `linux-kmod`?']);
     expect(brief(problems('name: t\nimages: [a]\nboot: { timeout: true }\n'))).toEqual(['3: boot.timeout: Invalid input: expected string or number, received boolean']);
-    expect(brief(problems('name: t\nimages: [a]\nstep: instal\n'))).toEqual(['3: step: Invalid input; did you mean `install`?']);
+    expect(brief(problems('name: t\nimages: [a]\nstep: instal\n'))).toEqual(['3: step: Invalid input: expected "install"; did you mean `install`?']);
     expect(brief(problems('name: t\nimages: [a]\nstep: { upgarde: x }\n'))).toEqual(['3: step: Invalid input; `upgarde`: did you mean `upgrade`?']);
   });
   it('reports every problem of the file, in file order', () => {

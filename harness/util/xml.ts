@@ -8,6 +8,7 @@ export function unescapeXml(s: string): string {
     if (k === 'quot') return '"';
     if (k === 'apos') return "'";
     const n = k.startsWith('#x') ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
-    return Number.isFinite(n) ? String.fromCodePoint(n) : all;
+    // A reference past U+10FFFF names no character: kept as written (fromCodePoint would throw).
+    return Number.isFinite(n) && n <= 0x10ffff ? String.fromCodePoint(n) : all;
   });
 }

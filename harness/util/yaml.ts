@@ -45,6 +45,19 @@ function toJS(file: string, doc: Document, lc: LineCounter): unknown {
 }
 
 /**
+ * The issue to show. A union's own issue says only "Invalid input"; when the value's type fits
+ * exactly one of its branches (an object where a string or an object may stand), that branch's
+ * first issue says why, at its full path.
+ */
+export function issueToShow(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const meant = issue.errors.filter((errs) => errs.length > 0 && !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+  if (meant.length !== 1) return issue;
+  const inner = issueToShow(meant[0]![0]!);
+  return { ...inner, path: [...issue.path, ...inner.path] };
+}
+
+/**
  * Parse and validate YAML text. Every problem becomes a ConfigError naming file, line and field;
  * all of them are thrown at once (ConfigErrors when there are several), so one pass fixes a file.
  */
@@ -57,7 +70,7 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
   if (raw === null || raw === undefined) throw new ConfigError('EMPTY_FILE', 'the file is empty', { file, line: 1 });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const problems = schemaProblems({ file, issues: parsed.error.issues, data: raw, schema, lines });
+    const problems = schemaProblems({ file, issues: parsed.error.issues.map(issueToShow), data: raw, schema, lines });
     throw problems.length === 1 ? problems[0]! : new ConfigErrors(problems);
   }
   return { file, text, value: parsed.data as z.infer<S>, lineOf: lines.valueLine };

@@ -415,7 +415,26 @@ export class FakeWindows {
       }
       return { code: 0 };
     }
+    if (/^Write-Output /m.test(body)) return this.writeOutputScript(body);
     return this.nativeScript(body);
+  }
+
+  /** A script of `Write-Output '<text>'` lines and an optional `exit N` (an agent's self-test printing TAP). */
+  private writeOutputScript(body: string): Reply {
+    let stdout = '';
+    for (const raw of body.split('\n')) {
+      const line = raw.trim();
+      if (line === '') continue;
+      const w = new RegExp(`^Write-Output (${QUOTED})$`).exec(line);
+      if (w) {
+        stdout += `${unquote(w[1]!)}\r\n`;
+        continue;
+      }
+      const x = /^exit (\d+)$/.exec(line);
+      if (x) return { stdout, code: Number(x[1]) };
+      throw new Error(`unsupported script line: ${line}`);
+    }
+    return { stdout, code: 0 };
   }
 
   /** Lines of native commands, then `exit $LASTEXITCODE`. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signatureOf } from '../../results/crash-record.js';
-import { parseEvent1001Text, parseEventLog, parseEventXml, parseKernelPower41 } from './event-log.js';
+import { eventRecords, parseEvent1001Text, parseEventLog, parseEventXml, parseKernelPower41, readEventXml, WER_PROVIDER } from './event-log.js';
+import { EventXmlScanner } from './event-xml-scan.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
@@ -99,5 +100,70 @@ describe('event XML (wevtutil qe System /f:xml)', () => {
   it('parseEventLog picks XML or text by content', () => {
     expect(parseEventLog(fixture('kernel-power-41.xml'))).toHaveLength(3);
     expect(parseEventLog(fixture('event-1001-wevtutil.txt'))).toHaveLength(2);
+  });
+});
+
+describe('event XML read by an XML parser', () => {
+  const NS = 'http://schemas.microsoft.com/win/2004/08/events/event';
+  const kp41 = (data: string, open = `<Event xmlns="${NS}">`, close = '</Event>') =>
+    `${open}<System><Provider Name="Microsoft-Windows-Kernel-Power" Guid="{331c3b3a-2005-44c2-ac5e-77220c37d6b4}"/><EventID>41</EventID><TimeCreated SystemTime="2025-11-24T15:14:05.4980000Z"/><EventRecordID>7</EventRecordID></System><EventData>${data}</EventData>${close}`;
+  const params = `<Data Name="BugcheckParameter1">0x1</Data><Data Name="BugcheckParameter2">0x2</Data><Data Name="BugcheckParameter3">0x3</Data><Data Name="BugcheckParameter4">0x4</Data>`;
+
+  it('reads elements in a prefixed namespace as in the default one', () => {
+    const xml = `<Event xmlns:e="${NS}"><e:System><e:Provider Name="Microsoft-Windows-Kernel-Power"/><e:EventID>41</e:EventID><e:EventRecordID>7</e:EventRecordID></e:System><e:EventData><e:Data Name="BugcheckCode">80</e:Data>${params.replace(/<(\/?)Data/g, '<$1e:Data')}</e:EventData></Event>`;
+    const [ev] = readEventXml(xml).events;
+    expect(ev).toMatchObject({ provider: 'Microsoft-Windows-Kernel-Power', eventId: 41, recordId: '7' });
+    expect(ev!.data.map((d) => d.name)).toEqual(['BugcheckCode', 'BugcheckParameter1', 'BugcheckParameter2', 'BugcheckParameter3', 'BugcheckParameter4']);
+    expect(parseEventXml(xml).map((r) => r.code)).toEqual(['0x00000050']);
+    expect(parseEventXml(kp41(`<Data Name="BugcheckCode">80</Data>${params}`)).map((r) => r.code)).toEqual(['0x00000050']);
+  });
+
+  it('reads CDATA verbatim, even when it holds </Event> or markup', () => {
+    const xml = `<Event xmlns="${NS}"><System><Provider Name="${WER_PROVIDER}" EventSourceName="BugCheck"/><EventID Qualifiers="16384">1001</EventID></System><EventData><Data Name="param1"><![CDATA[0x0000007e (0xffffffffc0000005, 0x1, 0x2, 0x3) </Event> <b>&amp;</b>]]></Data></EventData></Event>`;
+    const { events, malformed } = readEventXml(`${xml}\n${xml}`);
+    expect(malformed).toEqual([]);
+    expect(events).toHaveLength(2);
+    expect(events[0]!.data).toEqual([{ name: 'param1', value: '0x0000007e (0xffffffffc0000005, 0x1, 0x2, 0x3) </Event> <b>&amp;</b>' }]);
+    expect(events[0]!.eventId).toBe(1001); // the number, not the Qualifiers
+    expect(parseEventXml(xml).map((r) => r.title)).toEqual(['SYSTEM_THREAD_EXCEPTION_NOT_HANDLED']);
+  });
+
+  it('decodes entities and character references in text and attributes, and nothing else', () => {
+    const xml = kp41(`<Data Name="Bugcheck&#x43;ode">&#56;&#x30;</Data>${params}<Data Name="note">a &lt;b&gt; &amp;amp; &quot;q&apos; &#x1F600; &#99999999; &nbsp;</Data>`).replace('Kernel-Power"', 'Kernel&#45;Power"');
+    const [ev] = readEventXml(xml).events;
+    expect(ev!.provider).toBe('Microsoft-Windows-Kernel-Power');
+    expect(ev!.data[0]).toEqual({ name: 'BugcheckCode', value: '80' });
+    expect(ev!.data.at(-1)).toEqual({ name: 'note', value: 'a <b> &amp; "q\' \u{1F600} &#99999999; &nbsp;' });
+    expect(eventRecords([ev!]).map((r) => r.code)).toEqual(['0x00000050']);
+  });
+
+  it('never expands entities a DOCTYPE declares', () => {
+    const bomb = `<!DOCTYPE Event [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>`;
+    const { events, malformed } = readEventXml(`${bomb}${kp41('<Data Name="note">&b;</Data>')}`);
+    expect(malformed).toEqual([]);
+    expect(events[0]!.data).toEqual([{ name: 'note', value: '&b;' }]);
+  });
+
+  it('skips an event that is not well-formed, says why, and reads the others', () => {
+    const good = kp41(`<Data Name="BugcheckCode">80</Data>${params}`);
+    const bad = kp41(`<Data Name="BugcheckCode">209</Data><Data Name="BugcheckParameter1">0x1</Daat>`);
+    const { events, malformed } = readEventXml(`${bad}${good}<Event><EventID>41</EventID><Data Name=x>1</Data></Event>`);
+    expect(events).toHaveLength(1);
+    expect(malformed.map((m) => m.index)).toEqual([0, 2]);
+    expect(malformed[0]!.error).toMatch(/closing tag 'Data'.*\(line 1, column \d+\)/);
+    expect(parseEventXml(`${bad}${good}`).map((r) => r.code)).toEqual(['0x00000050']);
+    expect(() => parseEventLog(`<Event><EventID>41</EventID><<<&&&</Event>`)).not.toThrow();
+  });
+
+  it('the streaming scanner splits at the real </Event>, counts malformed events and keeps going', () => {
+    const cdata = `<Event xmlns="${NS}"><System><Provider Name="${WER_PROVIDER}"/><EventID>1001</EventID></System><EventData><Data><![CDATA[</Event> 0x00000050 (0x1, 0x2, 0x3, 0x4)]]></Data><!-- </Event> --></EventData></Event>`;
+    const text = `${cdata}<Event><EventID>41</EventID><Data>x</Dat></Event>${fixture('kernel-power-41.xml')}`;
+    const s = new EventXmlScanner();
+    // Split everywhere, one character at a time near the CDATA: the seams must not matter.
+    for (let i = 0; i < text.length; i += i < 400 ? 1 : 4096) s.push(text.slice(i, i < 400 ? i + 1 : i + 4096));
+    s.end();
+    expect(s.records.map((r) => r.code)).toEqual(['0x00000050', '0x00000050', '0x00000050', '0x000000D1']);
+    expect(s.malformed).toBe(1);
+    expect(s.firstMalformed).toMatch(/closing tag 'Data'/);
   });
 });

@@ -10,7 +10,10 @@
  *
  * Input forms:
  * - XML, as `wevtutil qe System /f:xml` (events back to back, no root element), `/f:RenderedXml`, or
- *   `(Get-WinEvent ...).ToXml()`. Each `<Event>` gives at most one record. For 1001 the
+ *   `(Get-WinEvent ...).ToXml()`. Each `<Event>` element is cut out of the export (event-xml-split.ts)
+ *   and read by an XML parser (fast-xml-parser): default or prefixed namespaces, CDATA, entities and
+ *   character references read as XML says; an element that is not well-formed is skipped and
+ *   counted, never thrown. Each `<Event>` gives at most one record. For 1001 the
  *   `code (p1, p2, p3, p4)` text is looked for in its `<Data>` values, then in the rendered `<Message>`.
  *   That EventData layout (the text in one Data element, unnamed or `param1`) is from public examples of
  *   such exports, not from Microsoft documentation; matching the text anywhere in the event makes the
@@ -34,7 +37,9 @@
 import type { CrashRecord } from '../../results/crash-record.js';
 import { bugcheckRecord, toU64 } from './bugcheck-record.js';
 import { formatCode } from './bugcheck-names.js';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { unescapeXml } from '../../util/xml.js';
+import { eventElements } from './event-xml-split.js';
 
 export const WER_PROVIDER = 'Microsoft-Windows-WER-SystemErrorReporting';
 export const KERNEL_POWER_PROVIDER = 'Microsoft-Windows-Kernel-Power';
@@ -102,53 +107,120 @@ export interface EventXml {
   eventId?: number;
   timeCreated?: string;
   recordId?: string;
-  /** EventData values in order; `name` is absent for unnamed `<Data>`. */
+  /** `<Data>` values anywhere in the event (EventData, UserData), in order; `name` is absent for unnamed ones. */
   data: { name?: string; value: string }[];
   /** Rendered message (`/f:RenderedXml`), when present. */
   message?: string;
   xml: string;
 }
 
-
-function attr(tag: string, name: string): string | undefined {
-  const m = new RegExp(`\\b${name}\\s*=\\s*(['"])(.*?)\\1`).exec(tag);
-  return m ? unescapeXml(m[2] ?? '') : undefined;
+/** An `<Event>` element that is not well-formed XML: skipped, and said. */
+export interface MalformedEvent {
+  /** Its place among the `<Event>` elements of the text, 0-based. */
+  index: number;
+  /** What the XML parser found, with the line and column inside the element. */
+  error: string;
 }
 
-const EVENT_BLOCK = /<Event[\s>][\s\S]*?<\/Event>/g;
-const DATA_ELEMENT = /<Data(\s[^>]*?)?\s*(?:\/>|>([\s\S]*?)<\/Data>)/g;
+/**
+ * XML's five entities and character references, decoded by util/xml.ts and nothing else: no
+ * HTML names, and entities a DOCTYPE declares are never expanded (no entity bombs).
+ */
+const entityDecoder = {
+  decode: unescapeXml,
+  reset() {},
+  setExternalEntities() {},
+  addInputEntities() {},
+  setXmlVersion() {},
+};
 
-/** The `<Event>` elements of an export, split by hand (no XML library; exports have no root element). */
-export function parseEventXmlBlocks(text: string): EventXml[] {
-  const out: EventXml[] = [];
-  for (const m of text.matchAll(EVENT_BLOCK)) {
-    const xml = m[0];
-    const ev: EventXml = { data: [], xml };
-    const provider = /<Provider\s[^>]*>/.exec(xml)?.[0];
-    if (provider) {
-      const name = attr(provider, 'Name');
-      const source = attr(provider, 'EventSourceName');
-      if (name !== undefined) ev.provider = name;
-      if (source !== undefined) ev.eventSourceName = source;
+const eventParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  // `<Event xmlns=...>` and `<e:Event xmlns:e=...>` read alike.
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  textNodeName: '#text',
+  entityDecoder,
+  isArray: (name) => name === 'Data',
+});
+
+type Node = Record<string, unknown>;
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+const child = (n: unknown, name: string): unknown => (isNode(n) ? n[name] : undefined);
+/** An element's text: the string itself, or its `#text` beside attributes. */
+const textOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : isNode(v) && typeof v['#text'] === 'string' ? v['#text'] : isNode(v) ? '' : undefined);
+const attrOf = (v: unknown, name: string): string | undefined => {
+  const a = child(v, `@${name}`);
+  return typeof a === 'string' ? a : undefined;
+};
+
+/** Every `<Data>` below a node, depth first in document order (EventData or UserData alike). */
+function collectData(n: unknown, out: { name?: string; value: string }[], depth = 0): void {
+  if (!isNode(n) || depth > 32) return;
+  for (const [k, v] of Object.entries(n)) {
+    if (k === 'Data' && Array.isArray(v)) {
+      for (const d of v) {
+        const entry: { name?: string; value: string } = { value: (textOf(d) ?? '').trim() };
+        const name = attrOf(d, 'Name');
+        if (name !== undefined) entry.name = name;
+        out.push(entry);
+      }
+    } else if (!k.startsWith('@') && k !== '#text') {
+      for (const c of Array.isArray(v) ? v : [v]) collectData(c, out, depth + 1);
     }
-    const id = /<EventID(?:\s[^>]*)?>\s*(\d+)\s*<\/EventID>/.exec(xml)?.[1];
-    if (id !== undefined) ev.eventId = Number(id);
-    const time = /<TimeCreated\s[^>]*>/.exec(xml)?.[0];
-    const systemTime = time && attr(time, 'SystemTime');
-    if (systemTime) ev.timeCreated = systemTime;
-    const rid = /<EventRecordID>\s*(\d+)\s*<\/EventRecordID>/.exec(xml)?.[1];
-    if (rid !== undefined) ev.recordId = rid;
-    for (const d of xml.matchAll(DATA_ELEMENT)) {
-      const name = d[1] ? attr(d[1], 'Name') : undefined;
-      const entry: { name?: string; value: string } = { value: unescapeXml(d[2] ?? '').trim() };
-      if (name !== undefined) entry.name = name;
-      ev.data.push(entry);
-    }
-    const msg = /<Message>([\s\S]*?)<\/Message>/.exec(xml)?.[1];
-    if (msg !== undefined) ev.message = unescapeXml(msg);
-    out.push(ev);
   }
-  return out;
+}
+
+/** One `<Event>` element read by the XML parser; an error string when it is not well-formed. */
+export function readEventElement(xml: string): EventXml | string {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) return `${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`;
+  let doc: unknown;
+  try {
+    doc = eventParser.parse(xml);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  const root = child(doc, 'Event');
+  if (!isNode(root)) return 'not an <Event> element';
+  const ev: EventXml = { data: [], xml };
+  const system = child(root, 'System');
+  const provider = child(system, 'Provider');
+  const name = attrOf(provider, 'Name');
+  const source = attrOf(provider, 'EventSourceName');
+  if (name !== undefined) ev.provider = name;
+  if (source !== undefined) ev.eventSourceName = source;
+  // `<EventID Qualifiers="16384">1001</EventID>`: the number is the text, Qualifiers apart.
+  const id = textOf(child(system, 'EventID'))?.trim();
+  if (id !== undefined && /^\d+$/.test(id)) ev.eventId = Number(id);
+  const time = attrOf(child(system, 'TimeCreated'), 'SystemTime');
+  if (time) ev.timeCreated = time;
+  const rid = textOf(child(system, 'EventRecordID'))?.trim();
+  if (rid !== undefined && /^\d+$/.test(rid)) ev.recordId = rid;
+  collectData(root, ev.data);
+  const msg = textOf(child(child(root, 'RenderingInfo'), 'Message'));
+  if (msg !== undefined) ev.message = msg;
+  return ev;
+}
+
+/** The `<Event>` elements of an export read one by one; those that are not well-formed XML apart. */
+export function readEventXml(text: string): { events: EventXml[]; malformed: MalformedEvent[] } {
+  const events: EventXml[] = [];
+  const malformed: MalformedEvent[] = [];
+  for (const [index, xml] of eventElements(text).entries()) {
+    const ev = readEventElement(xml);
+    if (typeof ev === 'string') malformed.push({ index, error: ev });
+    else events.push(ev);
+  }
+  return { events, malformed };
+}
+
+/** The well-formed `<Event>` elements of an export (exports have no root element). */
+export function parseEventXmlBlocks(text: string): EventXml[] {
+  return readEventXml(text).events;
 }
 
 function isWer1001(ev: EventXml): boolean {
@@ -219,8 +291,13 @@ export function parseKernelPower41(xml: string): KernelPower41[] {
 
 /** Bugcheck records from an XML export: one per 1001 event with a readable code, one per 41 with a non-zero code. */
 export function parseEventXml(xml: string): CrashRecord[] {
+  return eventRecords(parseEventXmlBlocks(xml));
+}
+
+/** Bugcheck records of events already read. */
+export function eventRecords(events: EventXml[]): CrashRecord[] {
   const out: CrashRecord[] = [];
-  for (const ev of parseEventXmlBlocks(xml)) {
+  for (const ev of events) {
     if (isWer1001(ev)) {
       const texts = [...ev.data.map((d) => d.value), ev.message ?? ''];
       const hit = texts.map((t) => findBugcheckTexts(unwrap(t))[0]).find((h) => h !== undefined);

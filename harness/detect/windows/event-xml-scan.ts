@@ -1,25 +1,17 @@
 /**
  * Windows event XML read in pieces: each `<Event>` element is cut out as it completes and read by
- * parseEventXml, so an export of any size is read with one event in memory at a time.
+ * the XML parser (readEventElement), so an export of any size is read with one event in memory at a time.
  */
 import type { CrashRecord } from '../../results/crash-record.js';
 import { detached } from '../text-reader.js';
-import { parseEventXml } from './event-log.js';
+import { abbreviate } from '../../util/text.js';
+import { eventRecords, readEventElement } from './event-log.js';
+import { eventEnd, eventStart } from './event-xml-split.js';
 
 const OPEN = '<Event';
-const CLOSE = '</Event>';
 /** An event longer than this is skipped, not kept growing (real ones are a few KiB). */
 const MAX_EVENT_CHARS = 1 << 20;
 const EVENT_ID = /<EventID[\s>]/;
-
-/** `<Event` followed by white space or `>` (not `<EventData>`, `<EventID>`): its index, -1 when none. */
-function eventStart(s: string, from = 0): number {
-  for (let i = s.indexOf(OPEN, from); i >= 0; i = s.indexOf(OPEN, i + 1)) {
-    const c = s.charCodeAt(i + OPEN.length);
-    if (c === 62 /* > */ || c === 32 || c === 9 || c === 10 || c === 13) return i;
-  }
-  return -1;
-}
 
 export class EventXmlScanner {
   readonly records: CrashRecord[] = [];
@@ -27,6 +19,9 @@ export class EventXmlScanner {
   dropped = 0;
   /** Events skipped for their size. */
   oversized = 0;
+  /** Events skipped because they are not well-formed XML, and the first one's error. */
+  malformed = 0;
+  firstMalformed?: string;
   /** The text seen holds `<Event>` elements with an `<EventID>`: it is event XML. */
   isEventXml = false;
   /** An `<Event` not closed yet, from its start; else the last characters, which may begin one. */
@@ -53,7 +48,7 @@ export class EventXmlScanner {
         s = s.slice(i);
         this.inEvent = true;
       }
-      const j = s.indexOf(CLOSE, OPEN.length);
+      const j = eventEnd(s);
       if (j < 0) {
         if (s.length > MAX_EVENT_CHARS) {
           this.oversized++;
@@ -64,8 +59,8 @@ export class EventXmlScanner {
         this.pending = s;
         return;
       }
-      this.event(s.slice(0, j + CLOSE.length));
-      s = s.slice(j + CLOSE.length);
+      this.event(s.slice(0, j));
+      s = s.slice(j);
       this.inEvent = false;
     }
   }
@@ -79,7 +74,13 @@ export class EventXmlScanner {
 
   private event(xml: string): void {
     if (!this.isEventXml && EVENT_ID.test(xml)) this.isEventXml = true;
-    for (const r of parseEventXml(xml)) {
+    const ev = readEventElement(xml);
+    if (typeof ev === 'string') {
+      this.malformed++;
+      this.firstMalformed ??= abbreviate(ev, 200);
+      return;
+    }
+    for (const r of eventRecords([ev])) {
       if (this.records.length < this.max) this.records.push(detached(r));
       else this.dropped++;
     }

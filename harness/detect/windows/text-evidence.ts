@@ -36,6 +36,7 @@ export class WindowsTextReader implements TextEvidenceReader {
       if (this.xml.dropped) notes.push(droppedNote(this.label, this.xml.dropped, 'event XML'));
     }
     if (this.xml.oversized) notes.push(`${this.label}${this.xml.oversized} <Event> element(s) over 1 MiB skipped`);
+    if (this.xml.malformed) notes.push(`${this.label}${this.xml.malformed} <Event> element(s) that are not well-formed XML skipped (first: ${this.xml.firstMalformed})`);
     if (this.hyperv.crashes.length > 0) {
       kinds.push('hyperv-crash-log');
       records.push(...this.hyperv.crashes.map(recordOf));

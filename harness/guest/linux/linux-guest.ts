@@ -1,5 +1,5 @@
 import type { GuestMemory, GuestOs } from '../guest-os.js';
-import type { GuestTransport } from '../transport.js';
+import type { ExecOpts, ExecResult, GuestTransport } from '../transport.js';
 
 /** A line of /proc/meminfo in KiB; NaN when the kernel does not print it. */
 export function meminfoKiB(meminfo: string, key: string): number {
@@ -23,6 +23,10 @@ export class LinuxGuest implements GuestOs {
   async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {
     const txt = (await t.exec('sync; cat /proc/meminfo', { signal, timeoutMs: 30_000 })).stdout;
     return { availableKiB: meminfoKiB(txt, 'MemAvailable'), kernelKiB: meminfoKiB(txt, 'Slab') };
+  }
+
+  runCommand(t: GuestTransport, command: string, opts: Pick<ExecOpts, 'timeoutMs' | 'signal'>): Promise<ExecResult> {
+    return t.exec(command, opts);
   }
 
   async installWorkloadProgram(t: GuestTransport, hostPath: string, signal?: AbortSignal): Promise<void> {

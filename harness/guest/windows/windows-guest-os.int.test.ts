@@ -8,6 +8,7 @@ import { ensureLabKey, type LabKey } from '../lab-keys.js';
 import { guestOsFor } from '../registry.js';
 import { SshTransport, waitForSsh } from '../ssh-transport.js';
 import { WindowsGuest } from './windows-guest-os.js';
+import { runSelftest } from '../../measure/selftest.js';
 
 // The Windows adapter of the cell runner, through a real ssh2 client against an in-process server
 // that answers as Windows does (test/doubles/fake-windows-sshd.ts). Not run on a real Windows.
@@ -54,6 +55,15 @@ describe('WindowsGuest: what the cell runner asks of a Windows guest', () => {
     open.push(t2);
     expect(f.nativeCommands).toEqual(['shutdown.exe /r /t 0']);
     expect(await g.bootId(t2)).not.toBe(before);
+  });
+
+  it("runs an agent's self-test as a PowerShell script: its TAP (CRLF, as Windows writes it) and exit code are recorded", async () => {
+    const { f, t } = await guest();
+    const script = ["Write-Output 'TAP version 14'", "Write-Output '1..2'", "Write-Output 'ok 1 - driver loaded'", "Write-Output 'not ok 2 - channel file read'", 'exit 3'].join('\n');
+    const rec = await runSelftest(t, new WindowsGuest(), { command: script, timeoutMs: 10_000 });
+    expect(f.scripts.at(-1)).toBe(script);
+    expect(rec).toMatchObject({ ok: false, exitCode: 3, summary: { count: 2, pass: 1, fail: 1 }, problems: ['exited 3', 'not ok 2 - channel file read'] });
+    expect(rec.points.map((p) => p.description)).toEqual(['driver loaded', 'channel file read']);
   });
 
   it('reads free memory (KiB) and the nonpaged pool (bytes, as KiB)', async () => {

@@ -1,6 +1,6 @@
 import { LabError } from '../../util/errors.js';
 import type { GuestMemory, GuestOs } from '../guest-os.js';
-import type { GuestTransport } from '../transport.js';
+import type { ExecOpts, ExecResult, GuestTransport } from '../transport.js';
 import { psFields, runPs } from './powershell.js';
 import { lastBootUpTime, requestReboot } from './windows-guest.js';
 
@@ -33,6 +33,12 @@ export class WindowsGuest implements GuestOs {
   async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {
     const f = psFields((await runPs(t, MEMORY_SCRIPT, { signal, timeoutMs: 60_000 })).stdout);
     return { availableKiB: Number(f.get('AVAILABLE_KIB') ?? NaN), kernelKiB: Number(f.get('NONPAGED_KIB') ?? NaN) };
+  }
+
+  /** A PowerShell script, as the driver agent's `health` is run. */
+  async runCommand(t: GuestTransport, command: string, opts: Pick<ExecOpts, 'timeoutMs' | 'signal'>): Promise<ExecResult> {
+    const r = await runPs(t, command, { ...opts, check: false });
+    return { code: r.code, ...(r.signal ? { signal: r.signal } : {}), stdout: r.stdout, stderr: r.stderr };
   }
 
   async installWorkloadProgram(_t: GuestTransport, _hostPath: string, _signal?: AbortSignal): Promise<void> {
