@@ -3,17 +3,9 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, bootgate } from './cli-helpers.js';
+import { BIN, ROOT, bootgate, vmCount } from './cli-helpers.js';
 import { runSchema } from '../harness/results/schema.js';
 
-/** VMs this harness started carry process=bootgate-<cell> in their command line. */
-function vmCount(runId = ''): number {
-  try {
-    return Number(execFileSync('pgrep', ['-fc', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim());
-  } catch {
-    return 0;
-  }
-}
 /** Scratch folders of one run: the harness names them after the run. */
 const scratchDirs = (runId: string) => readdirSync(tmpdir()).filter((d) => d.startsWith(`bootgate-cell-${runId}-`)).length;
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,4 +34,13 @@ export function printedRun(r: CliResult, on: 'stdout' | 'stderr' = 'stdout'): Ru
   const runJson = r[on].trim().split('\n').at(-1)!;
   expect(existsSync(runJson), `run.json printed by bootgate run: ${runJson}`).toBe(true);
   return runSchema.parse(JSON.parse(readFileSync(runJson, 'utf8')));
+}
+
+/** VMs of one run still alive: the harness names each after its run (process=bootgate-<run id>...). */
+export function vmCount(runId = ''): number {
+  try {
+    return Number(execFileSync('pgrep', ['-fc', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim());
+  } catch {
+    return 0; // pgrep exits 1 when nothing matches
+  }
 }

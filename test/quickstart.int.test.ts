@@ -6,17 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runSchema } from '../harness/results/schema.js';
 import { gateSchema, type GateResult } from '../harness/results/gate-schema.js';
 import type { KcidbData } from '../harness/report/kcidb.js';
-import { bootgate, printedRun, ROOT } from './cli-helpers.js';
+import { bootgate, printedRun, ROOT, vmCount } from './cli-helpers.js';
 import { schemaFile, schemaValidator } from './schema-validator.js';
 
-/** VMs of one run: the harness names each QEMU process after its run and cell. */
-function qemuCount(runId: string): number {
-  try {
-    return Number(execFileSync('pgrep', ['-fc', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim());
-  } catch {
-    return 0; // pgrep exits 1 when nothing matches
-  }
-}
 
 /**
  * One real quickstart run serves every test here, booting being the slow part: with every file
@@ -63,7 +55,7 @@ describe('quickstart suite, for real: QEMU, the Debian 6.1 kernel, the sensor mo
     expect(bad.reason).toMatch(/^boot loop: BUG: kernel NULL pointer dereference in sensor_parse_channel/);
     expect(run.crashes).toHaveLength(1);
     expect(run.crashes[0]).toMatchObject({ count: 2, module: 'sensor' });
-    expect(qemuCount(run.id)).toBe(0);
+    expect(vmCount(run.id)).toBe(0);
     const cycleSecs = good.cycles.map((c) => (c.readyMs ?? 0) / 1000);
     console.log(`quickstart wall time ${wall.toFixed(1)}s; agent cycle ready times ${cycleSecs.map((s) => s.toFixed(1)).join(', ')}s; baseline (cold) ${((good.baseline[0]!.readyMs ?? 0) / 1000).toFixed(1)}s`);
   });

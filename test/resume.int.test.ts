@@ -1,18 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSchema } from '../harness/results/schema.js';
-import { BIN, ROOT, bootgate } from './cli-helpers.js';
+import { BIN, ROOT, bootgate, vmCount } from './cli-helpers.js';
 
-function vmCount(runId: string): number {
-  try {
-    return Number(execFileSync('pgrep', ['-fc', `process=bootgate-${runId}`], { encoding: 'utf8' }).trim());
-  } catch {
-    return 0;
-  }
-}
 
 let finishedRun: string | undefined;
 
