@@ -40,7 +40,7 @@ export interface MachineSpec {
   instructionClock?: boolean;
   /**
    * A VM generation ID device: a guest started from a saved state learns that it is a copy and
-   * reseeds its random number generator, so two copies of one state do not draw the same numbers.
+   * reseeds its random number generator: without it, copies of one state can draw the same numbers.
    * Both the machine that is saved and every machine started from its state need it.
    */
   generationId?: boolean;
