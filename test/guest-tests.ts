@@ -5,7 +5,7 @@
  * checks every entry against the suites it runs, and that no guest-booting file is missing.
  *
  * `npm test` must finish on a fresh 2-core machine without KVM in under 45 minutes, setup
- * included: its guest tests boot about 65 times, on the two generic initramfs images only.
+ * included: its guest tests boot about 82 times, on the two generic initramfs images only.
  * What boots many images, downloads kernel packages or boots for long is `matrix`: it runs in
  * `npm run test:matrix` instead.
  */
@@ -29,6 +29,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/ebpf-vs-kmod.int.test.ts': { suites: ['suites/ebpf-vs-kmod.yaml'], images: [G61, G612] }, // 8 cells, 24 boots
   'test/ebpf.int.test.ts': { suites: ['suites/ebpf-sensor.yaml'], images: [G61] }, // 2 cells, 8 boots
   'test/resume.int.test.ts': { suites: ['suites/quickstart.yaml'], images: [G61] }, // quickstart killed mid-run, then resumed: about 9 boots
+  'harness/providers/qemu/snapshot-restore.int.test.ts': { images: [G61] }, // a guest saved once, started twice from its state, one rebooted: 2 boots, 2 restores
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
 

@@ -38,6 +38,18 @@ export interface MachineSpec {
    * guest then repeat on a loaded host. Ignored under KVM, where the host clock is the truth.
    */
   instructionClock?: boolean;
+  /**
+   * A VM generation ID device: a guest started from a saved state learns that it is a copy and
+   * reseeds its random number generator: without it, copies of one state can draw the same numbers.
+   * Both the machine that is saved and every machine started from its state need it.
+   */
+  generationId?: boolean;
+  /**
+   * Start from a state saved by Machine.saveState instead of booting: the guest goes on where it
+   * was, same kernel, same boot. `disk` must then be a fresh overlay on the disk frozen with that
+   * state, and the rest of the spec what the saved machine had (providers/qemu/snapshot-restore.ts).
+   */
+  restoreFrom?: string;
 }
 
 /** What a machine reports, normalized from its backend (QMP events for QEMU). */
@@ -56,6 +68,12 @@ export interface Machine {
   readonly startedAt: number;
   onConsole(cb: (chunk: string) => void): () => void;
   onEvent(cb: (e: MachineEvent) => void): () => void;
+  /**
+   * Stop the guest and write its whole state (memory and devices, not the disk) to a file; the
+   * machine stays stopped, to be disposed, and its disk is then what the state goes with.
+   * Providers that cannot save a machine leave it out.
+   */
+  saveState?(stateFile: string, signal?: AbortSignal): Promise<void>;
   /** A hard reset from the host; resumes the guest when it was paused by a panic. */
   hostReset(): Promise<void>;
   /** Stop the VM (graceful quit, then kill) and remove its scratch files. Safe to call twice. */

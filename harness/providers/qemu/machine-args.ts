@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { MachineSpec } from '../provider.js';
+import { LabError } from '../../util/errors.js';
 import { qemuArgs } from './qemu-args.js';
 import { startSwtpm, type SwtpmProcess } from './swtpm.js';
 import { prepareWindowsFirmware, windowsQemuArgs } from './windows-args.js';
@@ -18,6 +19,8 @@ export interface PreparedArgs {
 export async function prepareMachineArgs(i: { spec: MachineSpec; accel: 'kvm' | 'tcg'; qmpSocket: string; sshPort: number; signal?: AbortSignal }): Promise<PreparedArgs> {
   const { spec } = i;
   if (spec.boot.kind === 'direct-kernel') return { args: qemuArgs(i), helpers: [] };
+  // Not measured with UEFI firmware and a TPM (swtpm keeps state of its own): refused, not guessed.
+  if (spec.restoreFrom) throw new LabError('RESTORE_UNSUPPORTED', `${spec.name}: starting from a saved state is supported for direct kernel boots only`);
   const firmware = await prepareWindowsFirmware(spec.workDir, spec.boot.secureBoot ?? false);
   const helpers: SwtpmProcess[] = [];
   if (spec.boot.tpm) {

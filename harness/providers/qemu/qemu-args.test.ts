@@ -36,4 +36,12 @@ describe('qemuArgs', () => {
     expect(qemuArgs({ spec: ic, accel: 'kvm', qmpSocket: '/q', sshPort: 1 })).not.toContain('-icount');
     expect(qemuArgs({ spec, accel: 'tcg', qmpSocket: '/q', sshPort: 1 })).not.toContain('-icount');
   });
+  it('adds a generation ID device and -incoming from the saved state, quoted for sh, only when asked', () => {
+    const plain = qemuArgs({ spec, accel: 'tcg', qmpSocket: '/q', sshPort: 1 });
+    expect(plain).not.toContain('-incoming');
+    expect(after(plain, '-device')).not.toContain('vmgenid,guid=auto');
+    const r = qemuArgs({ spec: { ...spec, generationId: true, restoreFrom: "/w/it's state.bin" }, accel: 'tcg', qmpSocket: '/q', sshPort: 1 });
+    expect(after(r, '-device')).toContain('vmgenid,guid=auto');
+    expect(after(r, '-incoming')).toEqual([`exec:cat '/w/it'\\''s state.bin'`]);
+  });
 });

@@ -1,4 +1,5 @@
 import type { MachineSpec } from '../provider.js';
+import { incomingArgs } from './migration.js';
 
 export interface QemuArgsInput {
   spec: MachineSpec;
@@ -14,6 +15,7 @@ export interface QemuArgsInput {
  * - user networking with restrict=on: the guest reaches nothing but its forwarded SSH port;
  * - pvpanic + panic=pause: a guest panic becomes a GUEST_PANICKED event and the VM waits
  *   for the harness, instead of rebooting before the console is read.
+ * A machine restored from a saved state has the same command line, and -incoming.
  */
 export function qemuArgs({ spec, accel, qmpSocket, sshPort }: QemuArgsInput): string[] {
   const args = [
@@ -39,6 +41,9 @@ export function qemuArgs({ spec, accel, qmpSocket, sshPort }: QemuArgsInput): st
   ];
   // 2^3 ns of guest time per instruction; sleep=off skips idle time instead of waiting for it.
   if (spec.instructionClock && accel === 'tcg') args.push('-icount', 'shift=3,sleep=off');
+  // guid=auto: a new generation ID at every QEMU start, so a restored guest sees it changed.
+  if (spec.generationId) args.push('-device', 'vmgenid,guid=auto');
+  if (spec.restoreFrom) args.push(...incomingArgs(spec.restoreFrom));
   if (spec.boot.kind === 'direct-kernel') {
     args.push('-kernel', spec.boot.kernel);
     if (spec.boot.initrd) args.push('-initrd', spec.boot.initrd);

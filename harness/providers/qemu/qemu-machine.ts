@@ -8,6 +8,7 @@ import { freeLoopbackPort } from './free-port.js';
 import { prepareMachineArgs } from './machine-args.js';
 import type { SwtpmProcess } from './swtpm.js';
 import { QmpClient, type QmpEvent } from './qmp-client.js';
+import { finishIncoming, migrateToFile } from './migration.js';
 import type { Machine, MachineEvent, MachineSpec } from '../provider.js';
 import { AbortedError, LabError } from '../../util/errors.js';
 
@@ -84,16 +85,18 @@ export class QemuMachine implements Machine {
       const m = new QemuMachine(`${spec.name}#${child.pid ?? '?'}`, accel, { host: '127.0.0.1', port }, startedAt, child, spec.workDir);
       m.helpers = helpers;
       const spawnErr = new Promise<Error>((resolve) => child.once('error', resolve));
+      const failed = Promise.race([
+        m.exited.then(() => {
+          throw new QemuStartError(`QEMU exited at start: ${m.stderr.trim() || 'no message'}`);
+        }),
+        spawnErr.then((e) => {
+          throw new QemuStartError(`cannot run ${qemu}: ${e.message} (run \`bootgate doctor\`)`, { cause: e });
+        }),
+      ]);
       try {
-        m.qmp = await Promise.race([
-          QmpClient.connect(qmpSocket, { timeoutMs: 15_000, signal }),
-          m.exited.then(() => {
-            throw new QemuStartError(`QEMU exited at start: ${m.stderr.trim() || 'no message'}`);
-          }),
-          spawnErr.then((e) => {
-            throw new QemuStartError(`cannot run ${qemu}: ${e.message} (run \`bootgate doctor\`)`, { cause: e });
-          }),
-        ]);
+        m.qmp = await Promise.race([QmpClient.connect(qmpSocket, { timeoutMs: 15_000, signal }), failed]);
+        // A saved state QEMU cannot load makes it exit: raced like any failed start.
+        if (spec.restoreFrom) await Promise.race([finishIncoming(m.qmp, { signal }), failed]);
       } catch (e) {
         await m.dispose();
         const hostfwdClash = /host forwarding rule|Address already in use/i.test(m.stderr);
@@ -120,6 +123,11 @@ export class QemuMachine implements Machine {
   onEvent(cb: (e: MachineEvent) => void): () => void {
     this.bus.on('event', cb);
     return () => this.bus.off('event', cb);
+  }
+
+  async saveState(stateFile: string, signal?: AbortSignal): Promise<void> {
+    if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
+    await migrateToFile(this.qmp, stateFile, { signal });
   }
 
   async hostReset(): Promise<void> {
