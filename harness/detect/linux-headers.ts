@@ -1,11 +1,13 @@
 /**
  * The first line of a Linux kernel crash report ("header"), recognised from the message text
- * alone. Called on every console line, so it dispatches on the first character and compares
- * literal prefixes; regular expressions run only on lines that already matched a prefix.
+ * alone. Called on console lines that may hold one (linux-header-starts.ts), so it dispatches on
+ * the first character and compares literal prefixes; regular expressions run only on lines that
+ * already matched a prefix.
  */
 import type { CrashClass } from '../results/crash-record.js';
 import { type Frame, findFrame } from './linux-frames.js';
 import { isBenignWarning } from './linux-benign.js';
+import { MID_LINE_HEADERS, startsLikeHeader } from './linux-header-starts.js';
 import { normalizeMessage } from './linux-title.js';
 
 /** Where the guilty function of a report comes from. */
@@ -294,22 +296,21 @@ function internalError(rest: string): HeaderHit {
   return hit('unknown', 'Internal error', 'stack', { secondary: true });
 }
 
-/** Headers found after other text on the line (an interleave without a time stamp). */
-const MID_LINE = ['BUG: ', 'Kernel panic - not syncing: ', 'WARNING: CPU: '];
-
 /** The crash header on this console message, or null (the common case, made cheap). */
 export function matchHeader(body: string): HeaderHit | null {
-  const h = matchAt(body);
-  if (h) return h;
-  const c = body.charCodeAt(0);
-  if (c === 32 || c === 9) {
-    const t = body.trimStart();
-    if (t !== '' && t.charCodeAt(0) !== 91) {
-      const inner = matchAt(t);
-      if (inner) return inner;
+  if (startsLikeHeader(body, 0, body.length)) {
+    const h = matchAt(body);
+    if (h) return h;
+    const c = body.charCodeAt(0);
+    if (c === 32 || c === 9) {
+      const t = body.trimStart();
+      if (t !== '' && t.charCodeAt(0) !== 91) {
+        const inner = matchAt(t);
+        if (inner) return inner;
+      }
     }
   }
-  for (const m of MID_LINE) {
+  for (const m of MID_LINE_HEADERS) {
     const k = body.indexOf(m, 1);
     if (k > 0) {
       const inner = matchAt(body.slice(k));
