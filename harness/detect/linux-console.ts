@@ -18,8 +18,8 @@ import { type ConsoleLine, consoleLineOf, PrintkPrefix, splitAtTimestamps, split
 import { BootTracker } from './linux-boot.js';
 import { parseFrame } from './linux-frames.js';
 import { type HeaderHit, matchHeader } from './linux-headers.js';
-import { LineTriage, MAY_BE_HEADER, SECOND_RECORD } from './linux-plain-lines.js';
-import { analyzeReport } from './linux-report.js';
+import { LineTriage, MAY_BE_HEADER, SECOND_RECORD } from './linux-line-triage.js';
+import { reportRecord, reportTitle } from './linux-report.js';
 import { RecentLines } from './recent-lines.js';
 
 /** Lines kept per report for analysis (the excerpt is shorter). */
@@ -61,6 +61,7 @@ function isSeparator(body: string): boolean {
 }
 
 function isEndMarker(body: string, r: OpenReport): boolean {
+  if (body.length === 0) return false;
   const c = body.charCodeAt(0);
   if (c === 45 /* - */) return body.startsWith('---[ end trace') || body.startsWith('---[ end Kernel panic');
   if (c === 75 /* K */) return body.startsWith('Kernel Offset:');
@@ -279,10 +280,13 @@ export class LinuxConsoleDetector {
     if (i >= 0) this.open.splice(i, 1);
     if (!r.oopsed) return; // a user-mode fault report
     this.lastClose = this.lineNo;
-    const record = analyzeReport({ hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced });
-    if (this.seen.has(record.signature)) return;
-    this.seen.add(record.signature);
-    out.push({ record, start: r.start });
+    const input = { hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced };
+    // A repeat (the same WARNING in a loop) is told by its title: no excerpt or record is made for it.
+    const t = reportTitle(input);
+    const signature = signatureOf(t.title);
+    if (this.seen.has(signature)) return;
+    this.seen.add(signature);
+    out.push({ record: reportRecord(input, t, signature), start: r.start });
   }
 
   private rebooted(raw: string, out: PositionedRecord[]): void {

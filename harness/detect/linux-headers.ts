@@ -5,7 +5,7 @@
  * already matched a prefix.
  */
 import type { CrashClass } from '../results/crash-record.js';
-import { type Frame, findFrame } from './linux-frames.js';
+import { type Frame, findFrame, frameOf } from './linux-frames.js';
 import { isBenignWarning } from './linux-benign.js';
 import { MID_LINE_HEADERS, startsLikeHeader } from './linux-header-starts.js';
 import { normalizeMessage } from './linux-title.js';
@@ -58,8 +58,29 @@ export interface HeaderHit {
   needsOops?: boolean;
 }
 
+/**
+ * A HeaderHit with every field present, in one order: all hits share one shape, so the code that
+ * reads them (on every line of a report) stays monomorphic.
+ */
 function hit(cls: CrashClass, stem: string, mode: FnMode, extra?: Partial<HeaderHit>): HeaderHit {
-  return { cls, stem, mode, ...extra };
+  const h: HeaderHit = {
+    cls,
+    stem,
+    mode,
+    frame: undefined,
+    panic: undefined,
+    followOn: undefined,
+    secondary: undefined,
+    fenced: undefined,
+    access: undefined,
+    trustFrame: undefined,
+    generic: undefined,
+    fnLabel: undefined,
+    lockSection: undefined,
+    needsOops: undefined,
+  };
+  // Copied by the builtin: reading each field of the many literal shapes of `extra` here would not stay monomorphic either.
+  return extra ? Object.assign(h, extra) : h;
 }
 
 function withFrame(h: HeaderHit, frame: Frame | null): HeaderHit {
@@ -118,7 +139,7 @@ function warnHeader(body: string): HeaderHit {
   if (!frame && fileMatch) {
     // 2.6-era `WARNING: at kernel/foo.c:12 func()`.
     const after = /^\s*([A-Za-z_][\w.]*)\(\)/.exec(body.slice(fileMatch.index + fileMatch[0].length));
-    if (after?.[1]) frame = { fn: after[1], unreliable: false };
+    if (after?.[1]) frame = frameOf(after[1], false);
   }
   const fn = frame?.fn ?? '';
   if (file.endsWith('lib/refcount.c') || fn.startsWith('refcount_')) {
