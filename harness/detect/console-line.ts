@@ -125,11 +125,8 @@ export function consoleLineOf(s: string, start: number, end: number, p: PrintkPr
 }
 
 const scratch = new PrintkPrefix();
-
-/** End index (after `]`) of a `[  12.345678]` time stamp starting at `i` and ending by `end`, or -1. */
-export function timestampEnd(s: string, i: number, end = s.length): number {
-  return scratch.timestamp(s, i, end);
-}
+/** For isTimestampAt alone: a check inside a line never overwrites a prefix being read. */
+const probe = new PrintkPrefix();
 
 export function splitConsoleLine(raw: string): ConsoleLine {
   return consoleLineOf(raw, 0, raw.length, scratch.read(raw, 0, raw.length));
@@ -147,7 +144,7 @@ export function nextRecordFrom(s: string, start: number, end: number): number {
 export function isTimestampAt(s: string, at: number, end: number): boolean {
   // A time stamp needs a space or a digit right after '['.
   const c = s.charCodeAt(at + 1);
-  return (c === SPACE || isDigit(c)) && timestampEnd(s, at, end) > 0;
+  return (c === SPACE || isDigit(c)) && probe.timestamp(s, at, end) > 0;
 }
 
 /**
