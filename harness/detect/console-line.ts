@@ -25,79 +25,126 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** End index (after `]`) of a `[  12.345678]` time stamp starting at `i`, or -1. */
-export function timestampEnd(s: string, i: number): number {
-  if (s.charCodeAt(i) !== LBRACKET) return -1;
-  let j = i + 1;
-  while (s.charCodeAt(j) === SPACE) j++;
-  const d0 = j;
-  while (isDigit(s.charCodeAt(j))) j++;
-  if (j === d0 || s.charCodeAt(j) !== DOT) return -1;
-  j++;
-  const f0 = j;
-  while (isDigit(s.charCodeAt(j))) j++;
-  if (j - f0 < 3 || s.charCodeAt(j) !== RBRACKET) return -1;
-  return j + 1;
-}
-
 /** End index (after `]`) of a `[ T123]` / `[C1]` caller id starting at `i`, or -1. */
-function callerEnd(s: string, i: number): number {
-  if (s.charCodeAt(i) !== LBRACKET) return -1;
+function callerEnd(s: string, i: number, end: number): number {
+  if (i >= end || s.charCodeAt(i) !== LBRACKET) return -1;
   let j = i + 1;
-  while (s.charCodeAt(j) === SPACE) j++;
-  const k = s.charCodeAt(j);
+  while (j < end && s.charCodeAt(j) === SPACE) j++;
+  const k = j < end ? s.charCodeAt(j) : 0;
   if (k !== 84 /* T */ && k !== 67 /* C */) return -1;
   j++;
   const d0 = j;
-  while (isDigit(s.charCodeAt(j))) j++;
-  if (j === d0 || s.charCodeAt(j) !== RBRACKET) return -1;
+  while (j < end && isDigit(s.charCodeAt(j))) j++;
+  if (j === d0 || j >= end || s.charCodeAt(j) !== RBRACKET) return -1;
   return j + 1;
 }
 
-/** `  12.345678` between `from` and `to` as seconds, without allocating. */
-function parseTime(s: string, from: number, to: number): number {
-  let int = 0;
-  let frac = 0;
-  let scale = 1;
-  let seenDot = false;
-  for (let j = from; j < to; j++) {
-    const c = s.charCodeAt(j);
-    if (c === DOT) seenDot = true;
-    else if (isDigit(c)) {
-      if (seenDot) {
-        frac = frac * 10 + (c - 48);
-        scale *= 10;
-      } else {
-        int = int * 10 + (c - 48);
-      }
+/**
+ * The printk prefix of the line `s[start, end)`, read in place: one instance is reused for every
+ * line, so the common line (no report open, no header) costs no allocation at all.
+ */
+export class PrintkPrefix {
+  /** Where the message starts: after the prefix and the one space after it. */
+  body = 0;
+  /** Seconds since boot from the printk time; NaN when the line has none. */
+  time = Number.NaN;
+  /** The caller id is `s[callerStart, callerEnd)`; empty when the line has none. */
+  callerStart = 0;
+  callerEnd = 0;
+
+  read(s: string, start: number, end: number): this {
+    let i = start;
+    this.time = Number.NaN;
+    this.callerStart = this.callerEnd = 0;
+    // <N> syslog level, as /dev/kmsg readers and some consoles print it.
+    if (end > start && s.charCodeAt(start) === LT) {
+      let j = start + 1;
+      while (j < end && isDigit(s.charCodeAt(j))) j++;
+      if (j > start + 1 && j <= start + 4 && j < end && s.charCodeAt(j) === GT) i = j + 1;
     }
+    this.body = i;
+    if (i >= end || s.charCodeAt(i) !== LBRACKET) return this;
+    const te = this.timestamp(s, i, end);
+    if (te < 0) return this;
+    let b = te;
+    const ce = callerEnd(s, te, end);
+    if (ce > 0) {
+      // `[ T123]`: the id without the spaces that pad it.
+      let c0 = te + 1;
+      while (s.charCodeAt(c0) === SPACE) c0++;
+      this.callerStart = c0;
+      this.callerEnd = ce - 1;
+      b = ce;
+    }
+    if (b < end && s.charCodeAt(b) === SPACE) b++;
+    this.body = b;
+    return this;
   }
-  return int + frac / scale;
+
+  /**
+   * End index (after `]`) of a `[  12.345678]` time stamp at `i` that ends by `end`, or -1. Its
+   * seconds go to `time`, read in the same pass (this runs on every line).
+   */
+  timestamp(s: string, i: number, end: number): number {
+    if (i >= end || s.charCodeAt(i) !== LBRACKET) return -1;
+    let j = i + 1;
+    while (j < end && s.charCodeAt(j) === SPACE) j++;
+    const d0 = j;
+    let int = 0;
+    for (; j < end; j++) {
+      const c = s.charCodeAt(j);
+      if (!isDigit(c)) break;
+      int = int * 10 + (c - 48);
+    }
+    if (j === d0 || j >= end || s.charCodeAt(j) !== DOT) return -1;
+    j++;
+    const f0 = j;
+    let frac = 0;
+    let scale = 1;
+    for (; j < end; j++) {
+      const c = s.charCodeAt(j);
+      if (!isDigit(c)) break;
+      frac = frac * 10 + (c - 48);
+      scale *= 10;
+    }
+    if (j - f0 < 3 || j >= end || s.charCodeAt(j) !== RBRACKET) return -1;
+    this.time = int + frac / scale;
+    return j + 1;
+  }
 }
 
+/** The line `s[start, end)`, whose prefix `p` has read, as a ConsoleLine (every field present: one shape for all lines). */
+export function consoleLineOf(s: string, start: number, end: number, p: PrintkPrefix): ConsoleLine {
+  const raw = start === 0 && end === s.length ? s : s.slice(start, end);
+  return {
+    raw,
+    body: p.body === start ? raw : s.slice(p.body, end),
+    caller: p.callerEnd > p.callerStart ? s.slice(p.callerStart, p.callerEnd) : undefined,
+    time: p.time === p.time ? p.time : undefined,
+  };
+}
+
+const scratch = new PrintkPrefix();
+/** For isTimestampAt alone: a check inside a line never overwrites a prefix being read. */
+const probe = new PrintkPrefix();
+
 export function splitConsoleLine(raw: string): ConsoleLine {
-  let i = 0;
-  // <N> syslog level, as /dev/kmsg readers and some consoles print it.
-  if (raw.charCodeAt(0) === LT) {
-    let j = 1;
-    while (isDigit(raw.charCodeAt(j))) j++;
-    if (j > 1 && j <= 4 && raw.charCodeAt(j) === GT) i = j + 1;
-  }
-  if (raw.charCodeAt(i) !== LBRACKET) return i === 0 ? { raw, body: raw } : { raw, body: raw.slice(i) };
-  const te = timestampEnd(raw, i);
-  if (te < 0) return i === 0 ? { raw, body: raw } : { raw, body: raw.slice(i) };
-  const time = parseTime(raw, i + 1, te - 1);
-  let caller: string | undefined;
-  let b = te;
-  const ce = callerEnd(raw, te);
-  if (ce > 0) {
-    caller = raw.slice(te + 1, ce - 1).trim();
-    b = ce;
-  }
-  if (raw.charCodeAt(b) === SPACE) b++;
-  const line: ConsoleLine = { raw, body: raw.slice(b), time };
-  if (caller !== undefined) line.caller = caller;
-  return line;
+  return consoleLineOf(raw, 0, raw.length, scratch.read(raw, 0, raw.length));
+}
+
+/** Where a second printk record may start on the line `s[start, end)`: past its first character and its `<N>` level. */
+export function nextRecordFrom(s: string, start: number, end: number): number {
+  if (s.charCodeAt(start) !== LT) return start + 1;
+  // The first `>` of the line (searched by hand: an indexOf could run on past the line).
+  for (let j = start + 1; j < end; j++) if (s.charCodeAt(j) === GT) return j + 2;
+  return start + 1;
+}
+
+/** A `[` at `at` opens a printk time stamp that ends by `end`. */
+export function isTimestampAt(s: string, at: number, end: number): boolean {
+  // A time stamp needs a space or a digit right after '['.
+  const c = s.charCodeAt(at + 1);
+  return (c === SPACE || isDigit(c)) && probe.timestamp(s, at, end) > 0;
 }
 
 /**
@@ -106,15 +153,12 @@ export function splitConsoleLine(raw: string): ConsoleLine {
  * Returns the pieces, each starting at a time stamp (the first may have none).
  */
 export function splitAtTimestamps(raw: string): string[] {
-  const lead = raw.charCodeAt(0) === LT ? raw.indexOf('>') + 2 : 1;
-  let at = raw.indexOf('[', lead < 1 ? 1 : lead);
+  let at = raw.indexOf('[', nextRecordFrom(raw, 0, raw.length));
   if (at < 0) return [raw];
   let pieces: string[] | undefined;
   let from = 0;
   while (at >= 0) {
-    // A time stamp needs a space or a digit right after '['.
-    const c = raw.charCodeAt(at + 1);
-    if ((c === SPACE || isDigit(c)) && timestampEnd(raw, at) > 0) {
+    if (isTimestampAt(raw, at, raw.length)) {
       const piece = raw.slice(from, at);
       if (piece.trim() !== '') (pieces ??= []).push(piece);
       from = at;

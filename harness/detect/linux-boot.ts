@@ -23,11 +23,18 @@ export class BootTracker {
 
   /** Feeds one line; true when it starts a new boot after a running system (a reboot). */
   line(l: ConsoleLine): boolean {
-    const b = l.body;
-    const c = b.charCodeAt(0);
-    if (l.time !== undefined) {
+    return this.lineAt(l.raw, l.raw.length - l.body.length, l.raw.length, l.time ?? Number.NaN);
+  }
+
+  /**
+   * line() for a message read in place: the message is `s[body, end)`, `time` its printk time
+   * (NaN when it has none).
+   */
+  lineAt(s: string, body: number, end: number, time: number): boolean {
+    const c = body < end ? s.charCodeAt(body) : 0;
+    if (time === time) {
       // `[    0.000000] Linux version 6.1.0-18-amd64 (debian-kernel@...) ...`
-      if (l.time === 0 && c === 76 /* L */ && b.startsWith('Linux version ')) {
+      if (time === 0 && c === 76 /* L */ && s.startsWith('Linux version ', body) && end - body >= 14) {
         const reboot = this.state === 'kernel';
         this.state = 'kernel';
         return reboot;
@@ -35,20 +42,23 @@ export class BootTracker {
       this.state = 'kernel';
       return false;
     }
-    if ((c === 83 /* S */ && b.startsWith('SeaBIOS (version')) || (c === ESC && b.includes('SeaBIOS (version'))) {
+    if (
+      (c === 83 /* S */ && s.startsWith('SeaBIOS (version', body) && end - body >= 16) ||
+      (c === ESC && s.slice(body, end).includes('SeaBIOS (version'))
+    ) {
       const reboot = this.state === 'kernel' || this.state === 'pre';
       this.state = 'firmware';
       return reboot;
     }
     if (
-      (c === 68 /* D */ && b.startsWith('Decompressing Linux')) ||
-      (c === 101 /* e */ && b.startsWith('early console in extract_kernel'))
+      (c === 68 /* D */ && s.startsWith('Decompressing Linux', body) && end - body >= 19) ||
+      (c === 101 /* e */ && s.startsWith('early console in extract_kernel', body) && end - body >= 31)
     ) {
       const reboot = this.state === 'kernel';
       this.state = 'firmware';
       return reboot;
     }
-    if (this.state === 'start' && /[A-Za-z]{3}/.test(b.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''))) {
+    if (this.state === 'start' && /[A-Za-z]{3}/.test(s.slice(body, end).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''))) {
       this.state = 'pre';
     }
     return false;

@@ -14,11 +14,13 @@
  */
 import type { CrashRecord } from '../results/crash-record.js';
 import { signatureOf } from '../results/crash-record.js';
-import { type ConsoleLine, splitAtTimestamps, splitConsoleLine } from './console-line.js';
+import { type ConsoleLine, consoleLineOf, PrintkPrefix, splitAtTimestamps, splitConsoleLine } from './console-line.js';
 import { BootTracker } from './linux-boot.js';
 import { parseFrame } from './linux-frames.js';
 import { type HeaderHit, matchHeader } from './linux-headers.js';
-import { analyzeReport } from './linux-report.js';
+import { LineTriage, MAY_BE_HEADER, SECOND_RECORD } from './linux-line-triage.js';
+import { reportRecord, reportTitle } from './linux-report.js';
+import { RecentLines } from './recent-lines.js';
 
 /** Lines kept per report for analysis (the excerpt is shorter). */
 export const MAX_REPORT_LINES = 400;
@@ -59,6 +61,7 @@ function isSeparator(body: string): boolean {
 }
 
 function isEndMarker(body: string, r: OpenReport): boolean {
+  if (body.length === 0) return false;
   const c = body.charCodeAt(0);
   if (c === 45 /* - */) return body.startsWith('---[ end trace') || body.startsWith('---[ end Kernel panic');
   if (c === 75 /* K */) return body.startsWith('Kernel Offset:');
@@ -82,7 +85,10 @@ export interface PositionedRecord {
 export class LinuxConsoleDetector {
   private partial = '';
   private open: OpenReport[] = [];
-  private context: ConsoleLine[] = [];
+  /** The lines before this one: a report takes a `[ cut here ]` from them, a reboot its excerpt. */
+  private readonly recent = new RecentLines(3);
+  private readonly prefix = new PrintkPrefix();
+  private readonly triage = new LineTriage();
   private seen = new Set<string>();
   private lineNo = 0;
   private lastClose = Number.NEGATIVE_INFINITY;
@@ -119,22 +125,25 @@ export class LinuxConsoleDetector {
   /** push() with each record's position in the log. */
   feed(chunk: string): PositionedRecord[] {
     const out: PositionedRecord[] = [];
-    let start = 0;
     let nl = chunk.indexOf('\n');
     if (nl < 0) {
       this.partial += chunk;
-      if (this.partial.length > MAX_LINE_CHARS) {
-        const line = this.partial;
-        this.partial = '';
-        this.line(line, out);
-      }
+      if (this.partial.length > MAX_LINE_CHARS) this.lastLine(out);
       return out;
     }
-    this.line(this.partial + chunk.slice(0, nl), out);
-    this.partial = '';
-    start = nl + 1;
-    while ((nl = chunk.indexOf('\n', start)) >= 0) {
-      this.line(chunk.slice(start, nl), out);
+    let start = 0;
+    if (this.partial !== '') {
+      const first = this.partial + chunk.slice(0, nl);
+      this.partial = '';
+      this.triage.reset(first);
+      this.line(first, 0, first.length, out);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    }
+    // Lines are read in place, as offsets into the chunk: most are never cut out of it.
+    this.triage.reset(chunk);
+    for (; nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.line(chunk, start, nl, out);
       start = nl + 1;
     }
     this.partial = chunk.slice(start);
@@ -144,37 +153,54 @@ export class LinuxConsoleDetector {
   /** end() with each record's position in the log. */
   finish(): PositionedRecord[] {
     const out: PositionedRecord[] = [];
-    if (this.partial !== '') {
-      const line = this.partial;
-      this.partial = '';
-      this.line(line, out);
-    }
+    if (this.partial !== '') this.lastLine(out);
     while (this.open.length > 0) this.close(this.open[0] as OpenReport, out);
     return out;
   }
 
-  private line(text: string, out: PositionedRecord[]): void {
-    let raw = text.length > MAX_LINE_CHARS ? text.slice(0, MAX_LINE_CHARS) : text;
-    if (raw.charCodeAt(raw.length - 1) === 13) raw = raw.slice(0, -1);
-    const pieces = splitAtTimestamps(raw);
-    if (pieces.length === 1) {
-      this.message(splitConsoleLine(raw), false, out);
-      return;
-    }
-    for (const p of pieces) this.message(splitConsoleLine(p), true, out);
+  /** The partial line as a line of its own (the log ended, or the line is too long to wait for). */
+  private lastLine(out: PositionedRecord[]): void {
+    const text = this.partial;
+    this.partial = '';
+    this.triage.reset(text);
+    this.line(text, 0, text.length, out);
   }
 
-  private message(l: ConsoleLine, spliced: boolean, out: PositionedRecord[]): void {
+  /** The line `text[start, end)` (without its line break). */
+  private line(text: string, start: number, end: number, out: PositionedRecord[]): void {
+    if (end - start > MAX_LINE_CHARS) end = start + MAX_LINE_CHARS;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    const p = this.prefix.read(text, start, end);
+    const flags = this.triage.flags(text, start, end, p.body);
+    if (flags === 0 && this.open.length === 0) {
+      // No report to add it to, no header in it: counted, and kept in place for context.
+      this.lineNo++;
+      if (p.time === p.time) this.timed++;
+      if (this.boot?.lineAt(text, p.body, end, p.time)) this.rebooted(text.slice(start, end), out);
+      this.recent.push(text, start, end);
+    } else if (flags & SECOND_RECORD) this.records(text, start, end, out);
+    else this.message(consoleLineOf(text, start, end, p), false, (flags & MAY_BE_HEADER) !== 0, out);
+  }
+
+  /** A line that may hold several printk records. */
+  private records(text: string, start: number, end: number, out: PositionedRecord[]): void {
+    const raw = start === 0 && end === text.length ? text : text.slice(start, end);
+    const pieces = splitAtTimestamps(raw);
+    if (pieces.length === 1) this.message(splitConsoleLine(raw), false, true, out);
+    else for (const piece of pieces) this.message(splitConsoleLine(piece), true, true, out);
+  }
+
+  /** One printk record; `header`: it may be a crash header (false: surely not). */
+  private message(l: ConsoleLine, spliced: boolean, header: boolean, out: PositionedRecord[]): void {
     this.lineNo++;
     if (l.time !== undefined) this.timed++;
-    if (this.boot?.line(l)) this.rebooted(l, out);
-    let hit = matchHeader(l.body);
+    if (this.boot?.line(l)) this.rebooted(l.raw, out);
+    let hit = header ? matchHeader(l.body) : null;
     // A bare `WARNING: text` is trusted only from printk (user space prints no time stamp).
     if (hit?.generic && hit.cls === 'warning' && l.time === undefined) hit = null;
     if (hit) this.header(hit, l, spliced, out);
     else this.body(l, out);
-    this.context.push(l);
-    if (this.context.length > 3) this.context.shift();
+    this.recent.push(l.raw, 0, l.raw.length);
   }
 
   /** The open report a line belongs to: its caller's, else the latest. */
@@ -217,13 +243,13 @@ export class LinuxConsoleDetector {
       if (r.caller === undefined || r.caller === l.caller) this.close(r, out);
     }
     if (this.open.length >= MAX_OPEN_REPORTS) this.close(this.open[0] as OpenReport, out);
-    const prev = this.context[this.context.length - 1];
+    const prev = this.recent.last();
     const report: OpenReport = {
       start: this.lineNo,
       hit,
       caller: l.caller,
       lines: [l],
-      before: prev && isSeparator(prev.body) ? [prev.raw] : [],
+      before: prev !== undefined && isSeparator(splitConsoleLine(prev).body) ? [prev] : [],
       spliced,
       stackSeen: false,
       oopsed: !hit.needsOops,
@@ -254,13 +280,16 @@ export class LinuxConsoleDetector {
     if (i >= 0) this.open.splice(i, 1);
     if (!r.oopsed) return; // a user-mode fault report
     this.lastClose = this.lineNo;
-    const record = analyzeReport({ hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced });
-    if (this.seen.has(record.signature)) return;
-    this.seen.add(record.signature);
-    out.push({ record, start: r.start });
+    const input = { hit: r.hit, lines: r.lines, before: r.before, spliced: r.spliced };
+    // A repeat (the same WARNING in a loop) is told by its title: no excerpt or record is made for it.
+    const t = reportTitle(input);
+    const signature = signatureOf(t.title);
+    if (this.seen.has(signature)) return;
+    this.seen.add(signature);
+    out.push({ record: reportRecord(input, t, signature), start: r.start });
   }
 
-  private rebooted(l: ConsoleLine, out: PositionedRecord[]): void {
+  private rebooted(raw: string, out: PositionedRecord[]): void {
     while (this.open.length > 0) this.close(this.open[0] as OpenReport, out);
     if (!this.reportThisBoot) {
       this.sawHeader = true;
@@ -273,7 +302,7 @@ export class LinuxConsoleDetector {
           class: 'unknown',
           title,
           signature: signatureOf(title),
-          excerpt: [...this.context.map((c) => c.raw), l.raw].join('\n'),
+          excerpt: [...this.recent.all(), raw].join('\n'),
         };
         out.push({ record, start: this.lineNo });
       }

@@ -21,6 +21,16 @@ export interface Frame {
   caller?: Frame;
 }
 
+/** A Frame with every field present (one shape for all frames: the code that reads them stays monomorphic). */
+export function frameOf(fn: string, unreliable: boolean, module?: string): Frame {
+  return { fn, module, unreliable, caller: undefined };
+}
+
+/** The character code at `i`, 0 past the end (a read past the end would cost optimized code a deoptimization). */
+function code(s: string, i: number): number {
+  return i < s.length ? s.charCodeAt(i) : 0;
+}
+
 function isNameStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 /* _ */;
 }
@@ -38,7 +48,7 @@ export function cleanFunctionName(name: string): string {
   const dot = name.indexOf('.');
   const base = dot > 0 ? name.slice(0, dot) : name;
   // A C++ (Itanium-mangled) name, as some out-of-tree modules have: `_Z8fakeNameiii` -> `fakeName`.
-  if (base.charCodeAt(0) !== 95 || base.charCodeAt(1) !== 90) return base;
+  if (code(base, 0) !== 95 || code(base, 1) !== 90) return base;
   const m = /^_Z(\d+)/.exec(base);
   if (m?.[1]) {
     const len = Number(m[1]);
@@ -50,26 +60,26 @@ export function cleanFunctionName(name: string): string {
 
 /** Index after `+0xHEX/0xHEX` at `i`, or -1. */
 function offsetEnd(s: string, i: number): number {
-  if (s.charCodeAt(i) !== 43 /* + */ || s.charCodeAt(i + 1) !== 48 || s.charCodeAt(i + 2) !== 120) return -1;
+  if (code(s, i) !== 43 /* + */ || code(s, i + 1) !== 48 || code(s, i + 2) !== 120) return -1;
   let j = i + 3;
   const h0 = j;
-  while (isHex(s.charCodeAt(j))) j++;
+  while (isHex(code(s, j))) j++;
   if (j === h0) return -1;
-  if (s.charCodeAt(j) !== 47 /* / */) return j; // `func+0x1a` (some arm dumps) is still a frame
-  if (s.charCodeAt(j + 1) !== 48 || s.charCodeAt(j + 2) !== 120) return -1;
+  if (code(s, j) !== 47 /* / */) return j; // `func+0x1a` (some arm dumps) is still a frame
+  if (code(s, j + 1) !== 48 || code(s, j + 2) !== 120) return -1;
   j += 3;
   const s0 = j;
-  while (isHex(s.charCodeAt(j))) j++;
+  while (isHex(code(s, j))) j++;
   return j === s0 ? -1 : j;
 }
 
 /** `[module]` or `[module buildid]` right after a frame. */
 function moduleAt(s: string, i: number): string | undefined {
-  if (s.charCodeAt(i) !== 32 || s.charCodeAt(i + 1) !== 91 /* [ */) return undefined;
+  if (code(s, i) !== 32 || code(s, i + 1) !== 91 /* [ */) return undefined;
   let j = i + 2;
   const m0 = j;
   while (j < s.length) {
-    const c = s.charCodeAt(j);
+    const c = code(s, j);
     if (c === 93 /* ] */ || c === 32) break;
     j++;
   }
@@ -80,30 +90,27 @@ function moduleAt(s: string, i: number): string | undefined {
 
 /** Skips `[<ffffffff81e162ed>] ` at `i`; returns the new index (or `i`). */
 function skipAddress(s: string, i: number): number {
-  if (s.charCodeAt(i) !== 91 || s.charCodeAt(i + 1) !== 60 /* < */) return i;
+  if (code(s, i) !== 91 || code(s, i + 1) !== 60 /* < */) return i;
   const close = s.indexOf('>]', i + 2);
   if (close < 0) return i;
   let j = close + 2;
-  while (s.charCodeAt(j) === 32) j++;
+  while (code(s, j) === 32) j++;
   return j;
 }
 
 /** A frame at position `i` of `s` (a function name followed by `+0x../0x..` or `... [inline]`). */
 function frameAt(s: string, i: number, unreliable: boolean): Frame | null {
-  if (!isNameStart(s.charCodeAt(i))) return null;
+  if (!isNameStart(code(s, i))) return null;
   let j = i + 1;
-  while (isNameChar(s.charCodeAt(j))) j++;
+  while (isNameChar(code(s, j))) j++;
   const name = s.slice(i, j);
   const end = offsetEnd(s, j);
   if (end > 0) {
-    const frame: Frame = { fn: cleanFunctionName(name), unreliable };
-    const module = moduleAt(s, end);
-    if (module) frame.module = module;
-    return frame;
+    return frameOf(cleanFunctionName(name), unreliable, moduleAt(s, end) || undefined);
   }
   // Inlined frame of a symbolized report: `name path/file.c:123 [inline]`.
-  if (s.charCodeAt(j) === 32 && s.endsWith('[inline]') && s.indexOf(':', j) > 0) {
-    return { fn: cleanFunctionName(name), unreliable };
+  if (code(s, j) === 32 && s.endsWith('[inline]') && s.indexOf(':', j) > 0) {
+    return frameOf(cleanFunctionName(name), unreliable);
   }
   return null;
 }
@@ -111,25 +118,25 @@ function frameAt(s: string, i: number, unreliable: boolean): Frame | null {
 /** The frame on a stack-trace line, or null when the line is not one. */
 export function parseFrame(body: string): Frame | null {
   let i = 0;
-  while (body.charCodeAt(i) === 32 || body.charCodeAt(i) === 9) i++;
-  const c = body.charCodeAt(i);
+  while (code(body, i) === 32 || code(body, i) === 9) i++;
+  const c = code(body, i);
   if (c === 91 /* [ */) {
     const j = skipAddress(body, i);
     if (j === i) return null;
     i = j;
     // arm: `[<pc>] (callee+0x../0x..) from [<lr>] (caller+0x../0x..)`
-    if (body.charCodeAt(i) === 40 /* ( */) {
+    if (code(body, i) === 40 /* ( */) {
       let k = i + 1;
-      while (isNameChar(body.charCodeAt(k))) k++;
-      const close = body.charCodeAt(k);
+      while (isNameChar(code(body, k))) k++;
+      const close = code(body, k);
       if (k === i + 1 || (close !== 41 /* ) */ && close !== 43 /* + */)) return null;
-      const frame: Frame = { fn: cleanFunctionName(body.slice(i + 1, k)), unreliable: false };
+      const frame = frameOf(cleanFunctionName(body.slice(i + 1, k)), false);
       const from = body.indexOf(' from [<', k);
       if (from > 0) {
         const open = body.indexOf('(', from);
         let e = open + 1;
-        while (isNameChar(body.charCodeAt(e))) e++;
-        if (open > 0 && e > open + 1) frame.caller = { fn: cleanFunctionName(body.slice(open + 1, e)), unreliable: false };
+        while (isNameChar(code(body, e))) e++;
+        if (open > 0 && e > open + 1) frame.caller = frameOf(cleanFunctionName(body.slice(open + 1, e)), false);
       }
       return frame;
     }
@@ -137,7 +144,7 @@ export function parseFrame(body: string): Frame | null {
     return null;
   }
   let unreliable = false;
-  if (body.charCodeAt(i) === 63 && body.charCodeAt(i + 1) === 32) {
+  if (code(body, i) === 63 && code(body, i + 1) === 32) {
     unreliable = true;
     i += 2;
   }
@@ -149,8 +156,8 @@ export function findFrame(s: string, from = 0): Frame | null {
   let p = s.indexOf('+0x', from);
   while (p > 0) {
     let i = p;
-    while (i > 0 && isNameChar(s.charCodeAt(i - 1))) i--;
-    if (i < p && isNameStart(s.charCodeAt(i))) {
+    while (i > 0 && isNameChar(code(s, i - 1))) i--;
+    if (i < p && isNameStart(code(s, i))) {
       const f = frameAt(s, i, false);
       if (f) return f;
     }
@@ -169,9 +176,9 @@ export type IpLine = { kind: 'kernel'; frame: Frame | null } | { kind: 'user' } 
  */
 export function parseIpLine(body: string): IpLine {
   let i = 0;
-  while (body.charCodeAt(i) === 32) i++;
+  while (code(body, i) === 32) i++;
   let rest: number;
-  const c = body.charCodeAt(i);
+  const c = code(body, i);
   if (c === 82 /* R */ && body.startsWith('RIP: ', i)) rest = i + 5;
   else if (c === 73 /* I */ && body.startsWith('IP: ', i)) rest = i + 4;
   else if (c === 69 /* E */ && (body.startsWith('EIP: ', i) || body.startsWith('EIP is at ', i))) rest = i + 4;
@@ -192,7 +199,7 @@ export function parseLockAt(body: string): { frame: Frame | null; trailing: bool
   const at = body.lastIndexOf('at:');
   if (at < 0) return null;
   if (body.trimEnd().length === at + 3) return { frame: null, trailing: true };
-  if (body.charCodeAt(at + 3) !== 32 || (at > 0 && body.charCodeAt(at - 1) !== 32)) return null;
+  if (code(body, at + 3) !== 32 || (at > 0 && code(body, at - 1) !== 32)) return null;
   const f = findFrame(body, at + 4);
   return f ? { frame: f, trailing: false } : null;
 }

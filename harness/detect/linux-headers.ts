@@ -1,11 +1,13 @@
 /**
  * The first line of a Linux kernel crash report ("header"), recognised from the message text
- * alone. Called on every console line, so it dispatches on the first character and compares
- * literal prefixes; regular expressions run only on lines that already matched a prefix.
+ * alone. Called on console lines that may hold one (linux-header-starts.ts), so it dispatches on
+ * the first character and compares literal prefixes; regular expressions run only on lines that
+ * already matched a prefix.
  */
 import type { CrashClass } from '../results/crash-record.js';
-import { type Frame, findFrame } from './linux-frames.js';
+import { type Frame, findFrame, frameOf } from './linux-frames.js';
 import { isBenignWarning } from './linux-benign.js';
+import { MID_LINE_HEADERS, startsLikeHeader } from './linux-header-starts.js';
 import { normalizeMessage } from './linux-title.js';
 
 /** Where the guilty function of a report comes from. */
@@ -56,8 +58,29 @@ export interface HeaderHit {
   needsOops?: boolean;
 }
 
+/**
+ * A HeaderHit with every field present, in one order: all hits share one shape, so the code that
+ * reads them (on every line of a report) stays monomorphic.
+ */
 function hit(cls: CrashClass, stem: string, mode: FnMode, extra?: Partial<HeaderHit>): HeaderHit {
-  return { cls, stem, mode, ...extra };
+  const h: HeaderHit = {
+    cls,
+    stem,
+    mode,
+    frame: undefined,
+    panic: undefined,
+    followOn: undefined,
+    secondary: undefined,
+    fenced: undefined,
+    access: undefined,
+    trustFrame: undefined,
+    generic: undefined,
+    fnLabel: undefined,
+    lockSection: undefined,
+    needsOops: undefined,
+  };
+  // Copied by the builtin: reading each field of the many literal shapes of `extra` here would not stay monomorphic either.
+  return extra ? Object.assign(h, extra) : h;
 }
 
 function withFrame(h: HeaderHit, frame: Frame | null): HeaderHit {
@@ -116,7 +139,7 @@ function warnHeader(body: string): HeaderHit {
   if (!frame && fileMatch) {
     // 2.6-era `WARNING: at kernel/foo.c:12 func()`.
     const after = /^\s*([A-Za-z_][\w.]*)\(\)/.exec(body.slice(fileMatch.index + fileMatch[0].length));
-    if (after?.[1]) frame = { fn: after[1], unreliable: false };
+    if (after?.[1]) frame = frameOf(after[1], false);
   }
   const fn = frame?.fn ?? '';
   if (file.endsWith('lib/refcount.c') || fn.startsWith('refcount_')) {
@@ -294,22 +317,21 @@ function internalError(rest: string): HeaderHit {
   return hit('unknown', 'Internal error', 'stack', { secondary: true });
 }
 
-/** Headers found after other text on the line (an interleave without a time stamp). */
-const MID_LINE = ['BUG: ', 'Kernel panic - not syncing: ', 'WARNING: CPU: '];
-
 /** The crash header on this console message, or null (the common case, made cheap). */
 export function matchHeader(body: string): HeaderHit | null {
-  const h = matchAt(body);
-  if (h) return h;
-  const c = body.charCodeAt(0);
-  if (c === 32 || c === 9) {
-    const t = body.trimStart();
-    if (t !== '' && t.charCodeAt(0) !== 91) {
-      const inner = matchAt(t);
-      if (inner) return inner;
+  if (startsLikeHeader(body, 0, body.length)) {
+    const h = matchAt(body);
+    if (h) return h;
+    const c = body.charCodeAt(0);
+    if (c === 32 || c === 9) {
+      const t = body.trimStart();
+      if (t !== '' && t.charCodeAt(0) !== 91) {
+        const inner = matchAt(t);
+        if (inner) return inner;
+      }
     }
   }
-  for (const m of MID_LINE) {
+  for (const m of MID_LINE_HEADERS) {
     const k = body.indexOf(m, 1);
     if (k > 0) {
       const inner = matchAt(body.slice(k));

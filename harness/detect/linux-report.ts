@@ -22,7 +22,17 @@ export interface ReportInput {
   spliced: boolean;
 }
 
-export function analyzeReport(input: ReportInput): CrashRecord {
+/** What names a report: its title (the signature is the title's), and the guilty function and module. */
+export interface ReportTitle {
+  title: string;
+  fn?: string;
+  module?: string;
+  /** The report was cut or garbled: no call trace backs its culprit, or it shared a line with another. */
+  corrupted: boolean;
+}
+
+/** The title and culprit of a report: all a caller needs to tell a repeat of a report it has seen. */
+export function reportTitle(input: ReportInput): ReportTitle {
   const { hit, lines } = input;
   let stem = hit.stem;
   if (hit.access) {
@@ -58,6 +68,12 @@ export function analyzeReport(input: ReportInput): CrashRecord {
     hit.mode === 'lock' && titleFn === CORRUPTED_FUNCTION
       ? normalizeMessage((lines[0] as ConsoleLine).body.trim().replace(/^\[ (.*) \]$/, '$1'))
       : composeTitle(stem, titleFn);
+  return { title, fn, module, corrupted };
+}
+
+/** The record of a report named `t` (with the signature of `t.title`, when the caller has it). */
+export function reportRecord(input: ReportInput, t: ReportTitle, signature = signatureOf(t.title)): CrashRecord {
+  const { hit, lines } = input;
   // The excerpt leaves out other printk callers' lines (but a stall report shows other CPUs).
   const shown = ownLines(lines, hit.mode !== 'stall');
   const excerpt = [...input.before, ...shown.slice(0, EXCERPT_LINES - input.before.length).map((l) => l.raw)].join('\n');
@@ -65,14 +81,14 @@ export function analyzeReport(input: ReportInput): CrashRecord {
     os: 'linux',
     source: 'console',
     class: hit.cls,
-    title,
-    signature: signatureOf(title),
+    title: t.title,
+    signature,
     excerpt,
   };
-  if (fn !== undefined) record.function = fn;
-  if (module !== undefined) record.module = module;
+  if (t.fn !== undefined) record.function = t.fn;
+  if (t.module !== undefined) record.module = t.module;
   const tainted = taintOf(lines.slice(0, 200));
   if (tainted !== undefined) record.tainted = tainted;
-  if (corrupted) record.corrupted = true;
+  if (t.corrupted) record.corrupted = true;
   return record;
 }

@@ -4,7 +4,7 @@
  * and the access kind and taint it prints.
  */
 import type { ConsoleLine } from './console-line.js';
-import { type Frame, cleanFunctionName, parseFrame, parseIpLine, parseLockAt } from './linux-frames.js';
+import { type Frame, cleanFunctionName, frameOf, parseFrame, parseIpLine, parseLockAt } from './linux-frames.js';
 import { isHelperFrame, isLeakHelperFrame } from './linux-helper-frames.js';
 import { parseTaint } from './linux-taint.js';
 
@@ -43,8 +43,8 @@ const SECTION_CHARS = new Set([...SECTION_ENDS, ...ASIDES].map((s) => s.charCode
 
 function startsWithAny(body: string, prefixes: string[]): boolean {
   let i = 0;
-  while (body.charCodeAt(i) === 32 || body.charCodeAt(i) === 9) i++;
-  if (!SECTION_CHARS.has(body.charCodeAt(i))) return false;
+  while (i < body.length && (body.charCodeAt(i) === 32 || body.charCodeAt(i) === 9)) i++;
+  if (i >= body.length || !SECTION_CHARS.has(body.charCodeAt(i))) return false;
   for (const p of prefixes) if (body.startsWith(p, i)) return true;
   return false;
 }
@@ -202,7 +202,7 @@ export function namedFrame(lines: ConsoleLine[], label: string): Frame | null {
     const t = (lines[i] as ConsoleLine).body.trim();
     if (t.startsWith(label)) {
       const name = t.slice(label.length).trim().split(/[\s+]/)[0] ?? '';
-      if (/^[A-Za-z_][\w.]*$/.test(name)) return { fn: cleanFunctionName(name), unreliable: false };
+      if (/^[A-Za-z_][\w.]*$/.test(name)) return frameOf(cleanFunctionName(name), false);
     }
   }
   return null;
