@@ -10,15 +10,25 @@ describe('bootgate run --list, --cells, --shard', () => {
     expect(lines[0]).toMatch(/^CELL\s+BOOTS$/);
     const cells = lines.slice(1, -1);
     expect(cells.length).toBeGreaterThan(4);
-    expect(lines.at(-1)).toBe(`${cells.length} cells, ${cells.length * 3} boots`);
+    // Two boots per cell after install, and one shared baseline boot per image (boot.sharedBaseline).
+    const images = new Set(cells.map((l) => l.split('__')[0]));
+    expect(images.size).toBeGreaterThan(1);
+    expect(lines.at(-1)).toBe(`${cells.length} cells, ${cells.length * 2 + images.size} boots (${images.size} shared baseline boots among them, once per image)`);
+    for (const l of cells) expect(l).toMatch(/\s2$/);
+    // Without shared baselines every cell boots its own.
+    const own = await bootgate(['run', 'suites/kernel-matrix.yaml', '--list', '--no-shared-baselines']);
+    expect(own.stdout.trim().split('\n').at(-1)).toBe(`${cells.length} cells, ${cells.length * 3} boots`);
   });
 
   it('shards cover the cells once, and --cells narrows before the split', async () => {
-    const all = JSON.parse((await bootgate(['run', 'suites/kernel-matrix.yaml', '--list', '--json'])).stdout) as { cells: { id: string }[]; boots: number };
+    type Listing = { cells: { id: string; image: string }[]; boots: number };
+    const all = JSON.parse((await bootgate(['run', 'suites/kernel-matrix.yaml', '--list', '--json'])).stdout) as Listing;
     const parts = await Promise.all([1, 2, 3].map((i) => bootgate(['run', 'suites/kernel-matrix.yaml', '--list', '--json', '--shard', `${i}/3`])));
-    const shards = parts.map((p) => JSON.parse(p.stdout) as { cells: { id: string }[]; boots: number });
+    const shards = parts.map((p) => JSON.parse(p.stdout) as Listing);
     expect(shards.flatMap((s) => s.cells.map((c) => c.id))).toEqual(all.cells.map((c) => c.id));
-    expect(shards.reduce((n, s) => n + s.boots, 0)).toBe(all.boots);
+    // An image split between shards boots its shared baseline in each of them.
+    const splitExtra = [...new Set(all.cells.map((c) => c.image))].reduce((n, img) => n + shards.filter((s) => s.cells.some((c) => c.image === img)).length - 1, 0);
+    expect(shards.reduce((n, s) => n + s.boots, 0)).toBe(all.boots + splitExtra);
     const narrowed = JSON.parse((await bootgate(['run', 'suites/kernel-matrix.yaml', '--list', '--json', '--cells', '*-rt__*,*content-290'])).stdout) as { cells: { id: string }[] };
     expect(narrowed.cells.length).toBeGreaterThan(0);
     for (const c of narrowed.cells) expect(c.id).toMatch(/-rt__|content-290$/);

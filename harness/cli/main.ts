@@ -137,18 +137,21 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
     .option('--json', 'with --list: the cells as JSON')
     .option('--cells <globs>', 'only cells whose id matches a glob (* ? [...]): comma-separated or repeated', splitList, [] as string[])
     .option('--shard <i/n>', 'run slice i of n: the same split on every machine, balanced by expected boots (join the shards with `bootgate merge`)', (v: string) => parseShard(v))
+    .option('--no-shared-baselines', 'every cell boots its own baselines, whatever the suite says (boot.sharedBaseline)')
     .option('--resume <run>', 'finish a run that was killed or interrupted: a run folder, or `latest` (the newest run of SUITE under --results); finished cells are kept')
-    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string }) => {
+    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string; sharedBaselines: boolean }) => {
+      // Commander sets the negated flag true by default: only an explicit --no-shared-baselines overrides the suite.
+      const sharedBaselines = opts.sharedBaselines === false ? false : undefined;
       if (opts.resume && (opts.cells.length || opts.shard || opts.list)) throw new ConfigError('USAGE', '--resume takes the part of the suite the run was started with: no --cells, --shard or --list', { field: '--resume' });
       const resume = opts.resume ? await resumeTarget(opts.resume, suite, resolve(opts.results)) : undefined;
       if (!suite && !resume) throw new ConfigError('USAGE', 'which suite? `bootgate run SUITE`, or `bootgate run --resume RUN`', { field: 'suite' });
       const selection = { cells: opts.cells, ...(opts.shard ? { shard: opts.shard } : {}) };
       if (opts.list) {
-        await listCells({ suiteFile: resolve(suite!), root: projectRoot(), cacheDir: cacheRoot(), selection, json: opts.json }, (s) => process.stdout.write(s));
+        await listCells({ suiteFile: resolve(suite!), root: projectRoot(), cacheDir: cacheRoot(), selection, sharedBaselines, json: opts.json }, (s) => process.stdout.write(s));
         setCode(EXIT.pass);
         return;
       }
-      if (opts.shard && (await suitePlan({ suiteFile: resolve(suite!), root: projectRoot(), cacheDir: cacheRoot(), selection })).plan.cells.length === 0) {
+      if (opts.shard && (await suitePlan({ suiteFile: resolve(suite!), root: projectRoot(), cacheDir: cacheRoot(), selection, sharedBaselines })).plan.cells.length === 0) {
         // More shards than cells: this one has nothing to do, and a merge of the others is whole.
         process.stderr.write(`bootgate: shard ${opts.shard.index}/${opts.shard.total} has no cells; nothing to run\n`);
         setCode(EXIT.pass);
@@ -166,6 +169,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
         root: projectRoot(),
         concurrency: opts.concurrency,
         selection,
+        sharedBaselines,
         emit: (e) => mux.onEvent(e),
         signal: interruptSignal(),
       });

@@ -24,6 +24,8 @@ export interface GuestOs {
   requestReboot(t: GuestTransport): Promise<void>;
   /** What names this boot and no other: compared with the console's ready marker, so SSH is known to reach the new boot. */
   bootId(t: GuestTransport, signal?: AbortSignal): Promise<string>;
+  /** Set the guest's clock from its hardware clock: a guest restored from a saved state is behind by the time it lay saved. */
+  syncClock?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
   memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory>;
   /** Where an in-guest workload program is put, and the folder its file workloads use. */
   readonly workloadPaths: { program: string; workDir: string };

@@ -97,5 +97,7 @@ export interface Provider {
   /** Why this host runs guests the way it does (e.g. "TCG: /dev/kvm is missing"), said once. */
   describe(): Promise<string>;
   createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void>;
+  /** Its machines can save their state (Machine.saveState) and start from one (MachineSpec.restoreFrom): shared baselines need both. */
+  readonly canRestore?: boolean;
   start(spec: MachineSpec, signal?: AbortSignal): Promise<Machine>;
 }

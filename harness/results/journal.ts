@@ -1,6 +1,6 @@
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runSchema, cellSchema, cycleSchema, type CellResult, type CycleResult, type RunResult } from './schema.js';
+import { runSchema, cellSchema, cycleSchema, sharedBaselineSchema, type CellResult, type CycleResult, type RunResult, type SharedBaselineResult } from './schema.js';
 import { z } from 'zod';
 import { jsonLine } from '../util/json-text.js';
 
@@ -15,6 +15,7 @@ export const journalEntrySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), run: runSchema }),
   z.object({ type: z.literal('cycle'), cell: z.string(), cycle: cycleSchema }),
   z.object({ type: z.literal('cell'), cell: cellSchema }),
+  z.object({ type: z.literal('baseline'), baseline: sharedBaselineSchema }),
   z.object({ type: z.literal('resume'), at: z.string(), pid: z.number().int() }),
   z.object({ type: z.literal('end'), status: z.enum(['finished', 'interrupted']), at: z.string() }),
 ]);
@@ -60,6 +61,8 @@ export interface JournalState {
   /** Cells that finished, by id: the last line of each wins (a retried cell is journaled once, at its end). */
   done: Map<string, CellResult>;
   cycles: { cell: string; cycle: CycleResult }[];
+  /** Shared baselines that finished, by id. */
+  baselines: Map<string, SharedBaselineResult>;
   ended?: 'finished' | 'interrupted';
   resumes: number;
   /** A last line cut short by the kill: dropped, and said. */
@@ -83,7 +86,7 @@ export async function readJournal(runDir: string): Promise<JournalState> {
   if (text === undefined) throw new JournalError('NO_JOURNAL', `no ${JOURNAL_FILE}: not a run folder, or a run from before journals`);
   const lines = text.split('\n');
   const last = lines.pop()!; // '' when the file ends with a newline, as every complete write does
-  const state: Partial<JournalState> & { done: Map<string, CellResult>; cycles: JournalState['cycles']; resumes: number } = { done: new Map(), cycles: [], resumes: 0 };
+  const state: Partial<JournalState> & Pick<JournalState, 'done' | 'cycles' | 'baselines' | 'resumes'> = { done: new Map(), cycles: [], baselines: new Map(), resumes: 0 };
   if (last !== '') state.torn = last.length > 80 ? `${last.slice(0, 80)}...` : last;
   for (const [i, l] of lines.entries()) {
     let entry: JournalEntry;
@@ -103,6 +106,9 @@ export async function readJournal(runDir: string): Promise<JournalState> {
         break;
       case 'cell':
         state.done.set(entry.cell.id, entry.cell);
+        break;
+      case 'baseline':
+        state.baselines.set(entry.baseline.id, entry.baseline);
         break;
       case 'resume':
         state.resumes++;

@@ -71,7 +71,27 @@ export const ruleResultSchema = z.object({
 });
 
 /** What one run of a cell sets, from its start to its verdict: a retried cell keeps these per attempt. */
+/**
+ * A baseline shared by the cells of one image (issue 12): booted once per run, its ready guest
+ * saved, and every cell of the image started from that state. Its boots are in `cycles`, once;
+ * each cell that used it carries a copy in its own `baseline` (same console files) so that a cell
+ * is judged and read on its own, and crash groups count them once.
+ */
+export const sharedBaselineSchema = z.object({
+  id: z.string(),
+  image: z.string(),
+  /** The retry of the cells it is for (from 1): a failed baseline is booted again for their next attempt. */
+  attempt: z.number().int().min(1),
+  cycles: z.array(cycleSchema),
+  /** The guest saved after its last ready boot; absent when a boot failed or the save did. */
+  state: z.object({ bytes: z.number().int(), saveMs: z.number().int() }).optional(),
+  error: z.string().optional(),
+});
+export type SharedBaselineResult = z.infer<typeof sharedBaselineSchema>;
+
 const cellRunShape = {
+  /** The shared baseline this cell started from (run.baselines), instead of booting its own; ms to restore and reach SSH. */
+  baselineFrom: z.object({ id: z.string(), restoreMs: z.number().int().optional() }).optional(),
   /**
    * The runner ended this cell before it could be judged on its boots: the lab failed (a VM, the
    * host, SSH before readiness) or the run was interrupted. The judge gives such a cell `error`.
@@ -185,6 +205,8 @@ export const runSchema = z.object({
   }),
   cells: z.array(cellSchema),
   crashes: z.array(crashGroupSchema),
+  /** Shared baselines booted by this run (boot.sharedBaseline), each once; cells name theirs in baselineFrom. */
+  baselines: z.array(sharedBaselineSchema).optional().describe('Shared baselines booted by this run, each once; cells name theirs in baselineFrom.'),
   /**
    * The part of the suite's matrix this run took (`--cells`, `--shard`), and every cell the
    * shards split (the matrix as --cells narrowed it), in order, so that `bootgate merge` can tell

@@ -8,7 +8,6 @@ import { judgeCell } from '../gate/cell-verdict.js';
 import { memoryOverhead, workloadOverhead } from '../gate/overhead.js';
 import type { SshTransport } from '../guest/ssh-transport.js';
 import type { BuiltImage } from '../images/catalog.js';
-import { bootPhases } from '../measure/boot-phases.js';
 import { measureMemory, measureWorkloads, type AgentSwitch } from '../measure/agent-cost.js';
 import { runSelftest, type SelftestSpec } from '../measure/selftest.js';
 import type { Provider } from '../providers/provider.js';
@@ -17,7 +16,9 @@ import type { RunStore } from '../results/run-store.js';
 import type { CellResult, CycleResult } from '../results/schema.js';
 import { AbortedError, BootgateError } from '../util/errors.js';
 import type { BootObservation, ReadyResult } from './boot-watch.js';
+import type { BaselinePool } from './baseline-pool.js';
 import { CellVm, type StartKind } from './cell-vm.js';
+import { cycleResultOf } from './cycle-result.js';
 import type { RunEventSink } from './events.js';
 import { LIFECYCLE_STEPS, type AgentAssets, type AgentState } from './lifecycle-steps.js';
 import { SCRATCH_PREFIX, writeOwner } from './leftovers.js';
@@ -39,6 +40,8 @@ export interface CellContext extends AgentAssets {
   attempt: number;
   /** How many more times a lab error may be retried after this attempt. */
   retriesLeft: number;
+  /** The run's shared baselines, when this cell starts from its image's instead of booting its own. */
+  baselines?: BaselinePool;
 }
 
 type Phase = 'baseline' | 'agent';
@@ -65,6 +68,11 @@ export class CellRunner {
     return this.ctx.plan.id;
   }
 
+  /** The cell's files in the run folder; a retried cell keeps every attempt's: later attempts write beside the first's. */
+  private get cellDir(): string {
+    return join('cells', this.id, ...(this.ctx.attempt > 1 ? [`attempt-${this.ctx.attempt}`] : []));
+  }
+
   private async patch(fn: (c: CellResult) => void): Promise<void> {
     await this.ctx.store.update((r) => {
       const c = r.cells.find((x) => x.id === this.id);
@@ -80,7 +88,7 @@ export class CellRunner {
       c.startedAt = new Date().toISOString();
       c.baseline = [];
       c.cycles = [];
-      for (const k of ['install', 'bootLoop', 'stopped', 'verdict', 'reason', 'rules', 'overhead', 'steps', 'endedAt'] as const) delete c[k];
+      for (const k of ['baselineFrom', 'install', 'bootLoop', 'stopped', 'verdict', 'reason', 'rules', 'overhead', 'steps', 'endedAt'] as const) delete c[k];
       if (this.ctx.attempt > 1) c.attempt = this.ctx.attempt;
     });
     this.ctx.emit({ type: 'cell-start', cell: this.id });
@@ -89,17 +97,34 @@ export class CellRunner {
       const workDir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${basename(this.ctx.runDir)}-`));
       this.teardowns.add('scratch', () => rm(workDir, { recursive: true, force: true }));
       await writeOwner(workDir);
-      const vm = (this.vm = new CellVm({ ...this.ctx, cellId: this.id, workDir, boot, instructionClock: suite.suite.workloads?.instructionClock, readyGraceMs: this.selftest?.timeoutMs }));
+      const shared = await this.ctx.baselines?.get(this.ctx.image, this.ctx.attempt);
+      // A baseline that booted but could not be saved is no reason to skip the cell's own.
+      const useShared = shared !== undefined && (shared.saved !== undefined || shared.result.cycles.some((c) => !c.booted));
+      const vm = (this.vm = new CellVm({ ...this.ctx, cellId: this.id, workDir, boot, instructionClock: suite.suite.workloads?.instructionClock, readyGraceMs: this.selftest?.timeoutMs, generationId: useShared }));
       this.teardowns.add('vm', () => vm.dispose());
-      await vm.createOverlay();
 
-      // Baseline: the image alone, so a broken image or lab is never blamed on the agent.
       let last: BootObservation | undefined;
-      for (let i = 1; i <= boot.baseline; i++) {
-        last = await this.cycle('baseline', i, i === 1 ? 'cold' : vm.nextStart(last, 'warm'));
-        if (!last.booted) return await this.finish();
+      if (useShared) {
+        // The image's shared baseline stands for this cell's own: copied in, so the cell is judged on it.
+        const { result, saved, bootId } = shared;
+        await this.patch((c) => {
+          c.baseline = structuredClone(result.cycles);
+          c.baselineFrom = { id: result.id };
+        });
+        if (!saved || !bootId) return await this.finish();
+        const t0 = Date.now();
+        await vm.restore(saved, bootId, join(this.cellDir, 'restored.log'));
+        await this.patch((c) => (c.baselineFrom = { id: result.id, restoreMs: Date.now() - t0 }));
+        last = { outcome: 'ready', booted: true, vmState: 'running' };
+      } else {
+        await vm.createOverlay();
+        // Baseline: the image alone, so a broken image or lab is never blamed on the agent.
+        for (let i = 1; i <= boot.baseline; i++) {
+          last = await this.cycle('baseline', i, i === 1 ? 'cold' : vm.nextStart(last, 'warm'));
+          if (!last.booted) return await this.finish();
+        }
+        if (!last) last = await this.cycle('baseline', 1, 'cold', true);
       }
-      if (!last) last = await this.cycle('baseline', 1, 'cold', true);
       if (!last.booted || !vm.ssh) return await this.finish();
 
       const steps = suite.suite.lifecycle ?? [{ action: 'install' as const, version: undefined }];
@@ -172,8 +197,7 @@ export class CellRunner {
     const { signal } = this.ctx;
     const vm = this.vm!;
     const kind = how === 'cold' ? 'cold' : 'warm';
-    // A retried cell keeps every attempt's consoles: later attempts write beside the first's.
-    const consoleLog = join('cells', this.id, ...(this.ctx.attempt > 1 ? [`attempt-${this.ctx.attempt}`] : []), `${phase}-${index}.log`);
+    const consoleLog = join(this.cellDir, `${phase}-${index}.log`);
     const boot = this.ctx.suite.suite.boot;
     const of = quiet ? undefined : phase === 'baseline' ? boot.baseline : boot.cycles * (this.ctx.suite.suite.lifecycle?.length ?? 1);
     this.ctx.emit({ type: 'cycle-start', cell: this.id, phase, index, kind, ...(of ? { of } : {}) });
@@ -187,26 +211,7 @@ export class CellRunner {
     // An interrupted boot is no evidence either way: it is left out, and the cell says why.
     if (signal.aborted) throw new AbortedError('interrupted');
     const cost = phase === 'agent' && obs.outcome === 'ready' && this.state.installed && vm.ssh ? await this.measure(vm.ssh) : {};
-    const cycle: CycleResult = {
-      index,
-      phase,
-      kind,
-      booted: obs.booted,
-      outcome: obs.outcome,
-      startedAt: startedIso,
-      bootMs: obs.markerAt,
-      readyMs: obs.readyAt,
-      guestReadyUptimeMs: obs.marker?.uptimeMs,
-      bootId: obs.marker?.bootId,
-      crash: obs.crash,
-      health: obs.health,
-      ...(obs.selftest ? { selftest: obs.selftest } : {}),
-      error: obs.error,
-      consoleLog,
-      step,
-      ...cost,
-      phases: obs.booted ? bootPhases({ marks: obs.phaseMarks ?? new Map(), readyUptimeMs: obs.marker?.uptimeMs, bootMs: obs.markerAt, readyMs: obs.readyAt }) : undefined,
-    };
+    const cycle = cycleResultOf(obs, { index, phase, kind, startedAt: startedIso, consoleLog, step }, cost);
     if (!quiet) {
       await this.patch((c) => (phase === 'baseline' ? c.baseline : c.cycles).push(cycle));
       await this.ctx.journal.append({ type: 'cycle', cell: this.id, cycle });

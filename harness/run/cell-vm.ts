@@ -4,7 +4,8 @@ import type { GuestOs } from '../guest/guest-os.js';
 import { waitForSsh, type SshTransport } from '../guest/ssh-transport.js';
 import type { BuiltImage } from '../images/catalog.js';
 import { resolveWindowsProfile } from '../images/windows-profile.js';
-import type { BootSource, Machine, Provider } from '../providers/provider.js';
+import type { BootSource, Machine, MachineSpec, Provider } from '../providers/provider.js';
+import { saveMachineState, startFromState, type SavedState } from '../providers/qemu/snapshot-restore.js';
 import { ConsoleRecorder } from './console-recorder.js';
 import { watchBoot, type BootObservation, type ReadyResult } from './boot-watch.js';
 import { LabError } from '../util/errors.js';
@@ -25,6 +26,8 @@ export interface CellVmOptions {
   instructionClock?: boolean;
   /** Added to the boot timeout once the guest is ready: the agent's self-test has its own timeout. */
   readyGraceMs?: number;
+  /** A VM generation ID device: needed by a machine whose state is saved and by every machine started from it. */
+  generationId?: boolean;
   signal: AbortSignal;
 }
 
@@ -126,7 +129,7 @@ export class CellVm {
 
   /** Starts the boot and returns its host time: the VM start for a cold boot, the reset for a warm one. */
   private async start(how: StartKind): Promise<number> {
-    const { image, provider, signal } = this.o;
+    const { provider, signal } = this.o;
     if (how === 'warm-guest') {
       const ssh = this.ssh!;
       this.ssh = undefined;
@@ -162,28 +165,78 @@ export class CellVm {
       await this.machine.dispose();
       this.machine = undefined;
     }
-    const r = image.recipe.recipe;
-    this.machine = await provider.start(
-      {
-        // The run id in the process name: leftovers of one run can be told from another's VMs.
-        name: `${basename(this.o.runDir)}.${this.o.cellId}`,
-        workDir: join(this.o.workDir, 'vm'),
-        disk: this.overlay,
-        boot: bootSourceOf(image, kernelArgsOf(image, this.o.boot, this.o.labKey.publicKey)),
-        memoryMiB: r.memoryMiB,
-        cpus: r.cpus,
-        guestSshPort: 22,
-        instructionClock: this.o.instructionClock,
-      },
-      signal,
-    );
-    this.recorder.attach(this.machine);
-    if (process.env.BOOTGATE_TRACE) {
-      const t0 = this.machine.startedAt;
-      const id = this.o.cellId;
-      this.machine.onEvent((e) => process.stderr.write(`trace ${id} +${((e.at - t0) / 1000).toFixed(2)}s ${JSON.stringify(e)}\n`));
-    }
+    this.machine = await provider.start(this.specOf(), signal);
+    this.attached(this.machine);
     return this.machine.startedAt;
+  }
+
+  private attached(m: Machine): void {
+    this.recorder.attach(m);
+    if (process.env.BOOTGATE_TRACE) {
+      const t0 = m.startedAt;
+      const id = this.o.cellId;
+      m.onEvent((e) => process.stderr.write(`trace ${id} +${((e.at - t0) / 1000).toFixed(2)}s ${JSON.stringify(e)}\n`));
+    }
+  }
+
+  /** The machine this cell runs: the same for every start, so that a saved state fits any of them. */
+  private specOf(): MachineSpec {
+    const { image } = this.o;
+    const r = image.recipe.recipe;
+    return {
+      // The run id in the process name: leftovers of one run can be told from another's VMs.
+      name: `${basename(this.o.runDir)}.${this.o.cellId}`,
+      workDir: join(this.o.workDir, 'vm'),
+      disk: this.overlay,
+      boot: bootSourceOf(image, kernelArgsOf(image, this.o.boot, this.o.labKey.publicKey)),
+      memoryMiB: r.memoryMiB,
+      cpus: r.cpus,
+      guestSshPort: 22,
+      instructionClock: this.o.instructionClock,
+      ...(this.o.generationId ? { generationId: true } : {}),
+    };
+  }
+
+  /**
+   * Save the running, ready guest into `dir` and retire the machine; its disk is frozen as the
+   * saved state's (the overlay lies outside the machine's scratch folder).
+   */
+  async saveState(dir: string): Promise<SavedState> {
+    const m = this.machine;
+    if (!m?.running) throw new LabError('SAVE_NOT_RUNNING', `${this.o.cellId}: no running machine to save`);
+    await this.ssh?.close();
+    this.ssh = undefined;
+    this.machine = undefined;
+    await this.recorder.close();
+    return saveMachineState(m, this.specOf(), dir, this.o.signal);
+  }
+
+  /**
+   * Start this cell's machine from a saved, ready guest on a fresh overlay of its disk, its console
+   * into `consoleLog`, and connect: the guest must be the saved boot going on (`bootId`). Its clock
+   * is set again from the emulated RTC, since it stood still while the state was on disk.
+   */
+  async restore(saved: SavedState, bootId: string, consoleLog: string): Promise<void> {
+    const { labKey, guest, signal } = this.o;
+    if (this.machine) throw new LabError('RESTORE_BUSY', `${this.o.cellId}: the cell already has a machine`);
+    await this.recorder.switchTo(join(this.o.runDir, consoleLog));
+    const { disk: _d, restoreFrom: _r, ...spec } = this.specOf();
+    this.machine = await startFromState(this.o.provider, saved, spec, this.overlay, signal);
+    this.attached(this.machine);
+    const ssh = await waitForSsh({
+      host: this.machine.ssh.host,
+      port: this.machine.ssh.port,
+      username: 'root',
+      privateKey: labKey.privateKey,
+      hostKey: { expected: pinnedHostKey(this.o.image) },
+      deadlineMs: this.o.boot.timeout,
+      readyTimeoutMs: 20_000,
+      signal,
+    });
+    this.ssh = ssh;
+    const id = await guest.bootId(ssh, signal);
+    if (id !== bootId) throw new LabError('RESTORE_WRONG_BOOT', `the restored guest is boot ${id}, the saved one was ${bootId}`);
+    await guest.syncClock?.(ssh, signal);
   }
 
   /** The VM, its console file and the SSH session go; safe to call twice. */

@@ -20,15 +20,24 @@ export interface RunPlan {
   boots: number;
 }
 
-/** Each cell boots its baselines, then every boot cycle after each lifecycle step. */
-export function bootCostOf(suite: Suite): BootCost {
-  return { perCell: suite.boot.baseline + suite.boot.cycles * (suite.lifecycle?.length ?? 1), perImage: 0 };
+/** Whether the run boots each image's baselines once and starts its cells from them (`boot.sharedBaseline`, or the command line's say). */
+export function sharesBaselines(suite: Suite, override?: boolean): boolean {
+  return (override ?? suite.boot.sharedBaseline) && suite.boot.baseline > 0;
+}
+
+/**
+ * Each cell boots every boot cycle after each lifecycle step, and its baselines: its own, or its
+ * image's shared ones, once per image. (An image with one cell costs the same either way.)
+ */
+export function bootCostOf(suite: Suite, shared = sharesBaselines(suite)): BootCost {
+  const agent = suite.boot.cycles * (suite.lifecycle?.length ?? 1);
+  return shared ? { perCell: agent, perImage: suite.boot.baseline } : { perCell: suite.boot.baseline + agent, perImage: 0 };
 }
 
 /** The cells of one run: the matrix over the selected images, narrowed by --cells, then sliced by --shard. */
-export function planRun(suite: Suite, images: string[], sel: RunSelection = {}): RunPlan {
+export function planRun(suite: Suite, images: string[], sel: RunSelection = {}, shared = sharesBaselines(suite)): RunPlan {
   const matrix = filterCells(expandMatrix(suite, images), sel.cells ?? []);
-  const cost = bootCostOf(suite);
+  const cost = bootCostOf(suite, shared);
   const cells = sel.shard ? shardCells(matrix, sel.shard, cost) : matrix;
   const used = new Set(cells.map((c) => c.image));
   return { matrix, cells, images: images.filter((n) => used.has(n)), cost, boots: bootsOf(cells, cost) };

@@ -23,7 +23,9 @@ import { buildKey, prepareSuite, suiteImageNames, type Prepared } from './prepar
 import { changesSince, openForResume, selectionOf } from './resume.js';
 import { lockRun } from './run-lock.js';
 import { cleanLeftovers, describeLeftovers, findLeftovers } from './leftovers.js';
-import { planRun, type RunPlan, type RunSelection } from './run-plan.js';
+import { planRun, sharesBaselines, type RunPlan, type RunSelection } from './run-plan.js';
+import { BaselinePool } from './baseline-pool.js';
+import { interleaveByImage } from './run-order.js';
 import { recordRunVerdict } from './run-end.js';
 
 export interface RunSuiteOptions {
@@ -39,6 +41,8 @@ export interface RunSuiteOptions {
   concurrency?: number;
   /** Part of the matrix: --cells globs, --shard i/n. */
   selection?: RunSelection;
+  /** false: every cell boots its own baselines, whatever the suite says (--no-shared-baselines). */
+  sharedBaselines?: boolean;
   emit: RunEventSink;
   signal: AbortSignal;
 }
@@ -89,7 +93,7 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   const { names, catalog } = await suiteImageNames(o, s);
   const selection = resumed ? selectionOf(resumed.run) : o.selection;
   // Only what the selected cells use is built: a shard does not build another shard's images.
-  const plan = planRun(s.suite, names, selection);
+  const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, o.sharedBaselines));
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
   const id = resumed ? resumed.run.id : runId(s.suite.name);
@@ -116,8 +120,9 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   // A resumed run keeps every cell that finished as it was; the others start again from nothing.
   const cells = resumed ? planned.map((c) => resumed.done.get(c.id) ?? c) : planned;
   const plans = plan.cells.filter((p) => !resumed?.done.has(p.id));
+  const baselines = resumed ? [...resumed.baselines.values()] : [];
   const started: RunResult = resumed
-    ? { ...resumed.run, status: 'running', cells, summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: 0 } }
+    ? { ...resumed.run, status: 'running', cells, ...(baselines.length ? { baselines } : {}), summary: { cells: cells.length, pass: 0, fail: 0, error: 0, pending: 0 } }
     : {
         schema: 'bootgate.run/v1',
         id,
@@ -175,40 +180,46 @@ async function runCells(x: CellsContext): Promise<SuiteRun> {
   o.emit({ type: 'run-start', suite: s.suite.name, runId: id, runDir, cells: store.current.cells.length, accel, bootsPerCell, boots: plan.boots, ...(plan.cells.length !== plans.length ? { resumedDone: plan.cells.length - plans.length } : {}), ...(store.current.selection?.shard ? { shard: store.current.selection.shard } : {}) });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
-  await runPool(
-    plans,
-    limit,
-    async (cell) => {
-      const image = prepared.images.get(cell.image)!;
-      const retries = s.suite.boot.retries;
-      for (let attempt = 1; ; attempt++) {
-        const runner = new CellRunner({
-          runDir,
-          plan: cell,
-          suite: s,
-          image,
-          provider,
-          guest: guestOsFor(image.recipe.recipe.os),
-          agent: prepared.agents.get(cell.agent)!,
-          build: prepared.builds.get(buildKey(cell.agent, cell.build.version, cell.image))!,
-          content: prepared.contents.get(cell.content.version)!,
-          builds: new Map(suiteAgents(s.suite).find((a) => a.agent.name === cell.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(cell.agent, b.version, cell.image))!])),
-          contents: prepared.contents,
-          workloadBinary: prepared.workloadBinary,
-          labKey,
-          store,
-          journal,
-          emit: o.emit,
-          signal: o.signal,
-          attempt,
-          retriesLeft: retries - (attempt - 1),
-        });
-        await runner.run();
-        if (!runner.retrying) break;
-      }
-    },
-    o.signal,
-  );
+  const pool = sharedBaselinePool(x);
+  try {
+    await runPool(
+      pool ? interleaveByImage(plans) : plans,
+      limit,
+      async (cell) => {
+        const image = prepared.images.get(cell.image)!;
+        const retries = s.suite.boot.retries;
+        for (let attempt = 1; ; attempt++) {
+          const runner = new CellRunner({
+            runDir,
+            plan: cell,
+            suite: s,
+            image,
+            provider,
+            guest: guestOsFor(image.recipe.recipe.os),
+            agent: prepared.agents.get(cell.agent)!,
+            build: prepared.builds.get(buildKey(cell.agent, cell.build.version, cell.image))!,
+            content: prepared.contents.get(cell.content.version)!,
+            builds: new Map(suiteAgents(s.suite).find((a) => a.agent.name === cell.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(cell.agent, b.version, cell.image))!])),
+            contents: prepared.contents,
+            workloadBinary: prepared.workloadBinary,
+            labKey,
+            store,
+            journal,
+            emit: o.emit,
+            signal: o.signal,
+            attempt,
+            retriesLeft: retries - (attempt - 1),
+            baselines: pool?.images.has(cell.image) ? pool.pool : undefined,
+          });
+          await runner.run();
+          if (!runner.retrying) break;
+        }
+      },
+      o.signal,
+    );
+  } finally {
+    await pool?.pool.dispose();
+  }
   await store.update((r) => {
     r.status = o.signal.aborted ? 'interrupted' : 'finished';
     r.endedAt = new Date().toISOString();
@@ -217,4 +228,30 @@ async function runCells(x: CellsContext): Promise<SuiteRun> {
   await journal.append({ type: 'end', status: store.current.status === 'finished' ? 'finished' : 'interrupted', at: new Date().toISOString() });
   o.emit({ type: 'run-end', runDir, verdict: gate.verdict, exitCode: gate.exitCode });
   return { runDir, run: store.current, gate, exitCode: gate.exitCode };
+}
+
+/**
+ * The run's shared baselines, for the images they pay off on: two or more cells left to run, a
+ * kernel booted directly (a saved state restores only such machines) and a provider that can.
+ */
+function sharedBaselinePool(x: CellsContext): { pool: BaselinePool; images: Set<string> } | undefined {
+  const { o, s, plans, prepared, provider } = x;
+  if (!sharesBaselines(s.suite, o.sharedBaselines) || !provider.canRestore) return undefined;
+  const count = new Map<string, number>();
+  for (const p of plans) count.set(p.image, (count.get(p.image) ?? 0) + 1);
+  const images = new Set([...count].filter(([name, n]) => n >= 2 && prepared.images.get(name)!.manifest.files.kernel).map(([name]) => name));
+  if (!images.size) return undefined;
+  const pool = new BaselinePool({
+    runDir: x.runDir,
+    provider,
+    boot: s.suite.boot,
+    labKey: x.labKey,
+    instructionClock: s.suite.workloads?.instructionClock,
+    guestOf: (image) => guestOsFor(image.recipe.recipe.os),
+    store: x.store,
+    journal: x.journal,
+    emit: o.emit,
+    signal: o.signal,
+  });
+  return { pool, images };
 }

@@ -20,6 +20,11 @@ export class LinuxGuest implements GuestOs {
     return (await t.exec('cat /proc/sys/kernel/random/boot_id', { timeoutMs: 15_000, signal })).stdout.trim();
   }
 
+  async syncClock(t: GuestTransport, signal?: AbortSignal): Promise<void> {
+    // The lab's guests keep the RTC in UTC; an image without hwclock keeps its stale clock (said by the exit code, not fatal).
+    await t.exec('hwclock -s -u 2>/dev/null || true', { timeoutMs: 15_000, signal });
+  }
+
   async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {
     const txt = (await t.exec('sync; cat /proc/meminfo', { signal, timeoutMs: 30_000 })).stdout;
     return { availableKiB: meminfoKiB(txt, 'MemAvailable'), kernelKiB: meminfoKiB(txt, 'Slab') };

@@ -6,6 +6,7 @@ import type { HostTool, Machine, MachineSpec, Provider } from '../provider.js';
 /** VMs as local qemu-system-x86_64 child processes. */
 export class QemuProvider implements Provider {
   readonly name = 'qemu';
+  readonly canRestore = true;
   readonly hostTools: readonly HostTool[] = [
     { tool: 'qemu-system-x86_64', pkg: 'qemu-system-x86', why: 'runs the guests' },
     { tool: 'qemu-img', pkg: 'qemu-utils', why: 'copy-on-write overlays' },
