@@ -37,6 +37,15 @@ describe('quickstart suite, for real: QEMU, the Debian 6.1 kernel, the sensor mo
     expect(good.verdict, good.reason).toBe('pass');
     expect(good.baseline).toHaveLength(1);
     expect(good.cycles).toHaveLength(3);
+    // Both cells started from the image's one shared baseline, booted once and saved.
+    expect(run.baselines?.map((b) => [b.id, b.cycles.length, b.cycles[0]!.booted, b.state !== undefined])).toEqual([['debian-6.1-generic', 1, true, true]]);
+    for (const c of [good, bad]) {
+      expect(c.baselineFrom?.id).toBe('debian-6.1-generic');
+      expect(c.baseline).toEqual(run.baselines![0]!.cycles);
+      expect(c.baselineFrom?.restoreMs).toBeGreaterThan(0);
+    }
+    // The first agent boot is a warm reboot of the restored guest: a new boot, after the baseline's.
+    expect(good.cycles[0]!.kind).toBe('warm');
     expect(good.cycles.every((c) => c.booted && c.health?.ok && /2\.1\.0/.test(c.health.output) && /290/.test(c.health.output))).toBe(true);
     // Every cycle is a new boot: distinct boot ids.
     const ids = [...good.baseline, ...good.cycles].map((c) => c.bootId);
@@ -109,11 +118,13 @@ describe('quickstart for real: the event stream and the KCIDB export', () => {
     expect(types.filter((t) => t !== 'prepare')[0]).toBe('run-start');
     expect(types.at(-1)).toBe('run-end');
     const runDir = dirname(r.stderr.trim().split('\n').at(-1)!);
-    expect(events.find((e) => e.type === 'run-start')).toMatchObject({ suite: 'quickstart', runDir, cells: 2, bootsPerCell: 4, expectedBoots: 8 });
-    // 290: a baseline boot and 3 agent boots; 291: a baseline boot and the 2 crashes of its boot loop.
-    expect(types.filter((t) => t === 'boot-start')).toHaveLength(7);
+    // One shared baseline boot for the image, then 3 agent boots per cell.
+    expect(events.find((e) => e.type === 'run-start')).toMatchObject({ suite: 'quickstart', runDir, cells: 2, bootsPerCell: 3, expectedBoots: 7 });
+    // The shared baseline's boot; 290: 3 agent boots; 291: the 2 crashes of its boot loop.
+    expect(types.filter((t) => t === 'boot-start')).toHaveLength(6);
+    expect(events.filter((e) => e.type === 'boot-start' && e.baseline)).toEqual([expect.objectContaining({ cell: 'baseline:debian-6.1-generic', baseline: 'debian-6.1-generic', phase: 'baseline', cycle: 1, kind: 'cold' })]);
     const ends = events.filter((e) => e.type === 'boot-end');
-    expect(ends.map((e) => e.outcome).sort()).toEqual(['crash', 'crash', 'ready', 'ready', 'ready', 'ready', 'ready']);
+    expect(ends.map((e) => e.outcome).sort()).toEqual(['crash', 'crash', 'ready', 'ready', 'ready', 'ready']);
     const crashes = events.filter((e) => e.type === 'crash');
     expect(crashes.map((e) => (e.crash as { title: string }).title)).toEqual(Array(2).fill('BUG: kernel NULL pointer dereference in sensor_parse_channel'));
     // A crash line follows the end of its boot.

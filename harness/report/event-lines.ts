@@ -35,10 +35,10 @@ export function eventLines(e: RunEvent, at: Date): EventLine[] {
     case 'cell-start':
       return [{ type: 'cell-start', ...head, cell: e.cell }];
     case 'cycle-start':
-      return [{ type: 'boot-start', ...head, cell: e.cell, phase: e.phase, cycle: e.index, kind: e.kind }];
+      return [defined({ type: 'boot-start', ...head, cell: e.cell, phase: e.phase, cycle: e.index, baseline: e.shared, kind: e.kind })];
     case 'cycle-end': {
       const c = e.cycle;
-      const key = { cell: e.cell, phase: c.phase, cycle: c.index };
+      const key = defined({ cell: e.cell, phase: c.phase, cycle: c.index, baseline: e.shared });
       const end: EventLine = defined({
         type: 'boot-end',
         ...head,

@@ -237,6 +237,8 @@ export function kcidbFromRun(run: RunResult, o: KcidbOptions): KcidbData {
           outcome: c.outcome,
           booted: c.booted,
           console_log: c.consoleLog,
+          // A shared baseline's boot stands in every cell of its image: the same boot, one id.
+          ...(c.phase === 'baseline' && cell.baselineFrom ? { shared_baseline: cell.baselineFrom.id } : {}),
           ...(c.step !== undefined ? { step: c.step } : {}),
           ...(c.bootMs !== undefined ? { boot_ms: c.bootMs } : {}),
           ...(c.readyMs !== undefined ? { ready_ms: c.readyMs } : {}),

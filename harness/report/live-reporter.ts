@@ -129,12 +129,21 @@ export class LiveReporter implements Reporter {
         this.cell(e.cell).state = 'starting';
         return;
       case 'cycle-start': {
+        // A shared baseline is no cell of the table: its boots are said in the scrolling lines.
+        if (e.shared) {
+          this.status = `shared baseline ${e.shared}: boot ${e.index} (${e.kind})`;
+          return;
+        }
         const c = this.cell(e.cell);
         c.state = `${e.phase} ${e.index}${e.of && e.of >= e.index ? `/${e.of}` : ''} booting (${e.kind})`;
         c.cycleStarted = this.now();
         return;
       }
       case 'cycle-end': {
+        if (e.shared) {
+          this.log(`shared baseline ${e.shared}: ${describeCycle(e.cycle)}`);
+          return;
+        }
         const c = this.cell(e.cell);
         c.boots++;
         c.cycleStarted = undefined;

@@ -26,6 +26,8 @@ const bootKey = {
   phase: cycleSchema.shape.phase,
   /** 1-based within its phase: run.json's cycle `index`. */
   cycle: z.number().int(),
+  /** A boot of a shared baseline (run.json baselines[].id), which the cells of its image start from; `cell` is then `baseline:<id>`. */
+  baseline: z.string().optional(),
 };
 
 export const eventLineSchema = z.discriminatedUnion('type', [

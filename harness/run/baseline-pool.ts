@@ -120,7 +120,7 @@ export class BaselinePool {
     });
     await this.o.journal.append({ type: 'baseline', baseline: result });
     const mb = result.state ? `, saved (${(result.state.bytes / 2 ** 20).toFixed(0)} MiB in ${(result.state.saveMs / 1000).toFixed(1)} s)` : '';
-    this.o.emit({ type: 'prepare', message: `shared baseline ${id}: ${result.error ?? `${result.cycles.length} boot${result.cycles.length === 1 ? '' : 's'} ready`}${mb}` });
+    this.o.emit({ type: 'prepare', message: `shared baseline ${id}: ${result.error ?? `ready for the cells of ${result.image}`}${mb}` });
     return out;
   }
 
@@ -133,7 +133,8 @@ export class BaselinePool {
     for (let i = 1; i <= boot.baseline; i++) {
       const how = i === 1 ? 'cold' : vm.nextStart(last, 'warm');
       const consoleLog = join('baselines', id, `baseline-${i}.log`);
-      this.o.emit({ type: 'prepare', message: `shared baseline ${id}: boot ${i} of ${boot.baseline} (${how === 'cold' ? 'cold' : 'warm'})` });
+      const kind = how === 'cold' ? 'cold' : 'warm';
+      this.o.emit({ type: 'cycle-start', cell: `baseline:${id}`, shared: id, phase: 'baseline', index: i, kind, of: boot.baseline });
       const startedAt = new Date().toISOString();
       try {
         last = await vm.boot(how, consoleLog, async () => ({}));
@@ -141,7 +142,10 @@ export class BaselinePool {
         last = { outcome: 'lab-error', booted: false, error: errMsg(e), vmState: vm.machine?.running ? 'running' : 'exited' };
       }
       if (signal.aborted) throw new AbortedError('interrupted');
-      result.cycles.push(cycleResultOf(last, { index: i, phase: 'baseline', kind: how === 'cold' ? 'cold' : 'warm', startedAt, consoleLog }));
+      const cycle = cycleResultOf(last, { index: i, phase: 'baseline', kind, startedAt, consoleLog });
+      result.cycles.push(cycle);
+      await this.o.journal.append({ type: 'cycle', cell: `baseline:${id}`, cycle });
+      this.o.emit({ type: 'cycle-end', cell: `baseline:${id}`, shared: id, cycle });
       if (!last.booted) break;
     }
     if (!last?.booted || !vm.ssh || !last.marker) {
