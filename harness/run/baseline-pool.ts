@@ -85,11 +85,14 @@ export class BaselinePool {
     return id;
   }
 
-  private async make(image: BuiltImage, attempt: number): Promise<SharedBaseline> {
+  /** Boots and saves one baseline (protected: a test counts the calls). */
+  protected async make(image: BuiltImage, attempt: number): Promise<SharedBaseline> {
     const { boot, signal } = this.o;
     if (signal.aborted) throw new AbortedError('interrupted');
     const id = this.newId(image.manifest.name);
     const result: SharedBaselineResult = { id, image: image.manifest.name, attempt, cycles: [] };
+    // An id no finished baseline has: files under it are a killed harness's, from a start that no longer counts.
+    await rm(join(this.o.runDir, 'baselines', id), { recursive: true, force: true });
     const workDir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${basename(this.o.runDir)}-`));
     this.dirs.push(workDir);
     await writeOwner(workDir);
