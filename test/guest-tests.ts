@@ -44,6 +44,13 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/third-party.int.test.ts': { suites: ['suites/third-party.yaml'], images: [G61, G612], matrix: true },
   // Three runs of a workload suite on the instruction clock, then two comparisons.
   'test/compare.int.test.ts': { suites: ['suites/compare-sensor-2.1.0.yaml', 'suites/compare-sensor-2.2.0-slow.yaml'], images: [G61], matrix: true },
+  // Content 290 then 291 in three rings over the six initramfs kernels, one cycle of soak a ring:
+  // 290 in every ring (6 cells), 291 in the canary ring alone (2 cells), 16 boots.
+  'test/rollout.int.test.ts': {
+    suites: ['suites/rollout.yaml'],
+    images: [G61, G612, 'debian-6.1-cloud', 'debian-6.12-cloud', 'debian-6.1-rt', 'debian-6.12-rt'],
+    matrix: true,
+  },
   // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
   'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
 };

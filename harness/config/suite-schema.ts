@@ -186,6 +186,36 @@ export const lifecycleStepSchema = z.union(
 );
 export type LifecycleStep = z.infer<typeof lifecycleStepSchema>;
 
+/**
+ * A staged rollout (`bootgate rollout SUITE`): content goes out ring by ring, each ring a slice of
+ * the matrix by image, the next ring receiving it only when the gate passed the ring before.
+ */
+export const ringSchema = z
+  .object({
+    name: z
+      .string()
+      .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
+      .regex(SAFE_NAME, 'ring names are letters, digits and . _ + ~ -, starting with a letter or digit')
+      .describe('The ring\'s name (canary, early, broad, ...), in the rollout JSON and its messages.'),
+    images: z
+      .union([z.number().int().min(1), z.literal('all'), z.array(z.string().min(1)).min(1)], { error: 'a number of images, all, or a list of image names' })
+      .describe('The images this ring reaches, earlier rings\' included: a number (the first N of the suite\'s images, in its order), all, or a list of image names (added to the earlier rings\'). The last ring must reach every image.'),
+    soak: z.number().int().min(1).max(10_000).optional().describe('Boot cycles per cell in this ring: how long it soaks before the gate decides. 1 to 10000, default boot.cycles.'),
+  })
+  .strict();
+
+export const rolloutSpecSchema = z
+  .object({
+    content: z.array(version).min(1).optional().describe('The content versions to roll out, one after another, in this order. Default: the matrix\'s content versions.'),
+    weights: z
+      .record(z.string(), z.number().int().min(0).max(1_000_000_000))
+      .optional()
+      .describe('Machines each image stands for in the simulated fleet, by image name, e.g. { debian-6.1-generic: 40000 }: the blast radius is counted in these. Default 1 per image.'),
+    rings: z.array(ringSchema).min(1, 'at least one ring is needed').max(16).describe('The rings, in the order they receive the content; each is promoted only when the ring before passed the gate.'),
+  })
+  .strict();
+export type RolloutSpec = z.infer<typeof rolloutSpecSchema>;
+
 export const suiteSchema = z
   .object({
     // Names the run folder (`<name>-<time>-<random>`): bounded like every name.
@@ -241,6 +271,7 @@ export const suiteSchema = z
     gate: gatePolicySchema.prefault({}).describe('The release gate each cell is judged by: boot success, crashes, overhead, allowed known crashes.'),
     repeat: z.number().int().min(1).max(100).default(1).describe('Run every cell this many times, each judged and counted: for hunting flakes (retries are for lab errors). Copies 2 and on have ids ending in @repeat-N. 1 to 100, default 1.'),
     concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
+    rollout: rolloutSpecSchema.optional().describe('A staged rollout for bootgate rollout SUITE: rings of images that receive the content one after another, each only when the ring before passed the gate, with a weight of machines per image. bootgate run ignores it.'),
   })
   .strict();
 

@@ -196,6 +196,7 @@ export const runSchema = z.object({
       cells: z.array(z.string()).optional(),
       shard: z.object({ index: z.number().int().min(1), total: z.number().int().min(1) }).optional(),
       boots: z.number().int().optional(),
+      cycles: z.number().int().min(1).optional().describe('Boot cycles per cell when the run took its own number instead of the suite\'s boot.cycles (a rollout ring\'s soak).'),
     })
     .optional()
     .describe('The part of the suite matrix this run took (--cells, --shard) and the whole matrix in order, for bootgate merge.'),

@@ -6,6 +6,8 @@ import type { Suite } from '../config/suite-schema.js';
 export interface RunSelection {
   cells?: string[];
   shard?: Shard;
+  /** Boot cycles per cell in place of the suite's boot.cycles: a rollout ring's soak. */
+  cycles?: number;
 }
 
 export interface RunPlan {
@@ -20,6 +22,11 @@ export interface RunPlan {
   boots: number;
 }
 
+/** The suite with a run's own number of boot cycles (a rollout ring's soak), when it has one. */
+export function withCycles(suite: Suite, cycles: number | undefined): Suite {
+  return cycles === undefined ? suite : { ...suite, boot: { ...suite.boot, cycles } };
+}
+
 /** Each cell boots its baselines, then every boot cycle after each lifecycle step. */
 export function bootCostOf(suite: Suite): BootCost {
   return { perCell: suite.boot.baseline + suite.boot.cycles * (suite.lifecycle?.length ?? 1), perImage: 0 };
@@ -27,6 +34,7 @@ export function bootCostOf(suite: Suite): BootCost {
 
 /** The cells of one run: the matrix over the selected images, narrowed by --cells, then sliced by --shard. */
 export function planRun(suite: Suite, images: string[], sel: RunSelection = {}): RunPlan {
+  suite = withCycles(suite, sel.cycles);
   const matrix = filterCells(expandMatrix(suite, images), sel.cells ?? []);
   const cost = bootCostOf(suite);
   const cells = sel.shard ? shardCells(matrix, sel.shard, cost) : matrix;
