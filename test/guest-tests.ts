@@ -51,6 +51,12 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     images: [G61, G612, 'debian-6.1-cloud', 'debian-6.12-cloud', 'debian-6.1-rt', 'debian-6.12-rt'],
     matrix: true,
   },
+  // compare --confirm 3: a one-off crash (2 runs, 1 rerun) and the 2.2.0-slow workload runs (2 runs, 1 rerun).
+  'test/confirm.int.test.ts': {
+    suites: ['test/fixtures/suites/flake-reference.yaml', 'test/fixtures/suites/flake-one-off.yaml', 'suites/compare-sensor-2.1.0.yaml', 'suites/compare-sensor-2.2.0-slow.yaml'],
+    images: [G61],
+    matrix: true,
+  },
   // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
   'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
 };

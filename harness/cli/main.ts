@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   if (lab) {
     program.addCommand(lab.imagesCommand((c) => (code = c), interruptSignal));
     program.addCommand(lab.gateCommand((c) => (code = c)));
-    program.addCommand(lab.compareCommand((c) => (code = c)));
+    program.addCommand(lab.compareCommand((c) => (code = c), interruptSignal));
     program.addCommand(lab.reportCommand((c) => (code = c)));
     program.addCommand(lab.mergeCommand((c) => (code = c)));
     program.addCommand(lab.exportCommand((c) => (code = c)));
