@@ -5,7 +5,7 @@
  * checks every entry against the suites it runs, and that no guest-booting file is missing.
  *
  * `npm test` must finish on a fresh 2-core machine without KVM in under 45 minutes, setup
- * included: its guest tests boot about 82 times, on the two generic initramfs images only.
+ * included: its guest tests boot about 90 times, on the two generic initramfs images only.
  * What boots many images, downloads kernel packages or boots for long is `matrix`: it runs in
  * `npm run test:matrix` instead.
  */
@@ -32,6 +32,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'harness/providers/qemu/snapshot-restore.int.test.ts': { images: [G61] }, // a guest saved once, started twice from its state, one rebooted: 2 boots, 2 restores
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
+  'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 boots
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.

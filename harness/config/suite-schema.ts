@@ -3,6 +3,7 @@ import { AGENT_KIND_NAMES } from '../agents/registry.js';
 import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 import { kernelArgProblem } from './kernel-args.js';
 import { gatePolicySchema } from '../results/policy-schema.js';
+import { RECOVERY_METHODS } from '../results/recovery-record.js';
 
 export { allowEntrySchema, gatePolicySchema, type AllowEntry, type GatePolicy } from '../results/policy-schema.js';
 
@@ -122,6 +123,11 @@ export const agentSchema = z
       .describe(
         'The agent self-test: a guest command (shell on Linux, PowerShell on Windows), or { command, timeout }, run after the health check of every boot with the agent installed and printing TAP; every test point is recorded, and a failing point, bail out, missing or unmet plan, non-zero exit or timeout (default 2m) makes the boot unhealthy.',
       ),
+    recoveries: z
+      .array(z.enum(RECOVERY_METHODS))
+      .min(1)
+      .optional()
+      .describe('The recoveries this agent supports, for a suite\'s recover: drills: module-blacklist, content-rollback. Default: every one its kind can take a machine through (linux-kmod: both).'),
     builds: z.array(buildSchema).min(1, 'at least one build is needed').describe('The agent\'s builds under test, at least one: each is a column of the matrix.'),
   })
   .strict();
@@ -271,6 +277,14 @@ export const suiteSchema = z
     gate: gatePolicySchema.prefault({}).describe('The release gate each cell is judged by: boot success, crashes, overhead, allowed known crashes.'),
     repeat: z.number().int().min(1).max(100).default(1).describe('Run every cell this many times, each judged and counted: for hunting flakes (retries are for lab errors). Copies 2 and on have ids ending in @repeat-N. 1 to 100, default 1.'),
     concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
+    recover: z
+      .object({
+        methods: z.array(z.enum(RECOVERY_METHODS)).min(1).optional().describe('The recoveries to try, each on its own copy of the crashed machine: module-blacklist (boot with module_blacklist=<module>), content-rollback (boot that way, roll the content back over SSH, boot normally). Default: every one the agent supports.'),
+        content: version.optional().describe('The content version content-rollback installs. Default: the first of the suite\'s content versions that is not the cell\'s.'),
+      })
+      .strict()
+      .optional()
+      .describe('Recovery drills after a boot loop: each recovery a customer would try, in a real guest, recorded in run.json (cells[].recovery) with whether it worked and how long it took from the first crash to a healthy boot. Off when absent.'),
     rollout: rolloutSpecSchema.optional().describe('A staged rollout for bootgate rollout SUITE: rings of images that receive the content one after another, each only when the ring before passed the gate, with a weight of machines per image. bootgate run ignores it.'),
   })
   .strict();
