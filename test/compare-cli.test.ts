@@ -97,6 +97,19 @@ describe('bootgate compare', () => {
     const r = await bootgate(['compare', A, B, '--boot-success-drop', '2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('bootgate: error: --boot-success-drop takes a number from 0 to 1, not 2\n');
+    const half = await bootgate(['compare', A, B, '--confirm', '1.5']);
+    expect([half.code, half.stderr]).toEqual([2, 'bootgate: error: --confirm takes a whole number, not 1.5\n']);
+    const cls = await bootgate(['compare', A, B, '--confirm', '2', '--fail-on', 'flaky,sometimes']);
+    expect([cls.code, cls.stderr]).toEqual([2, 'bootgate: error: --fail-on: --fail-on takes classes of deterministic, flaky, not-reproduced, inconclusive, comma-separated, not "sometimes"\n']);
+    // Classes without reruns classify nothing: said, not ignored.
+    const alone = await bootgate(['compare', A, B, '--fail-on', 'flaky']);
+    expect([alone.code, alone.stderr]).toEqual([2, 'bootgate: error: --fail-on: --fail-on classifies the differences that reruns confirm: give --confirm N too\n']);
+  });
+
+  it('--confirm with nothing regressed reruns nothing and says which classes would fail', async () => {
+    const r = await bootgate(['compare', A, A2, '--json', '--confirm', '3', '--results', join(dir, 'reruns')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(compareSchema.parse(JSON.parse(r.stdout)).confirm).toEqual({ boots: 3, failOn: ['deterministic', 'flaky', 'inconclusive'], runs: [] });
   });
 
   it('a policy flag changes the verdict: tolerating the drop and the crash is not possible, but thresholds apply', async () => {

@@ -71,7 +71,7 @@ describe('bootgate gate RUN: the same decision as the run, without booting', () 
     expect(c.code).toBe(1);
     const g = gateSchema.parse(JSON.parse(c.stdout));
     expect(g.allow).toEqual([{ match: `title:${TITLE}`, reason: 'was known', expires: '2001-01-01', expired: true, matched: 2 }]);
-    expect(c.stderr).toContain(`  allow: title:${TITLE} expired on 2001-01-01: it no longer allows this crash (2 boots)\n`);
+    expect(c.stderr).toContain(`  allow: title:${TITLE} expired on 2001-01-01: it no longer allows this crash (2 boots); it was allowed because: was known\n`);
   });
 
   it('bad input exits 2 with one line naming file, line and field', async () => {

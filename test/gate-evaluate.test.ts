@@ -169,7 +169,7 @@ describe('evaluateGate: allow list (expected failures) with expiry', () => {
     const g = evaluate(run([loop()]), allowTitle('2026-03-01'), new Date('2026-03-02T00:00:00Z'));
     expect(g.verdict).toBe('fail');
     expect(g.allow[0]).toMatchObject({ expired: true, matched: 2 });
-    expect(g.reasons).toContain(`allow: title:${TITLE} expired on 2026-03-01: it no longer allows this crash (2 boots)`);
+    expect(g.reasons).toContain(`allow: title:${TITLE} expired on 2026-03-01: it no longer allows this crash (2 boots); it was allowed because: known, fixed in content 292 (JIRA-1)`);
     expect(rule(g, 'allow').reason).toMatch(/expired on 2026-03-01 and allows nothing \(2 crashes it matched count again\)/);
     expect(rule(g, 'maxCrashes').outcome).toBe('fail');
   });

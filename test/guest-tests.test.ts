@@ -16,7 +16,7 @@ const intTests = (dir: string): string[] =>
 describe('test/guest-tests.ts', () => {
   it('declares every test file that runs a suite or builds an image, and only files that exist', () => {
     const booting = [...intTests('harness'), ...intTests('test')].filter((f) =>
-      /bootgate\(\['run'|\[BIN, 'run'|\.ensure\(/.test(readFileSync(join(ROOT, f), 'utf8')),
+      /bootgate\(\['(run|rollout)'|\[BIN, 'run'|\.ensure\(/.test(readFileSync(join(ROOT, f), 'utf8')),
     );
     expect(booting.sort()).toEqual(Object.keys(GUEST_TESTS).sort());
   });

@@ -5,7 +5,7 @@
  * checks every entry against the suites it runs, and that no guest-booting file is missing.
  *
  * `npm test` must finish on a fresh 2-core machine without KVM in under 45 minutes, setup
- * included: its guest tests boot about 82 times, on the two generic initramfs images only.
+ * included: its guest tests boot about 90 times, on the two generic initramfs images only.
  * What boots many images, downloads kernel packages or boots for long is `matrix`: it runs in
  * `npm run test:matrix` instead.
  */
@@ -32,6 +32,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'harness/providers/qemu/snapshot-restore.int.test.ts': { images: [G61] }, // a guest saved once, started twice from its state, one rebooted: 2 boots, 2 restores
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
+  'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 boots
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.
@@ -44,6 +45,19 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/third-party.int.test.ts': { suites: ['suites/third-party.yaml'], images: [G61, G612], matrix: true },
   // Three runs of a workload suite on the instruction clock, then two comparisons.
   'test/compare.int.test.ts': { suites: ['suites/compare-sensor-2.1.0.yaml', 'suites/compare-sensor-2.2.0-slow.yaml'], images: [G61], matrix: true },
+  // Content 290 then 291 in three rings over the six initramfs kernels, one cycle of soak a ring:
+  // 290 in every ring (6 cells), 291 in the canary ring alone (2 cells), 16 boots.
+  'test/rollout.int.test.ts': {
+    suites: ['suites/rollout.yaml'],
+    images: [G61, G612, 'debian-6.1-cloud', 'debian-6.12-cloud', 'debian-6.1-rt', 'debian-6.12-rt'],
+    matrix: true,
+  },
+  // compare --confirm 3: a one-off crash (2 runs, 1 rerun) and the 2.2.0-slow workload runs (2 runs, 1 rerun).
+  'test/confirm.int.test.ts': {
+    suites: ['test/fixtures/suites/flake-reference.yaml', 'test/fixtures/suites/flake-one-off.yaml', 'suites/compare-sensor-2.1.0.yaml', 'suites/compare-sensor-2.2.0-slow.yaml'],
+    images: [G61],
+    matrix: true,
+  },
   // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
   'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
 };

@@ -1,4 +1,5 @@
 import type { GuestOsName } from '../guest/guest-os.js';
+import type { RecoveryMethod } from '../results/recovery-record.js';
 import type { AgentDriver } from './agent.js';
 
 /** What a suite's agent entry says, as each kind's driver is made from it. */
@@ -24,5 +25,7 @@ export interface AgentKind {
   readonly os: GuestOsName;
   /** Suite fields only some kinds take: the loader refuses them elsewhere, naming the kinds that do. */
   readonly accepts: { contentParam?: boolean; inTree?: boolean };
+  /** The recovery drills (suite recover:) its driver can take a machine through; none when absent. */
+  readonly recoveries?: readonly RecoveryMethod[];
   create(o: AgentOptions): AgentDriver;
 }

@@ -57,6 +57,8 @@ export interface AgentDriver {
   footprint?(t: GuestTransport, signal?: AbortSignal): Promise<number | undefined>;
   /** Replace the content only, the build untouched (a content update as the vendor ships it). */
   updateContent?(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
+  /** Kernel arguments an operator adds to the boot entry to boot without the agent (recovery drills). */
+  bootWithoutAgentArgs?(): string[];
 }
 
 /** An install step that failed because of the agent (it would fail on any lab). */

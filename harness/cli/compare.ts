@@ -1,7 +1,12 @@
 import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { compareLines, compareMarkdown, compareRuns, DEFAULT_COMPARE_POLICY } from '../gate/compare.js';
-import type { ComparePolicy, CompareResult } from '../results/compare-schema.js';
+import { DEFAULT_FAIL_ON } from '../gate/flake.js';
+import { ReporterMux } from '../report/multiplexer.js';
+import { consoleEnv, createReporter, runReporterNames } from '../report/registry.js';
+import { flakeClassSchema, type ComparePolicy, type CompareResult, type FlakeClass } from '../results/compare-schema.js';
+import { rerunCells } from '../run/confirm-reruns.js';
+import { cacheRoot, projectRoot } from '../util/paths.js';
 import { loadRun } from '../results/run-files.js';
 import { ConfigError } from '../util/errors.js';
 import { makeDirs, unwritableFile, writeFileAtomic } from '../util/fsutil.js';
@@ -14,6 +19,13 @@ export interface CompareOptions {
   maxWorkloadOverhead?: number;
   maxBootOverhead?: number;
   bootSuccessDrop?: number;
+  /** Rerun B's regressed cells with this many agent boots and classify each difference. */
+  confirm?: number;
+  failOn?: FlakeClass[];
+  /** Where the reruns are written. */
+  results?: string;
+  concurrency?: number;
+  signal?: AbortSignal;
 }
 
 /**
@@ -29,8 +41,24 @@ export async function compareCommandRun(runA: string, runB: string, o: CompareOp
     maxWorkloadOverheadPct: o.maxWorkloadOverhead ?? DEFAULT_COMPARE_POLICY.maxWorkloadOverheadPct,
     maxBootTimeIncreasePct: o.maxBootOverhead ?? DEFAULT_COMPARE_POLICY.maxBootTimeIncreasePct,
     bootSuccessDrop: o.bootSuccessDrop ?? DEFAULT_COMPARE_POLICY.bootSuccessDrop,
+    ...(o.confirm ? { failOn: o.failOn ?? [...DEFAULT_FAIL_ON] } : {}),
   };
-  const result = compareRuns(a.run, b.run, policy, { dirA: a.runDir, dirB: b.runDir });
+  if (o.failOn && !o.confirm) throw new ConfigError('USAGE', '--fail-on classifies the differences that reruns confirm: give --confirm N too', { field: '--fail-on' });
+  let result = compareRuns(a.run, b.run, policy, { dirA: a.runDir, dirB: b.runDir });
+  if (o.confirm) {
+    // Only what B regressed on is rerun: a cell that did not regress has nothing to confirm.
+    const ids = result.cells.filter((c) => c.regression).map((c) => c.ids.b);
+    const runs: string[] = [];
+    const cells = new Map<string, { run: string; cell: (typeof b.run.cells)[number] }>();
+    if (ids.length) {
+      const mux = new ReporterMux(runReporterNames([], consoleEnv()).map((n) => createReporter(n)));
+      const r = await rerunCells({ run: b.run, runDir: b.runDir, cells: ids, boots: o.confirm, resultsDir: resolve(o.results ?? 'results'), cacheDir: cacheRoot(), root: projectRoot(), concurrency: o.concurrency, emit: (e) => mux.onEvent(e), signal: o.signal ?? new AbortController().signal });
+      await mux.end(r.run, r.runDir, { gate: r.gate });
+      runs.push(r.runDir);
+      for (const c of r.run.cells) cells.set(c.id, { run: r.runDir, cell: c });
+    }
+    result = compareRuns(a.run, b.run, policy, { dirA: a.runDir, dirB: b.runDir, confirm: { boots: o.confirm, runs, cells } });
+  }
   if (o.markdown) {
     const file = resolve(o.markdown);
     try {
@@ -51,7 +79,20 @@ const number = (flag: string, min: number, max = Infinity) => (v: string) => {
   return n;
 };
 
-export function compareCommand(setCode: (c: number) => void): Command {
+const whole = (flag: string, min: number, max = Infinity) => (v: string) => {
+  const n = number(flag, min, max)(v);
+  if (!Number.isInteger(n)) throw new ConfigError('USAGE', `${flag} takes a whole number, not ${v}`);
+  return n;
+};
+
+const failOnList = (v: string): FlakeClass[] => {
+  const names = v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const bad = names.find((x) => !(flakeClassSchema.options as readonly string[]).includes(x));
+  if (bad !== undefined || names.length === 0) throw new ConfigError('USAGE', `--fail-on takes classes of ${flakeClassSchema.options.join(', ')}, comma-separated, not ${JSON.stringify(bad ?? v)}`, { field: '--fail-on' });
+  return [...new Set(names)] as FlakeClass[];
+};
+
+export function compareCommand(setCode: (c: number) => void, signal: () => AbortSignal = () => new AbortController().signal): Command {
   // exitOverride: a command added with addCommand does not inherit it, and a usage error must be exit 2 (main), not commander's exit 1.
   return new Command('compare')
     .exitOverride()
@@ -63,7 +104,11 @@ export function compareCommand(setCode: (c: number) => void): Command {
     .option('--max-workload-overhead <pct>', `a workload this much slower (percent, significant) is a regression (default ${DEFAULT_COMPARE_POLICY.maxWorkloadOverheadPct})`, number('--max-workload-overhead', 0))
     .option('--max-boot-overhead <pct>', `guest boot time this much longer (percent, significant) is a regression (default ${DEFAULT_COMPARE_POLICY.maxBootTimeIncreasePct})`, number('--max-boot-overhead', 0))
     .option('--boot-success-drop <share>', `tolerated drop of a cell's boot success, 0..1 (default ${DEFAULT_COMPARE_POLICY.bootSuccessDrop})`, number('--boot-success-drop', 0, 1))
+    .option('--confirm <n>', 'rerun B\'s regressed cells (as B ran them) with N agent boots each, and classify each difference: deterministic (every boot), flaky (some), not-reproduced (none)', whole('--confirm', 1, 100))
+    .option('--fail-on <classes>', `with --confirm: the classes that are regressions, comma-separated, of ${flakeClassSchema.options.join(', ')} (default ${DEFAULT_FAIL_ON.join(',')})`, failOnList)
+    .option('--results <dir>', 'with --confirm: where the reruns are written', 'results')
+    .option('-j, --concurrency <n>', 'with --confirm: cells at once (default: the suite, else one per core)', whole('--concurrency', 1))
     .action(async (runA: string, runB: string, o: CompareOptions) => {
-      setCode((await compareCommandRun(runA, runB, o)).exitCode);
+      setCode((await compareCommandRun(runA, runB, { ...o, signal: signal() })).exitCode);
     });
 }

@@ -12,7 +12,7 @@ import { bootgateVersion } from '../util/version.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget] = await Promise.all([
+  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
@@ -26,8 +26,9 @@ async function loadLab() {
     import('../config/cell-selection.js'),
     import('./merge.js'),
     import('./resume-target.js'),
+    import('./rollout.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -89,10 +90,11 @@ export async function main(argv: string[]): Promise<number> {
   if (lab) {
     program.addCommand(lab.imagesCommand((c) => (code = c), interruptSignal));
     program.addCommand(lab.gateCommand((c) => (code = c)));
-    program.addCommand(lab.compareCommand((c) => (code = c)));
+    program.addCommand(lab.compareCommand((c) => (code = c), interruptSignal));
     program.addCommand(lab.reportCommand((c) => (code = c)));
     program.addCommand(lab.mergeCommand((c) => (code = c)));
     program.addCommand(lab.exportCommand((c) => (code = c)));
+    program.addCommand(lab.rolloutCommand((c) => (code = c), interruptSignal));
   }
 
   try {

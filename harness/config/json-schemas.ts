@@ -4,6 +4,7 @@ import { suiteSchema } from './suite-schema.js';
 import { compareSchema } from '../results/compare-schema.js';
 import { eventLineSchema } from '../results/events-schema.js';
 import { gateSchema } from '../results/gate-schema.js';
+import { rolloutSchema } from '../results/rollout-schema.js';
 import { runSchema } from '../results/schema.js';
 
 const BASE = 'https://bootgate.dev/schemas/';
@@ -31,6 +32,7 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     'gate.schema.json': make('gate.schema.json', 'bootgate.gate/v1: results/<run-id>/gate.json', gateSchema, 'input'),
     'compare.schema.json': make('compare.schema.json', 'bootgate.compare/v1: what bootgate compare A B --json prints', compareSchema, 'input'),
     'events.schema.json': make('events.schema.json', 'bootgate.events/v1: one line of the NDJSON stream of bootgate run --reporter json', eventLineSchema, 'input'),
+    'rollout.schema.json': make('rollout.schema.json', 'bootgate.rollout/v1: results/<rollout-id>/rollout.json of bootgate rollout', rolloutSchema, 'input'),
     'policy.schema.json': make('policy.schema.json', 'bootgate gate policy file (bootgate gate --policy FILE)', policyFileSchema, 'input'),
     'suite.schema.json': make('suite.schema.json', 'bootgate suite file (bootgate run SUITE)', suiteSchema, 'input', 'draft-7'),
   };

@@ -3,6 +3,7 @@ import { AGENT_KIND_NAMES } from '../agents/registry.js';
 import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 import { kernelArgProblem } from './kernel-args.js';
 import { gatePolicySchema } from '../results/policy-schema.js';
+import { RECOVERY_METHODS } from '../results/recovery-record.js';
 
 export { allowEntrySchema, gatePolicySchema, type AllowEntry, type GatePolicy } from '../results/policy-schema.js';
 
@@ -122,6 +123,11 @@ export const agentSchema = z
       .describe(
         'The agent self-test: a guest command (shell on Linux, PowerShell on Windows), or { command, timeout }, run after the health check of every boot with the agent installed and printing TAP; every test point is recorded, and a failing point, bail out, missing or unmet plan, non-zero exit or timeout (default 2m) makes the boot unhealthy.',
       ),
+    recoveries: z
+      .array(z.enum(RECOVERY_METHODS))
+      .min(1)
+      .optional()
+      .describe('The recoveries this agent supports, for a suite\'s recover: drills: module-blacklist, content-rollback. Default: every one its kind can take a machine through (linux-kmod: both).'),
     builds: z.array(buildSchema).min(1, 'at least one build is needed').describe('The agent\'s builds under test, at least one: each is a column of the matrix.'),
   })
   .strict();
@@ -187,6 +193,36 @@ export const lifecycleStepSchema = z.union(
 );
 export type LifecycleStep = z.infer<typeof lifecycleStepSchema>;
 
+/**
+ * A staged rollout (`bootgate rollout SUITE`): content goes out ring by ring, each ring a slice of
+ * the matrix by image, the next ring receiving it only when the gate passed the ring before.
+ */
+export const ringSchema = z
+  .object({
+    name: z
+      .string()
+      .max(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`)
+      .regex(SAFE_NAME, 'ring names are letters, digits and . _ + ~ -, starting with a letter or digit')
+      .describe('The ring\'s name (canary, early, broad, ...), in the rollout JSON and its messages.'),
+    images: z
+      .union([z.number().int().min(1), z.literal('all'), z.array(z.string().min(1)).min(1)], { error: 'a number of images, all, or a list of image names' })
+      .describe('The images this ring reaches, earlier rings\' included: a number (the first N of the suite\'s images, in its order), all, or a list of image names (added to the earlier rings\'). The last ring must reach every image.'),
+    soak: z.number().int().min(1).max(10_000).optional().describe('Boot cycles per cell in this ring: how long it soaks before the gate decides. 1 to 10000, default boot.cycles.'),
+  })
+  .strict();
+
+export const rolloutSpecSchema = z
+  .object({
+    content: z.array(version).min(1).optional().describe('The content versions to roll out, one after another, in this order. Default: the matrix\'s content versions.'),
+    weights: z
+      .record(z.string(), z.number().int().min(0).max(1_000_000_000))
+      .optional()
+      .describe('Machines each image stands for in the simulated fleet, by image name, e.g. { debian-6.1-generic: 40000 }: the blast radius is counted in these. Default 1 per image.'),
+    rings: z.array(ringSchema).min(1, 'at least one ring is needed').max(16).describe('The rings, in the order they receive the content; each is promoted only when the ring before passed the gate.'),
+  })
+  .strict();
+export type RolloutSpec = z.infer<typeof rolloutSpecSchema>;
+
 export const suiteSchema = z
   .object({
     // Names the run folder (`<name>-<time>-<random>`): bounded like every name.
@@ -242,6 +278,15 @@ export const suiteSchema = z
     gate: gatePolicySchema.prefault({}).describe('The release gate each cell is judged by: boot success, crashes, overhead, allowed known crashes.'),
     repeat: z.number().int().min(1).max(100).default(1).describe('Run every cell this many times, each judged and counted: for hunting flakes (retries are for lab errors). Copies 2 and on have ids ending in @repeat-N. 1 to 100, default 1.'),
     concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
+    recover: z
+      .object({
+        methods: z.array(z.enum(RECOVERY_METHODS)).min(1).optional().describe('The recoveries to try, each on its own copy of the crashed machine: module-blacklist (boot with module_blacklist=<module>), content-rollback (boot that way, roll the content back over SSH, boot normally). Default: every one the agent supports.'),
+        content: version.optional().describe('The content version content-rollback installs. Default: the first of the suite\'s content versions that is not the cell\'s.'),
+      })
+      .strict()
+      .optional()
+      .describe('Recovery drills after a boot loop: each recovery a customer would try, in a real guest, recorded in run.json (cells[].recovery) with whether it worked and how long it took from the first crash to a healthy boot. Off when absent.'),
+    rollout: rolloutSpecSchema.optional().describe('A staged rollout for bootgate rollout SUITE: rings of images that receive the content one after another, each only when the ring before passed the gate, with a weight of machines per image. bootgate run ignores it.'),
   })
   .strict();
 

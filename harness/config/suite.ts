@@ -7,6 +7,8 @@ import { loadYaml, type LoadedYaml } from '../util/yaml.js';
 import { suiteAgents, suiteSchema, type Suite } from './suite-schema.js';
 import { ConfigError, throwProblems } from '../util/errors.js';
 import { notRegularFile } from '../util/fsutil.js';
+import { rolloutProblems } from './rollout-checks.js';
+import { recoverProblems } from './recover-checks.js';
 
 export interface LoadedSuite {
   suite: Suite;
@@ -119,6 +121,7 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
       if (!known.includes(v)) fail('MATRIX', `${axis === 'content' ? 'content' : 'build'} version ${v} is not in this suite`, { file, line: y.lineOf(['matrix', axis, i]), field: `matrix.${axis}[${i}]` });
     }
   }
+  problems.push(...rolloutProblems(s, file, y.lineOf), ...recoverProblems(s, file, y.lineOf));
   // Cell ids of a suite with other faults would report their echoes (an empty matrix of unknown versions).
   if (problems.length === 0) problems.push(...cellIdProblems(s, file, y.lineOf));
   throwProblems(problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));

@@ -4,6 +4,7 @@ import { median, pct, ratioOfMedians } from '../util/stats.js';
 import { roundTo } from '../util/round.js';
 import { plural } from '../util/text.js';
 import { pushAll } from '../util/arrays.js';
+import { classifyDifferences, DEFAULT_FAIL_ON } from './flake.js';
 
 /**
  * Build comparison: what run B breaks or slows down that run A did not. Pure, no I/O: the same
@@ -19,7 +20,9 @@ import { pushAll } from '../util/arrays.js';
  * signature the same cell of A did not have; booted a smaller share of its agent cycles (beyond
  * `bootSuccessDrop`); or is significantly slower (95% bootstrap interval of the ratio of medians
  * above 1) by more than the policy's percent, in guest boot time or in a workload. Nothing
- * compared is exit 3, otherwise exit 0.
+ * compared is exit 3, otherwise exit 0. With reruns of B's regressed cells (`--confirm N`), each
+ * difference is classified by the rerun's boots (gate/flake.ts) and only the classes the policy's
+ * failOn names make the cell regress.
  */
 
 export const DEFAULT_COMPARE_POLICY: ComparePolicy = { maxWorkloadOverheadPct: 5, maxBootTimeIncreasePct: 10, bootSuccessDrop: 0 };
@@ -70,6 +73,8 @@ interface Options {
   /** Where the runs were read from, for the result. */
   dirA?: string;
   dirB?: string;
+  /** Reruns of B's cells (`--confirm N`), by B's cell id: the rerun cell and its run folder. */
+  confirm?: { boots: number; runs: string[]; cells: Map<string, { run: string; cell: CellResult }> };
 }
 
 const rate = (booted: number, cycles: number) => (cycles ? roundTo(booted / cycles, 3) : undefined);
@@ -211,6 +216,17 @@ function compareCell(p: Pair, policy: ComparePolicy, o: Options): CellComparison
     for (const w of workloads) if (w.regression) reasons.push(`workload ${w.name} +${w.estimate!.pct}% (95% CI ${ci(w.estimate!)}), above ${policy.maxWorkloadOverheadPct}%`);
     regression = change === 'regression' || newCr.length > 0 || bootSuccess.regression || bootTime.regression || workloads.some((w) => w.regression);
   }
+  const rerun = regression ? o.confirm?.cells.get(b.id) : undefined;
+  let confirm: CellComparison['confirm'];
+  if (rerun) {
+    const shown = { newCrashes: newCr, bootSuccess: bootSuccess.regression, bootTime: bootTime.regression, workloads: workloads.filter((w) => w.regression).map((w) => w.name) };
+    const check = (x: number[], y: number[], threshold: number) => metric(x, y, threshold, o).regression;
+    const differences = classifyDifferences(shown, a, rerun.cell, policy, check, policy.failOn ?? DEFAULT_FAIL_ON);
+    confirm = { run: rerun.run, cell: rerun.cell.id, boots: rerun.cell.cycles.length, differences };
+    for (const d of differences) reasons.push(`rerun: ${d.kind} ${d.what}: ${d.class} (${d.seen} of ${d.of} ${d.kind === 'boot-time' ? 'rerun' : 'rerun boots'})${d.fails ? '' : ', not failing under the policy'}`);
+    // A verdict change with nothing classifiable behind it (a failed health check) stands as B showed it.
+    regression = differences.some((d) => d.fails) || (differences.length === 0 && change === 'regression');
+  }
   return {
     key: p.key,
     image: a.image.name,
@@ -226,6 +242,7 @@ function compareCell(p: Pair, policy: ComparePolicy, o: Options): CellComparison
     bootSuccess,
     bootTime,
     workloads,
+    ...(confirm ? { confirm } : {}),
   };
 }
 
@@ -304,6 +321,8 @@ export function compareRuns(a: RunResult, b: RunResult, policy: ComparePolicy = 
   if (verdict === 'inconclusive') {
     reasons.push(pairs.length ? `no cell could be compared: ${cells.map((c) => `${c.key}: ${c.reasons.join('; ')}`).join('; ')}` : `nothing lines up between the runs${mismatches.length ? `: ${mismatches.map((m) => m.reason).join('; ')}` : ''}`);
   }
+  // Differences the reruns cleared: said, so a flake is never silently dropped.
+  for (const c of compared.filter((x) => !x.regression && x.confirm)) for (const d of c.confirm!.differences) reasons.push(`${c.key}: ${d.kind} ${d.what} is ${d.class} (${d.seen} of ${d.of}), not failing under the policy`);
   const inconclusive = cells.filter((c) => c.status === 'inconclusive');
   if (verdict !== 'inconclusive' && inconclusive.length) reasons.push(`${plural(inconclusive.length, 'cell')} not compared: ${inconclusive.map((c) => `${c.key}: ${c.reasons.join('; ')}`).join('; ')}`);
 
@@ -318,6 +337,7 @@ export function compareRuns(a: RunResult, b: RunResult, policy: ComparePolicy = 
     matchBy,
     builds,
     mismatches,
+    ...(o.confirm ? { confirm: { boots: o.confirm.boots, failOn: [...(policy.failOn ?? DEFAULT_FAIL_ON)], runs: o.confirm.runs } } : {}),
     cells,
     overall: {
       cellsCompared: compared.length,

@@ -237,7 +237,7 @@ export function evaluateGate(run: RunResult, policy: GatePolicy, o: EvaluateOpti
   const errors = rules.filter((r) => r.outcome === 'error');
   const verdict: GateVerdict = failed.length ? 'fail' : errors.length ? 'error' : 'pass';
   const reasons = [...failed, ...errors].map((r) => `${r.rule}: ${r.reason}`);
-  for (const s of expiredHits) reasons.push(`allow: ${describeEntry(s.entry)} expired on ${s.entry.expires}: it no longer allows this crash (${plural(s.matched, 'boot')})`);
+  for (const s of expiredHits) reasons.push(`allow: ${describeEntry(s.entry)} expired on ${s.entry.expires}: it no longer allows this crash (${plural(s.matched, 'boot')}); it was allowed because: ${s.entry.reason}`);
   if (verdict === 'pass') {
     const skipped = rules.filter((r) => r.outcome === 'skipped').map((r) => r.rule);
     reasons.unshift(`pass: all ${plural(run.cells.length, 'cell')} passed every rule${skipped.length ? ` (skipped: ${skipped.join(', ')})` : ''}`);

@@ -6,6 +6,7 @@ import { printable } from '../util/printable.js';
 import { plural } from '../util/text.js';
 import { maxOf } from '../util/arrays.js';
 import { selftestLine } from '../results/selftest-record.js';
+import { recoverySection } from './html-recovery.js';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG, no script, no external asset) that a
@@ -226,6 +227,7 @@ export function renderHtml(run: RunResult, ctx: ReportContext = {}): string {
 ${gridSection(run, ctx)}
 ${gateSection(ctx)}
 ${crashSection(run)}
+${recoverySection(run)}
 ${bootSection(run)}
 ${overheadSection(run, ctx)}
 ${cellsSection(run, ctx)}

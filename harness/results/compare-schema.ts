@@ -10,6 +10,10 @@ import { isoDateTime } from './iso-time.js';
 export const compareVerdictSchema = z.enum(['no-regression', 'regression', 'inconclusive']);
 export type CompareVerdict = z.infer<typeof compareVerdictSchema>;
 
+/** How a difference fared in a rerun (`bootgate compare --confirm N`): seen in every rerun boot, in some, in none, or not observable (the rerun never got to an agent boot). */
+export const flakeClassSchema = z.enum(['deterministic', 'flaky', 'not-reproduced', 'inconclusive']);
+export type FlakeClass = z.infer<typeof flakeClassSchema>;
+
 /** The thresholds a comparison is judged by. */
 export const comparePolicySchema = z.object({
   /** A workload whose median time per operation in B is more than this percent over A's, with a 95% interval above 1, is a regression. */
@@ -18,6 +22,7 @@ export const comparePolicySchema = z.object({
   maxBootTimeIncreasePct: z.number().min(0).describe('The same for the median guest boot time (kernel uptime at the ready marker) of the agent cycles.'),
   /** How far (0..1) a cell's share of agent boots that succeeded may drop from A to B; 0: any drop is a regression. */
   bootSuccessDrop: z.number().min(0).max(1).describe('How far (0..1) a cell\'s share of agent boots that succeeded may drop from A to B; 0: any drop is a regression.'),
+  failOn: z.array(flakeClassSchema).optional().describe('With --confirm: the classes of difference that are regressions. Default deterministic, flaky, inconclusive.'),
 });
 export type ComparePolicy = z.infer<typeof comparePolicySchema>;
 
@@ -73,6 +78,16 @@ export const bootSuccessSchema = z.object({
   regression: z.boolean(),
 });
 
+export const differenceSchema = z.object({
+  kind: z.enum(['crash', 'boot-success', 'boot-time', 'workload']).describe('What B showed: a new crash signature, a drop in boot success, a slower guest boot, a slower workload.'),
+  what: z.string().describe('The crash title, or the workload name.'),
+  seen: z.number().int().min(0).describe('Rerun observations that showed it (agent boots; one for boot time).'),
+  of: z.number().int().min(0).describe('Rerun observations made.'),
+  class: flakeClassSchema.describe('deterministic: seen in every observation; flaky: in some; not-reproduced: in none; inconclusive: no observation.'),
+  fails: z.boolean().describe('The policy (failOn) makes this class a regression.'),
+});
+export type Difference = z.infer<typeof differenceSchema>;
+
 export const cellComparisonSchema = z.object({
   /** image / content (/ build when both runs have the same builds). */
   key: z.string().describe('image / content (/ build when both runs have the same builds).'),
@@ -99,6 +114,15 @@ export const cellComparisonSchema = z.object({
   bootSuccess: bootSuccessSchema,
   bootTime: metricSchema,
   workloads: z.array(workloadMetricSchema),
+  confirm: z
+    .object({
+      run: z.string().describe('The rerun\'s run folder.'),
+      cell: z.string().describe('The cell id in that run.'),
+      boots: z.number().int().describe('Agent boots the rerun made.'),
+      differences: z.array(differenceSchema),
+    })
+    .optional()
+    .describe('With --confirm: B\'s cell rerun, and each difference it showed classified by the rerun\'s boots; the cell regresses only by the classes the policy fails on.'),
 });
 export type CellComparison = z.infer<typeof cellComparisonSchema>;
 
@@ -139,6 +163,10 @@ export const compareSchema = z.object({
   builds: z.array(z.object({ a: z.string(), b: z.string() })).describe('The build pairs compared (A\'s build, B\'s build).'),
   /** What does not line up, and so was not compared. */
   mismatches: z.array(mismatchSchema).describe('What does not line up, and so was not compared.'),
+  confirm: z
+    .object({ boots: z.number().int().min(1), failOn: z.array(flakeClassSchema), runs: z.array(z.string()) })
+    .optional()
+    .describe('With --confirm N: the agent boots each rerun took, the classes that fail, and the reruns\' run folders.'),
   cells: z.array(cellComparisonSchema),
   overall: z.object({
     cellsCompared: z.number().int(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recoveryRecordSchema } from './recovery-record.js';
 import { gatePolicySchema } from './policy-schema.js';
 import { crashRecordSchema } from './crash-record.js';
 import { isoDateTime } from './iso-time.js';
@@ -163,6 +164,7 @@ export const cellSchema = z.object({
   attempt: z.number().int().min(1).optional(),
   /** Earlier attempts, oldest first; the verdict above is the last attempt's, and the gate counts it alone. */
   attempts: z.array(attemptSchema).optional(),
+  recovery: recoveryRecordSchema.optional().describe('The recovery drill after this cell\'s boot loop (suite recover:): each method tried on a copy of the crashed machine, whether it recovered and how long it took. The verdict does not depend on it.'),
 });
 export type CellResult = z.infer<typeof cellSchema>;
 
@@ -218,6 +220,7 @@ export const runSchema = z.object({
       cells: z.array(z.string()).optional(),
       shard: z.object({ index: z.number().int().min(1), total: z.number().int().min(1) }).optional(),
       boots: z.number().int().optional(),
+      cycles: z.number().int().min(1).optional().describe('Boot cycles per cell when the run took its own number instead of the suite\'s boot.cycles (a rollout ring\'s soak).'),
     })
     .optional()
     .describe('The part of the suite matrix this run took (--cells, --shard) and the whole matrix in order, for bootgate merge.'),

@@ -24,6 +24,8 @@ import { LIFECYCLE_STEPS, type AgentAssets, type AgentState } from './lifecycle-
 import { SCRATCH_PREFIX, writeOwner } from './leftovers.js';
 import { Teardowns } from './teardowns.js';
 import { roundTo } from '../util/round.js';
+import { drillMethods, rollbackContent } from '../config/recover-checks.js';
+import { runRecoveryDrill } from './recovery-drill.js';
 
 export interface CellContext extends AgentAssets {
   runDir: string;
@@ -88,7 +90,7 @@ export class CellRunner {
       c.startedAt = new Date().toISOString();
       c.baseline = [];
       c.cycles = [];
-      for (const k of ['baselineFrom', 'install', 'bootLoop', 'stopped', 'verdict', 'reason', 'rules', 'overhead', 'steps', 'endedAt'] as const) delete c[k];
+      for (const k of ['baselineFrom', 'install', 'bootLoop', 'stopped', 'verdict', 'reason', 'rules', 'overhead', 'steps', 'recovery', 'endedAt'] as const) delete c[k];
       if (this.ctx.attempt > 1) c.attempt = this.ctx.attempt;
     });
     this.ctx.emit({ type: 'cell-start', cell: this.id });
@@ -140,6 +142,7 @@ export class CellRunner {
           failedInRow = last.booted ? 0 : failedInRow + 1;
           if (failedInRow >= boot.bootLoop) {
             await this.patch((c) => (c.bootLoop = true));
+            if (suite.suite.recover) await this.recover(vm, workDir);
             break stepLoop;
           }
         }
@@ -149,6 +152,19 @@ export class CellRunner {
       stopped = signal.aborted ? { cause: 'interrupted', message: 'the run was stopped' } : { cause: 'lab', message: errMsg(e) };
     }
     return this.finish(stopped);
+  }
+
+  /** The suite's recovery drills on copies of the machine the boot loop left (run/recovery-drill.ts). */
+  private async recover(vm: CellVm, workDir: string): Promise<void> {
+    const { suite, plan } = this.ctx;
+    await vm.dispose();
+    const agent = suiteAgents(suite.suite).find((a) => a.agent.name === plan.agent)!.agent;
+    const to = rollbackContent(suite.suite, this.state.contents.at(-1)?.version ?? plan.content.version);
+    const recovery = await runRecoveryDrill(
+      { ...this.ctx, cellId: this.id, workDir, disk: join(workDir, 'disk.qcow2'), boot: suite.suite.boot, build: this.state.build ?? this.ctx.build, rollbackTo: to === undefined ? undefined : this.ctx.contents.get(to) },
+      drillMethods(suite.suite, agent),
+    );
+    await this.patch((c) => (c.recovery = recovery));
   }
 
   /** One lifecycle step on the running guest; false when it failed (the cell stops there). */

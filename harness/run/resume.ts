@@ -21,7 +21,7 @@ export async function openForResume(runDir: string): Promise<JournalState> {
 
 /** The --cells and --shard a run was started with: a resume takes the same part of the suite. */
 export function selectionOf(run: RunResult): RunSelection {
-  return { ...(run.selection?.cells ? { cells: run.selection.cells } : {}), ...(run.selection?.shard ? { shard: run.selection.shard } : {}) };
+  return { ...(run.selection?.cells ? { cells: run.selection.cells } : {}), ...(run.selection?.shard ? { shard: run.selection.shard } : {}), ...(run.selection?.cycles ? { cycles: run.selection.cycles } : {}) };
 }
 
 /**

@@ -6,6 +6,8 @@ import type { Suite } from '../config/suite-schema.js';
 export interface RunSelection {
   cells?: string[];
   shard?: Shard;
+  /** Boot cycles per cell in place of the suite's boot.cycles: a rollout ring's soak. */
+  cycles?: number;
 }
 
 export interface RunPlan {
@@ -25,6 +27,11 @@ export function sharesBaselines(suite: Suite, override?: boolean): boolean {
   return (override ?? suite.boot.sharedBaseline) && suite.boot.baseline > 0;
 }
 
+/** The suite with a run's own number of boot cycles (a rollout ring's soak), when it has one. */
+export function withCycles(suite: Suite, cycles: number | undefined): Suite {
+  return cycles === undefined ? suite : { ...suite, boot: { ...suite.boot, cycles } };
+}
+
 /**
  * Each cell boots every boot cycle after each lifecycle step, and its baselines: its own, or its
  * image's shared ones, once per image. (An image with one cell costs the same either way.)
@@ -36,6 +43,7 @@ export function bootCostOf(suite: Suite, shared = sharesBaselines(suite)): BootC
 
 /** The cells of one run: the matrix over the selected images, narrowed by --cells, then sliced by --shard. */
 export function planRun(suite: Suite, images: string[], sel: RunSelection = {}, shared = sharesBaselines(suite)): RunPlan {
+  suite = withCycles(suite, sel.cycles);
   const matrix = filterCells(expandMatrix(suite, images), sel.cells ?? []);
   const cost = bootCostOf(suite, shared);
   const cells = sel.shard ? shardCells(matrix, sel.shard, cost) : matrix;

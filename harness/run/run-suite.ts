@@ -23,7 +23,7 @@ import { buildKey, prepareSuite, suiteImageNames, type Prepared } from './prepar
 import { changesSince, openForResume, selectionOf } from './resume.js';
 import { lockRun } from './run-lock.js';
 import { cleanLeftovers, describeLeftovers, findLeftovers } from './leftovers.js';
-import { planRun, sharesBaselines, type RunPlan, type RunSelection } from './run-plan.js';
+import { planRun, sharesBaselines, withCycles, type RunPlan, type RunSelection } from './run-plan.js';
 import { BaselinePool } from './baseline-pool.js';
 import { interleaveByImage } from './run-order.js';
 import { recordRunVerdict } from './run-end.js';
@@ -80,7 +80,10 @@ export async function runSuite(o: RunSuiteOptions): Promise<SuiteRun> {
 
 async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, lockRelease: (() => Promise<void>) | undefined): Promise<SuiteRun> {
   const suiteFile = o.suiteFile ?? resolve(o.root, resumed!.run.suite.file);
-  const s = await loadSuite(suiteFile);
+  const selection = resumed ? selectionOf(resumed.run) : o.selection;
+  const loaded = await loadSuite(suiteFile);
+  // A rollout ring soaks for its own number of cycles: the cells boot as the selection says.
+  const s = { ...loaded, suite: withCycles(loaded.suite, selection?.cycles) };
   if (resumed && s.sha256 !== resumed.run.suite.sha256) {
     throw new ConfigError('RESUME_CHANGED', `the suite file changed since the run started (sha256 ${resumed.run.suite.sha256.slice(0, 12)} -> ${s.sha256.slice(0, 12)}): a resume finishes the run that was planned; start a new run instead`, { file: s.file });
   }
@@ -91,7 +94,6 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   if (leftLine) o.emit({ type: 'prepare', message: leftLine });
   const provider = o.provider ?? createProvider()!;
   const { names, catalog } = await suiteImageNames(o, s);
-  const selection = resumed ? selectionOf(resumed.run) : o.selection;
   // Only what the selected cells use is built: a shard does not build another shard's images.
   const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, o.sharedBaselines));
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
@@ -135,7 +137,7 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
         cells,
         crashes: [],
         gate: s.suite.gate,
-        selection: { matrix: plan.matrix.map((c) => c.id), ...(selection?.cells?.length ? { cells: selection.cells } : {}), ...(selection?.shard ? { shard: selection.shard } : {}), boots: plan.boots },
+        selection: { matrix: plan.matrix.map((c) => c.id), ...(selection?.cells?.length ? { cells: selection.cells } : {}), ...(selection?.shard ? { shard: selection.shard } : {}), ...(selection?.cycles ? { cycles: selection.cycles } : {}), boots: plan.boots },
       };
   delete started.endedAt;
   const store = new RunStore(runDir, started);

@@ -6,5 +6,6 @@ export const linuxKmod: AgentKind = {
   kind: 'linux-kmod',
   os: 'linux',
   accepts: { contentParam: true, inTree: true },
+  recoveries: ['module-blacklist', 'content-rollback'],
   create: (o) => new KmodAgent({ name: o.name, module: o.module, health: o.health, contentParam: o.contentParam, cacheDir: o.cacheDir }),
 };

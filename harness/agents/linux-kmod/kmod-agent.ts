@@ -51,6 +51,12 @@ export class KmodAgent implements AgentDriver {
     this.module = o.module ?? o.name;
   }
 
+  /** The kernel refuses to load a module on module_blacklist=, whatever modprobe or modules-load.d ask. */
+  bootWithoutAgentArgs(): string[] {
+    // The kernel keeps module names with _ (a - in a file name becomes _).
+    return [`module_blacklist=${this.module.replace(/-/g, '_')}`];
+  }
+
   get contentPath(): string {
     return `/var/lib/${this.o.name}/channel.txt`;
   }
