@@ -8,6 +8,7 @@ import { culprit } from './linux-culprit.js';
 import type { HeaderHit } from './linux-headers.js';
 import { isHelperFrame } from './linux-helper-frames.js';
 import { accessKind, ownLines, taintOf } from './linux-stack.js';
+import { syscallName } from './linux-syscall-name.js';
 import { CORRUPTED_FUNCTION, composeTitle, normalizeMessage } from './linux-title.js';
 
 export const EXCERPT_LINES = 120;
@@ -50,7 +51,7 @@ export function reportTitle(input: ReportInput): ReportTitle {
       module = c.frame.module;
     }
     if (c.frame && (c.backed || hit.trustFrame)) {
-      titleFn = fn;
+      titleFn = syscallName(c.frame.fn);
       if (!c.backed) corrupted = true;
     } else {
       // No call trace backs a culprit: a cut or garbled report. The title says so (it stays
