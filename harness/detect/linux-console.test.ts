@@ -122,16 +122,28 @@ describe('parseLinuxConsole', () => {
     expect(parseLinuxConsole('')).toEqual([]);
   });
 
-  it('takes a bare kernel WARNING for a crash, but not a known harmless one or user space', () => {
-    const bare = parseLinuxConsole('[   85.501187] WARNING: device 3 lost its mind (code 17)\n[   85.6] next\n');
-    expect(bare.map((r) => [r.class, r.title])).toEqual([['warning', 'WARNING: device NUM lost its mind']]);
-    for (const log of [
+  it('takes a bare kernel WARNING for a crash only when the kernel dumps its context after it', () => {
+    const line = 'WARNING: device 3 lost its mind (code 17)';
+    const dumped = parseLinuxConsole(
+      log([line, 'CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-18-amd64 #1  Debian 6.1.76-1', 'Call Trace:', ' <TASK>', ' dump_stack_lvl+0x44/0x5c', ' mind_probe+0x1a/0x40 [mind]', ' </TASK>']),
+    );
+    expect(dumped.map((r) => [r.class, r.title])).toEqual([['warning', 'WARNING: device NUM lost its mind']]);
+    // 6.x dump_stack() prints the user id too.
+    expect(parseLinuxConsole(log([line, 'CPU: 0 UID: 0 PID: 1 Comm: swapper/0 Not tainted 6.12.9-amd64 #1']))).toHaveLength(1);
+    // The same line with no dump after it is a notice; so are these, as the kernel and user space print them.
+    const notices = [
+      log([line, 'virtio_net virtio1 enp0s3: renamed from eth0', 'EXT4-fs (vda1): mounted filesystem', ...Array(12).fill('systemd[1]: Started Journal Service.'), 'CPU: 1 PID: 2 Comm: kthreadd']),
+      // fs/namespace.c on 5.x, pr_warn_once() of a framed notice when `-o mand` is used.
+      log(['=======================================================', 'WARNING: The mand mount option has been deprecated and', '         and is ignored by this kernel. Remove the mand', '         option from the mount to silence this warning.', '=======================================================']),
       '[   33.603917][ T3329] WARNING: the mand mount option is being deprecated and\n',
       '[   72.159680] WARNING: /etc/ssh/moduli does not exist, using fixed modulus\n',
+      '[    5.123456] WARNING: Failed to connect to lvmetad. Falling back to device scanning.\n',
       'WARNING: apt does not have a stable CLI interface.\n',
-    ]) {
-      expect(parseLinuxConsole(log), log).toEqual([]);
-    }
+    ];
+    for (const text of notices) expect(parseLinuxConsole(text), text).toEqual([]);
+    const d = new LinuxConsoleDetector();
+    d.push(log([line, 'next line']));
+    expect(d.crashing).toBe(false);
   });
 
   it('gives the same title on another boot (addresses, pids, CPUs, offsets differ)', () => {
@@ -443,8 +455,6 @@ describe('frames', () => {
 describe('headers, taint, titles', () => {
   it('ignores look-alikes', () => {
     for (const line of [
-      'WARNING: /etc/ssh/moduli does not exist, using fixed modulus',
-      'WARNING: Failed to connect to lvmetad. Falling back to device scanning.',
       'Spectre V2 : WARNING: Unprivileged eBPF is enabled',
       'traps: a[1] general protection fault ip:7f sp:7f error:0 in a[7f+1]',
       'INFO: NMI handler (perf_event_nmi_handler) took too long to run: 2.277 msecs',

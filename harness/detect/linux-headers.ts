@@ -6,7 +6,6 @@
  */
 import type { CrashClass } from '../results/crash-record.js';
 import { type Frame, findFrame, frameOf } from './linux-frames.js';
-import { isBenignWarning } from './linux-benign.js';
 import { MID_LINE_HEADERS, startsLikeHeader } from './linux-header-starts.js';
 import { normalizeMessage } from './linux-title.js';
 
@@ -56,6 +55,12 @@ export interface HeaderHit {
    * (`Internal error:`) follows.
    */
   needsOops?: boolean;
+  /**
+   * A bare `WARNING: text` is a crash report only if the kernel dumps its context after it, as
+   * every report path does (dump_stack(): a `CPU: N PID: N` line and a call trace). A driver's
+   * or a subsystem's notice that happens to start with the word has none.
+   */
+  needsDump?: boolean;
 }
 
 /**
@@ -78,6 +83,7 @@ function hit(cls: CrashClass, stem: string, mode: FnMode, extra?: Partial<Header
     fnLabel: undefined,
     lockSection: undefined,
     needsOops: undefined,
+    needsDump: undefined,
   };
   // Copied by the builtin: reading each field of the many literal shapes of `extra` here would not stay monomorphic either.
   return extra ? Object.assign(h, extra) : h;
@@ -159,16 +165,15 @@ function warnHeader(body: string): HeaderHit {
 }
 
 /**
- * Any other `WARNING: message` (a pr_warn-style report without a WARN() location): a crash
- * unless it is a known harmless message. Generic, so the console requires a printk time
- * stamp before trusting it (user space writing to the console prints none).
+ * Any other `WARNING: message` (a pr_warn()-style report without a WARN() location). Generic, so
+ * the console requires a printk time stamp before trusting it (user space writing to the console
+ * prints none), and a dump of the context after it (needsDump).
  */
 function bareWarning(rest: string): HeaderHit | null {
-  if (isBenignWarning(rest)) return null;
   const cut = /^(.*?)(?:[:,(\[]| at | on CPU|$)/.exec(rest);
   const msg = normalizeMessage(cut?.[1] ?? rest);
   if (msg === '') return null;
-  return hit('warning', `WARNING: ${msg}`, 'none', { generic: true });
+  return hit('warning', `WARNING: ${msg}`, 'none', { generic: true, needsDump: true });
 }
 
 function bugHeader(rest: string): HeaderHit | null {
