@@ -64,6 +64,15 @@ export function reportTitle(input: ReportInput): ReportTitle {
       }
     }
   }
+  if (hit.panic && fn === undefined) {
+    // A panic() with no report before it: its message is the title, and the first frame of its
+    // call trace past the panic machinery (dump_stack, panic, vpanic...) is who called it.
+    const c = culprit({ ...hit, mode: 'stack' }, lines);
+    if (c.frame && c.backed) {
+      fn = c.frame.fn;
+      module = c.frame.module;
+    }
+  }
   // lockdep splat with no lock or stack to name: its own header line is the stablest title.
   const title =
     hit.mode === 'lock' && titleFn === CORRUPTED_FUNCTION
