@@ -70,6 +70,27 @@ function stallFrame(entries: StackEntry[]): Frame | null {
   return first ?? firstDispatch;
 }
 
+/**
+ * A blocked task sleeps in the scheduler through some primitive: a sleeping lock, a wait queue,
+ * a completion, an RCU grace period. Those frames say how it sleeps, not what it was doing.
+ */
+const SLEEP_WORDS = ['sched', '_lock', '_slowlock', 'down', 'rwsem', 'completion', 'kthread', 'wait', 'synchronize', 'context_switch', '__switch_to'];
+
+/** Global serialisation points: a task hung on one is a victim of whoever holds it, named so. */
+const SERIALISATION: readonly [RegExp, string][] = [
+  [/^rtnl_lock/, 'rtnl_lock'],
+  [/^synchronize_(?:rcu|srcu|net|sched)/, 'synchronize_rcu'],
+];
+
+function hangFrame(entries: StackEntry[]): Frame | null {
+  const trace = entries.filter((e) => !e.ip && !e.frame.unreliable);
+  for (const e of trace) {
+    for (const [re, name] of SERIALISATION) if (re.test(e.frame.fn)) return frameOf(name, false);
+  }
+  const awake = trace.find((e) => !isDispatchFrame(e.frame.fn) && !isHelperFrame(e.frame.fn) && !SLEEP_WORDS.some((w) => e.frame.fn.includes(w)));
+  return awake?.frame ?? trace.find(usable)?.frame ?? null;
+}
+
 /** The guilty frame, and whether a call trace backs it (if not, the report is corrupted). */
 export function culprit(hit: HeaderHit, reportLines: ConsoleLine[]): Culprit {
   const stall = hit.mode === 'stall';
@@ -102,6 +123,10 @@ export function culprit(hit: HeaderHit, reportLines: ConsoleLine[]): Culprit {
   if (stall) {
     const f = stallFrame(entries);
     return { frame: f, backed: f !== null && traceUsable };
+  }
+  if (hit.mode === 'hang') {
+    const f = hangFrame(entries);
+    return { frame: f, backed: f !== null && trace.length > 0 };
   }
   const found = entries.find(usable);
   if (!found && lockAny) return { frame: lockAny, backed: true };

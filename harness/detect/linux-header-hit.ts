@@ -14,6 +14,11 @@ export type FnMode =
    * that the nearest dispatch layer (syscall, VFS, netlink, softirq, workqueue...) called.
    */
   | 'stall'
+  /**
+   * Hung tasks: the blocked task's stack, past the frames through which it went to sleep; a
+   * wait for RTNL or an RCU grace period is named after that.
+   */
+  | 'hang'
   /** lockdep: the `at: func` where the offending lock is taken, then the stack. */
   | 'lock'
   /** kmemleak: the allocation backtrace. */

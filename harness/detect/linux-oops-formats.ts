@@ -76,10 +76,11 @@ export const OOPS_FORMATS: readonly OopsFormat[] = [
     match: () => hit('stack-corruption', 'kernel stack overflow', 'stall'),
   },
   {
-    // `general protection fault: 0000 [#1] SMP` (an oops has a die counter; user-mode GPs print ` ip:`).
+    // `general protection fault: 0000 [#1] SMP`. A user-mode GP is `traps: comm[pid] general
+    // protection fault ip:...` (show_signal()): it never starts a line, and carries ` ip:`.
     prefix: 'general protection fault',
     printedBy: 'arch/x86/kernel/traps.c exc_general_protection() -> die_addr()',
-    match: (_r, body) => (body.includes('[#') && !body.includes(' ip:') ? hit('general-protection', 'general protection fault', 'stack') : null),
+    match: (_r, body) => (body.includes(' ip:') ? null : hit('general-protection', 'general protection fault', 'stack')),
   },
   {
     prefix: 'UBSAN: ',
@@ -108,13 +109,14 @@ export const OOPS_FORMATS: readonly OopsFormat[] = [
   },
   {
     prefix: 'divide error: ',
+    // User mode gets `traps: comm[pid] trap divide error ip:...`: never at the start of a line.
     printedBy: 'arch/x86/kernel/traps.c exc_divide_error() -> die()',
-    match: (_r, body) => (body.includes('[#') ? hit('divide-error', 'divide error', 'stack') : null),
+    match: () => hit('divide-error', 'divide error', 'stack'),
   },
   {
     prefix: 'divide_error: ',
     printedBy: 'arch/x86/kernel/traps.c (before 4.x)',
-    match: (_r, body) => (body.includes('[#') ? hit('divide-error', 'divide error', 'stack') : null),
+    match: () => hit('divide-error', 'divide error', 'stack'),
   },
   { prefix: 'PANIC: double fault', printedBy: 'arch/x86/kernel/traps.c exc_double_fault()', match: () => hit('double-fault', 'PANIC: double fault', 'stack') },
   {
@@ -125,7 +127,7 @@ export const OOPS_FORMATS: readonly OopsFormat[] = [
   {
     prefix: 'invalid opcode: ',
     printedBy: 'arch/x86/kernel/traps.c exc_invalid_op() -> die() (after a BUG() line)',
-    match: (_r, body) => (body.includes('[#') ? hit('invalid-opcode', 'invalid opcode', 'stack', { secondary: true }) : null),
+    match: () => hit('invalid-opcode', 'invalid opcode', 'stack', { secondary: true }),
   },
   {
     // `Oops: 0000 [#1]` after a fault line; 6.x also prefixes `Oops: ` to the trap's own name.
@@ -201,10 +203,12 @@ function panicHeader(msg: string): HeaderHit {
 
 function infoHeader(rest: string): HeaderHit | null {
   if (rest.startsWith('task ')) {
-    // `INFO: task udevd:5612 blocked for more than 143 seconds.` (6.x: `blocked in I/O wait for more than`)
-    if (rest.includes(' blocked ') && rest.includes(' for more than ')) return hit('hung-task', 'INFO: task hung', 'stack');
-    if (rest.includes(" can't die for more than ")) return hit('hung-task', "INFO: task can't die", 'stack');
-    return null;
+    // kernel/hung_task.c check_hung_task(): `INFO: task udevd:5612 blocked for more than 143
+    // seconds.` (6.x: `blocked in I/O wait for more than`). Nothing else prints `INFO: task ` at the
+    // start of a line, and the task's name is printed raw (it may hold a line break): the rest
+    // of the line is not needed.
+    if (rest.includes(" can't die for more than ")) return hit('hung-task', "INFO: task can't die", 'hang');
+    return hit('hung-task', 'INFO: task hung', 'hang');
   }
   if (rest.startsWith('rcu') && rest.includes(' stall')) return hit('rcu-stall', 'INFO: rcu detected stall', 'stall');
   // SLUB debugging: `INFO: Freed in fasync_free_rcu+0x14/0x20 age=624 cpu=0 pid=3` (its `BUG cache` line may be lost).
