@@ -44,7 +44,10 @@ export function reportTitle(input: ReportInput): ReportTitle {
   let module: string | undefined;
   let titleFn: string | undefined;
   let corrupted = input.spliced;
-  if (hit.mode !== 'none') {
+  if (hit.mode === 'hang' && !input.spliced && stackHidden(lines)) {
+    // The hung-task message is whole, but its stack went out at KERN_INFO, below the console's
+    // log level (loglevel=5): nothing names a function, and nothing was cut.
+  } else if (hit.mode !== 'none') {
     const c = culprit(hit, lines);
     if (c.frame) {
       fn = c.frame.fn;
@@ -79,6 +82,16 @@ export function reportTitle(input: ReportInput): ReportTitle {
       ? normalizeMessage((lines[0] as ConsoleLine).body.trim().replace(/^\[ (.*) \]$/, '$1'))
       : composeTitle(stem, titleFn);
   return { title, fn, module, corrupted };
+}
+
+/**
+ * kernel/hung_task.c prints its header lines at KERN_ERR (ending with the `echo 0 >
+ * .../hung_task_timeout_secs` hint) and the task's stack at KERN_INFO: a console that shows the
+ * hint and no trace at all did not print the stack, rather than lose it.
+ */
+function stackHidden(lines: ConsoleLine[]): boolean {
+  if (!lines.some((l) => l.body.includes('hung_task_timeout_secs'))) return false;
+  return !lines.some((l) => /Call [Tt]race|Backtrace:|\+0x[0-9a-f]+\/0x/.test(l.body));
 }
 
 /** The record of a report named `t` (with the signature of `t.title`, when the caller has it). */
