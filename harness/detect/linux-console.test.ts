@@ -6,6 +6,7 @@ import { parseFrame, parseIpLine } from './linux-frames.js';
 import { isHelperFrame } from './linux-helper-frames.js';
 import { matchHeader } from './linux-headers.js';
 import { parseTaint } from './linux-taint.js';
+import { syscallName } from './linux-syscall-name.js';
 import { normalizeMessage } from './linux-title.js';
 
 /** Console lines with printk time stamps, starting at `t0` seconds. */
@@ -449,6 +450,43 @@ describe('frames', () => {
     for (const fn of ['sensor_parse_channel', 'ext4_fill_super', 'tcp_sendmsg', 'kvm_vcpu_ioctl', 'do_one_initcall']) {
       expect(isHelperFrame(fn), fn).toBe(false);
     }
+  });
+
+  it('blames the caller of a retpoline or return thunk', () => {
+    for (const fn of ['__x86_indirect_thunk_rax', '__x86_indirect_thunk_r13', '__x86_indirect_call_thunk_array', '__x86_return_thunk', '__pfx_sensor_init']) {
+      expect(isHelperFrame(fn), fn).toBe(true);
+    }
+    // A call through a bad function pointer faults inside the thunk (5.x-6.x RIP shape).
+    const [r] = parseLinuxConsole(
+      log([
+        'general protection fault, probably for non-canonical address 0x4141414141414141: 0000 [#1] PREEMPT SMP NOPTI',
+        'CPU: 0 PID: 412 Comm: insmod Tainted: G           OE      6.1.0-18-amd64 #1  Debian 6.1.76-1',
+        'RIP: 0010:__x86_indirect_thunk_rax+0x3/0x5',
+        'Call Trace:',
+        ' <TASK>',
+        ' sensor_dispatch+0x2a/0x60 [sensor]',
+        ' sensor_init+0x3a/0x1000 [sensor]',
+        ' do_one_initcall+0x5b/0x320',
+        ' </TASK>',
+      ]),
+    );
+    expect(r).toMatchObject({ title: 'general protection fault in sensor_dispatch', function: 'sensor_dispatch', module: 'sensor' });
+  });
+
+  it('names a system call the same on every kernel', () => {
+    const cases: [string, string][] = [
+      ['__x64_sys_rmdir', 'sys_rmdir'],
+      ['__ia32_sys_inotify_init', 'sys_inotify_init'],
+      ['__se_sys_openat2', 'sys_openat2'],
+      ['__do_sys_finit_module', 'sys_finit_module'],
+      ['SyS_sendto', 'sys_sendto'],
+      ['__ia32_compat_sys_sendmmsg', 'compat_sys_sendmmsg'],
+      ['__arm64_sys_ioctl', 'sys_ioctl'],
+      ['sys_openat2', 'sys_openat2'],
+      ['sysfs_create_file', 'sysfs_create_file'],
+      ['x64_sys_call', 'x64_sys_call'],
+    ];
+    for (const [fn, name] of cases) expect(syscallName(fn), fn).toBe(name);
   });
 });
 
