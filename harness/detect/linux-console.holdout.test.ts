@@ -23,6 +23,9 @@ describe('Linux console holdout (never tuned on)', () => {
   });
 });
 
-/** Floors, a little under the figures reached (see the test output). */
-const HOLDOUT_ANSWERED = 0;
-const HOLDOUT_TITLED = 0;
+/**
+ * Floors, a little under the figures reached (39/40 answered, 25/39 titles; before issue 15's
+ * rules: 39/40 and 23/39). The one wrong answer is a Go runtime error of syzkaller's fuzzer.
+ */
+const HOLDOUT_ANSWERED = 38;
+const HOLDOUT_TITLED = 23;
