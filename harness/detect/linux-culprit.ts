@@ -1,7 +1,8 @@
 /**
  * The guilty function of a Linux crash report: the first frame that is not a helper, found
- * where the kind of report puts it (header, lockdep `at:`, allocation backtrace, call trace,
- * or for stalls the handler under the nearest dispatch layer).
+ * where the kind of report puts it (header, lockdep `at:`, allocation backtrace, call trace;
+ * for stalls the interrupted module code or the handler under the nearest dispatch layer; for
+ * hung tasks the frame past the primitives the task sleeps in).
  */
 import type { ConsoleLine } from './console-line.js';
 import { isDispatchFrame } from './linux-dispatch-frames.js';
