@@ -20,7 +20,20 @@ const CASES: [string, string, string, string, string | undefined, string | undef
   ['6.1', 'work-lockup', 'soft-lockup', 'BUG: soft lockup in crashers_busy_wait', 'crashers_busy_wait', 'crashers'],
   ['6.12', 'work-lockup', 'soft-lockup', 'BUG: soft lockup in crashers_busy_wait', 'crashers_busy_wait', 'crashers'],
   // panic() called by the module: its message is the title; the caller past panic() is named.
+  ['6.1', 'panic', 'panic', 'kernel panic: crashers: content asks for a panic', 'crashers_panic', 'crashers'],
   ['6.12', 'panic', 'panic', 'kernel panic: crashers: content asks for a panic', 'crashers_panic', 'crashers'],
+  // BUG() inside the allocator (RIP: __kmem_cache_free) on a double kfree(): the module's caller.
+  ['6.1', 'double-free', 'bug', 'kernel BUG in crashers_double_free', 'crashers_double_free', 'crashers'],
+  ['6.1', 'bug', 'bug', 'kernel BUG in crashers_bug', 'crashers_bug', 'crashers'],
+  ['6.1', 'null-deref', 'null-deref', 'BUG: kernel NULL pointer dereference in crashers_null_deref', 'crashers_null_deref', 'crashers'],
+  ['6.1', 'divide-error', 'divide-error', 'divide error in crashers_divide_error', 'crashers_divide_error', 'crashers'],
+  ['6.1', 'sleep-in-atomic', 'bug', 'BUG: scheduling while atomic in crashers_sleep_in_atomic', 'crashers_sleep_in_atomic', 'crashers'],
+  ['6.1', 'stack-corruption', 'stack-corruption', 'kernel panic: stack is corrupted in crashers_stack_corruption', 'crashers_stack_corruption', 'crashers'],
+  ['6.1', 'use-after-free', 'bug', 'BUG: Poison overwritten in crashers_use_after_free', 'crashers_use_after_free', 'crashers'],
+  ['6.1', 'warn', 'warning', 'WARNING in crashers_warn', 'crashers_warn', 'crashers'],
+  // A NULL dereference in a timer callback and in a work item: the faulting function either way.
+  ['6.1', 'timer-fault', 'null-deref', 'BUG: kernel NULL pointer dereference in crashers_count', 'crashers_count', 'crashers'],
+  ['6.1', 'work-fault', 'null-deref', 'BUG: kernel NULL pointer dereference in crashers_count', 'crashers_count', 'crashers'],
   ['6.1', 'stack-overflow', 'stack-corruption', 'BUG: stack guard page was hit in crashers_recurse', 'crashers_recurse', 'crashers'],
   ['6.12', 'stack-overflow', 'stack-corruption', 'BUG: stack guard page was hit in crashers_recurse', 'crashers_recurse', 'crashers'],
   // A kthread blocked in a mutex: past __schedule, schedule... and __mutex_lock.
@@ -31,6 +44,15 @@ const CASES: [string, string, string, string, string | undefined, string | undef
 ];
 
 describe('consoles of the crashers module (real runs)', () => {
+  it('finds nothing in a boot whose content asks for no crash', () => {
+    expect(parseLinuxConsole(readFileSync(`${DIR}6.1/none.log`, 'utf8'))).toEqual([]);
+  });
+
+  it('reports both sides of a lock inversion', () => {
+    const titles = parseLinuxConsole(readFileSync(`${DIR}6.1/lock-inversion.log`, 'utf8')).map((r) => r.title);
+    expect(titles).toEqual(['INFO: task hung in crashers_lock_ab', 'INFO: task hung in crashers_lock_ba']);
+  });
+
   it.each(CASES)('Debian %s, %s', (kernel, kind, cls, title, fn, module) => {
     const records = parseLinuxConsole(readFileSync(`${DIR}${kernel}/${kind}.log`, 'utf8'));
     expect(records.length).toBeGreaterThan(0);
