@@ -49,11 +49,26 @@ const CASES: [string, string, string, string, string | undefined, string | undef
   ['6.12', 'null-deref', 'null-deref', 'BUG: kernel NULL pointer dereference in crashers_null_deref', 'crashers_null_deref', 'crashers'],
   ['6.12', 'divide-error', 'divide-error', 'divide error in crashers_divide_error', 'crashers_divide_error', 'crashers'],
   ['6.12', 'warn', 'warning', 'WARNING in crashers_warn', 'crashers_warn', 'crashers'],
+  // A WARN in lib/refcount.c: the module that over-released, past refcount_warn_saturate.
+  ['6.1', 'refcount-underflow', 'warning', 'WARNING: refcount bug in crashers_refcount_underflow', 'crashers_refcount_underflow', 'crashers'],
+  ['6.12', 'refcount-underflow', 'warning', 'WARNING: refcount bug in crashers_refcount_underflow', 'crashers_refcount_underflow', 'crashers'],
+  ['6.12', 'double-free', 'bug', 'kernel BUG in crashers_double_free', 'crashers_double_free', 'crashers'],
+  ['6.12', 'sleep-in-atomic', 'bug', 'BUG: scheduling while atomic in crashers_sleep_in_atomic', 'crashers_sleep_in_atomic', 'crashers'],
+  ['6.12', 'stack-corruption', 'stack-corruption', 'kernel panic: stack is corrupted in crashers_stack_corruption', 'crashers_stack_corruption', 'crashers'],
+  ['6.12', 'timer-fault', 'null-deref', 'BUG: kernel NULL pointer dereference in crashers_count', 'crashers_count', 'crashers'],
+  ['6.12', 'work-fault', 'null-deref', 'BUG: kernel NULL pointer dereference in crashers_count', 'crashers_count', 'crashers'],
+  // SLUB finds the poison overwritten on the next allocation; 6.12 adds a WARN in its own checks.
+  ['6.12', 'use-after-free', 'bug', 'BUG: Object corrupt in crashers_use_after_free', 'crashers_use_after_free', 'crashers'],
 ];
 
 describe('consoles of the crashers module (real runs)', () => {
   it.each(['6.1', '6.12'])('finds nothing in a boot whose content asks for no crash (Debian %s)', (kernel) => {
     expect(parseLinuxConsole(readFileSync(`${DIR}${kernel}/none.log`, 'utf8'))).toEqual([]);
+  });
+
+  it("names the allocator's caller for the WARN in SLUB's own checks (6.12), not check_object", () => {
+    const records = parseLinuxConsole(readFileSync(`${DIR}6.12/use-after-free.log`, 'utf8'));
+    expect(records.map((r) => r.function)).toEqual(['crashers_use_after_free', 'crashers_use_after_free']);
   });
 
   it('reports both sides of a lock inversion', () => {
