@@ -1,68 +1,50 @@
 /**
- * The Linux console parser against 228 real kernel console logs (syzkaller's report test
- * data, Apache 2.0: see testdata/linux-console/README.md). Every log must get the right
- * crash / no-crash answer; the share of first titles equal to syzkaller's (TITLE or an ALT)
- * is printed and must not fall below its floor.
+ * The Linux console parser against 228 real kernel console logs (syzkaller's report test data,
+ * Apache 2.0: see testdata/linux-console/README.md), split in two fixed halves by the parity of
+ * the first byte of sha256(file name): rules may be developed on the tune half; the report half
+ * is what the figures claim. Both halves' figures are printed on every run; the floors hold on the
+ * report half. No rule names a fixture or its content.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { crashRecordSchema } from '../results/crash-record.js';
 import { LinuxConsoleDetector, parseLinuxConsole } from './linux-console.js';
+import { describeScore, half, loadConsoleFixtures, scoreCorpus } from '../../test/console-corpus.js';
 
 const DIR = fileURLToPath(new URL('./testdata/linux-console/', import.meta.url));
 
-/** Exact-title floor: just under what the parser achieves (194 of 217), so a regression fails. */
-const TITLE_FLOOR = 192;
+const fixtures = loadConsoleFixtures(DIR);
+const tune = fixtures.filter((f) => half(f.name) === 'tune');
+const report = fixtures.filter((f) => half(f.name) === 'report');
 
-interface Fixture {
-  name: string;
-  title?: string;
-  alts: string[];
-  log: string;
+function show(label: string, s: ReturnType<typeof scoreCorpus>): void {
+  console.log(`${label}: ${describeScore(s)}`);
+  if (process.env.SHOW_TITLE_MISSES) console.log(s.misses.join('\n'));
 }
-
-function load(): Fixture[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith('.txt'))
-    .sort()
-    .map((name) => {
-      const text = readFileSync(DIR + name, 'utf8');
-      const sep = text.indexOf('\n\n');
-      const header = text.slice(0, sep).split('\n');
-      const value = (key: string) => header.filter((h) => h.startsWith(`${key}:`)).map((h) => h.slice(key.length + 1).trim());
-      const title = value('TITLE')[0];
-      return { name, title: title || undefined, alts: value('ALT'), log: text.slice(sep + 2) };
-    });
-}
-
-const fixtures = load();
 
 describe('Linux console fixtures', () => {
-  it('holds the whole corpus', () => {
+  it('holds the whole corpus, split in two fixed halves', () => {
     expect(fixtures.length).toBe(228);
-  });
-
-  it('answers crash / no crash right for every log', () => {
-    const wrong = fixtures
-      .filter((f) => (parseLinuxConsole(f.log).length > 0) !== (f.title !== undefined))
-      .map((f) => f.name);
-    expect(wrong).toEqual([]);
-  });
-
-  it('matches titles', () => {
-    const crashes = fixtures.filter((f) => f.title !== undefined);
-    const misses: string[] = [];
-    let matched = 0;
-    for (const f of crashes) {
-      const got = parseLinuxConsole(f.log)[0]?.title;
-      if (got !== undefined && (got === f.title || f.alts.includes(got))) matched++;
-      else misses.push(`${f.name}: want ${JSON.stringify(f.title)} got ${JSON.stringify(got)}`);
+    expect(tune.length + report.length).toBe(228);
+    // The split is by name only: a half with no crash or no clean log would measure nothing.
+    for (const h of [tune, report]) {
+      expect(h.some((f) => f.title === undefined)).toBe(true);
+      expect(h.filter((f) => f.title !== undefined).length).toBeGreaterThan(80);
     }
-    const pct = ((matched / crashes.length) * 100).toFixed(1);
-    console.log(`title match: ${matched}/${crashes.length} (${pct}%)`);
-    if (process.env.SHOW_TITLE_MISSES) console.log(misses.join('\n'));
-    expect(matched).toBeGreaterThanOrEqual(TITLE_FLOOR);
+  });
+
+  it('tune half (sha256(name)[0] even): figures printed, no floor', () => {
+    const s = scoreCorpus(tune);
+    show(`tune half (${tune.length} logs)`, s);
+    expect(s.logs).toBe(tune.length);
+  });
+
+  it('report half (sha256(name)[0] odd): every crash / no-crash right, no false alarm, >= 85% titles', () => {
+    const s = scoreCorpus(report);
+    show(`report half (${report.length} logs)`, s);
+    expect(s.answered).toBe(s.logs);
+    expect(s.falseAlarms).toBe(0);
+    expect(s.titled / s.crashes).toBeGreaterThanOrEqual(0.85);
   });
 
   it('produces valid records, the same when streamed in odd chunks', () => {

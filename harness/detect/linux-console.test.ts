@@ -6,6 +6,7 @@ import { parseFrame, parseIpLine } from './linux-frames.js';
 import { isHelperFrame } from './linux-helper-frames.js';
 import { matchHeader } from './linux-headers.js';
 import { parseTaint } from './linux-taint.js';
+import { syscallName } from './linux-syscall-name.js';
 import { normalizeMessage } from './linux-title.js';
 
 /** Console lines with printk time stamps, starting at `t0` seconds. */
@@ -122,16 +123,28 @@ describe('parseLinuxConsole', () => {
     expect(parseLinuxConsole('')).toEqual([]);
   });
 
-  it('takes a bare kernel WARNING for a crash, but not a known harmless one or user space', () => {
-    const bare = parseLinuxConsole('[   85.501187] WARNING: device 3 lost its mind (code 17)\n[   85.6] next\n');
-    expect(bare.map((r) => [r.class, r.title])).toEqual([['warning', 'WARNING: device NUM lost its mind']]);
-    for (const log of [
+  it('takes a bare kernel WARNING for a crash only when the kernel dumps its context after it', () => {
+    const line = 'WARNING: device 3 lost its mind (code 17)';
+    const dumped = parseLinuxConsole(
+      log([line, 'CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-18-amd64 #1  Debian 6.1.76-1', 'Call Trace:', ' <TASK>', ' dump_stack_lvl+0x44/0x5c', ' mind_probe+0x1a/0x40 [mind]', ' </TASK>']),
+    );
+    expect(dumped.map((r) => [r.class, r.title])).toEqual([['warning', 'WARNING: device NUM lost its mind']]);
+    // 6.x dump_stack() prints the user id too.
+    expect(parseLinuxConsole(log([line, 'CPU: 0 UID: 0 PID: 1 Comm: swapper/0 Not tainted 6.12.9-amd64 #1']))).toHaveLength(1);
+    // The same line with no dump after it is a notice; so are these, as the kernel and user space print them.
+    const notices = [
+      log([line, 'virtio_net virtio1 enp0s3: renamed from eth0', 'EXT4-fs (vda1): mounted filesystem', ...Array(12).fill('systemd[1]: Started Journal Service.'), 'CPU: 1 PID: 2 Comm: kthreadd']),
+      // fs/namespace.c on 5.x, pr_warn_once() of a framed notice when `-o mand` is used.
+      log(['=======================================================', 'WARNING: The mand mount option has been deprecated and', '         and is ignored by this kernel. Remove the mand', '         option from the mount to silence this warning.', '=======================================================']),
       '[   33.603917][ T3329] WARNING: the mand mount option is being deprecated and\n',
       '[   72.159680] WARNING: /etc/ssh/moduli does not exist, using fixed modulus\n',
+      '[    5.123456] WARNING: Failed to connect to lvmetad. Falling back to device scanning.\n',
       'WARNING: apt does not have a stable CLI interface.\n',
-    ]) {
-      expect(parseLinuxConsole(log), log).toEqual([]);
-    }
+    ];
+    for (const text of notices) expect(parseLinuxConsole(text), text).toEqual([]);
+    const d = new LinuxConsoleDetector();
+    d.push(log([line, 'next line']));
+    expect(d.crashing).toBe(false);
   });
 
   it('gives the same title on another boot (addresses, pids, CPUs, offsets differ)', () => {
@@ -296,7 +309,7 @@ const KINDS: Array<[string, string[], string, string]> = [
   ['WARNING', ['WARNING: CPU: 0 PID: 1 at drivers/misc/agent.c:12 agent_check+0x1/0x2 [agent]', 'Call Trace:', ' __warn+0x1/0x2', ' agent_caller+0x1/0x2 [agent]'], 'warning', 'WARNING in agent_check'],
   ['circular locking', ['WARNING: possible circular locking dependency detected', '6.1.0 #1 Not tainted', '------------------------------------------------------', 'a/1 is trying to acquire lock:', 'ffff888012345678 (&dev->lock){+.+.}-{3:3}, at: dev_ioctl_locked+0x1/0x2', '', 'but task is already holding lock:', 'ffff888012345679 (&sb->s_umount){++++}-{3:3}, at: other+0x1/0x2'], 'lockdep', 'possible deadlock in dev_ioctl_locked'],
   ['inconsistent lock state', ['WARNING: inconsistent lock state', 'inconsistent {HARDIRQ-ON-W} -> {IN-HARDIRQ-W} usage.', 'a/1 [HC1[1]:SC0[0]:HE0:SE1] takes:', 'ffff888012345678 (&x->lock){?.+.}-{2:2}, at: irq_taker+0x1/0x2'], 'lockdep', 'inconsistent lock state in irq_taker'],
-  ['soft lockup', ['watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [spin:123]', 'RIP: 0010:spin_forever+0x1/0x2 [spin]', 'Call Trace:', ' <TASK>', ' spin_ioctl+0x1/0x2 [spin]', ' __x64_sys_ioctl+0x1/0x2'], 'soft-lockup', 'BUG: soft lockup in spin_ioctl'],
+  ['soft lockup', ['watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [spin:123]', 'RIP: 0010:spin_forever+0x1/0x2 [spin]', 'Call Trace:', ' <TASK>', ' spin_ioctl+0x1/0x2 [spin]', ' __x64_sys_ioctl+0x1/0x2'], 'soft-lockup', 'BUG: soft lockup in spin_forever'],
   ['hard lockup', ['NMI watchdog: Watchdog detected hard LOCKUP on cpu 1', 'RIP: 0010:irqoff_loop+0x1/0x2', 'Call Trace:', ' irqoff_loop+0x1/0x2', ' kthread+0x1/0x2'], 'hard-lockup', 'BUG: hard lockup in irqoff_loop'],
   ['hung task', ['INFO: task agentd:321 blocked for more than 120 seconds.', '      Tainted: G           OE      6.1.0-18-amd64 #1', 'Call Trace:', ' <TASK>', ' __schedule+0x1/0x2', ' schedule+0x1/0x2', ' schedule_timeout+0x1/0x2', ' wait_for_completion+0x1/0x2', ' agent_drain+0x1/0x2 [agent]'], 'hung-task', 'INFO: task hung in agent_drain'],
   ['RCU stall', ['rcu: INFO: rcu_preempt self-detected stall on CPU', 'Call Trace:', ' <IRQ>', ' dump_stack_lvl+0x1/0x2', ' rcu_sched_clock_irq+0x1/0x2', ' update_process_times+0x1/0x2', ' sysvec_apic_timer_interrupt+0x1/0x2', ' </IRQ>', ' <TASK>', ' asm_sysvec_apic_timer_interrupt+0x1/0x2', 'RIP: 0010:busy_inner+0x1/0x2', ' busy_outer+0x1/0x2', ' do_vfs_ioctl+0x1/0x2'], 'rcu-stall', 'INFO: rcu detected stall in busy_outer'],
@@ -438,13 +451,48 @@ describe('frames', () => {
       expect(isHelperFrame(fn), fn).toBe(false);
     }
   });
+
+  it('blames the caller of a retpoline or return thunk', () => {
+    for (const fn of ['__x86_indirect_thunk_rax', '__x86_indirect_thunk_r13', '__x86_indirect_call_thunk_array', '__x86_return_thunk', '__pfx_sensor_init']) {
+      expect(isHelperFrame(fn), fn).toBe(true);
+    }
+    // A call through a bad function pointer faults inside the thunk (5.x-6.x RIP shape).
+    const [r] = parseLinuxConsole(
+      log([
+        'general protection fault, probably for non-canonical address 0x4141414141414141: 0000 [#1] PREEMPT SMP NOPTI',
+        'CPU: 0 PID: 412 Comm: insmod Tainted: G           OE      6.1.0-18-amd64 #1  Debian 6.1.76-1',
+        'RIP: 0010:__x86_indirect_thunk_rax+0x3/0x5',
+        'Call Trace:',
+        ' <TASK>',
+        ' sensor_dispatch+0x2a/0x60 [sensor]',
+        ' sensor_init+0x3a/0x1000 [sensor]',
+        ' do_one_initcall+0x5b/0x320',
+        ' </TASK>',
+      ]),
+    );
+    expect(r).toMatchObject({ title: 'general protection fault in sensor_dispatch', function: 'sensor_dispatch', module: 'sensor' });
+  });
+
+  it('names a system call the same on every kernel', () => {
+    const cases: [string, string][] = [
+      ['__x64_sys_rmdir', 'sys_rmdir'],
+      ['__ia32_sys_inotify_init', 'sys_inotify_init'],
+      ['__se_sys_openat2', 'sys_openat2'],
+      ['__do_sys_finit_module', 'sys_finit_module'],
+      ['SyS_sendto', 'sys_sendto'],
+      ['__ia32_compat_sys_sendmmsg', 'compat_sys_sendmmsg'],
+      ['__arm64_sys_ioctl', 'sys_ioctl'],
+      ['sys_openat2', 'sys_openat2'],
+      ['sysfs_create_file', 'sysfs_create_file'],
+      ['x64_sys_call', 'x64_sys_call'],
+    ];
+    for (const [fn, name] of cases) expect(syscallName(fn), fn).toBe(name);
+  });
 });
 
 describe('headers, taint, titles', () => {
   it('ignores look-alikes', () => {
     for (const line of [
-      'WARNING: /etc/ssh/moduli does not exist, using fixed modulus',
-      'WARNING: Failed to connect to lvmetad. Falling back to device scanning.',
       'Spectre V2 : WARNING: Unprivileged eBPF is enabled',
       'traps: a[1] general protection fault ip:7f sp:7f error:0 in a[7f+1]',
       'INFO: NMI handler (perf_event_nmi_handler) took too long to run: 2.277 msecs',

@@ -30,6 +30,8 @@ const MAX_OPEN_REPORTS = 8;
 const PANIC_LINGER_LINES = 300;
 /** A header this close after another one, before any stack, continues that report. */
 const PREAMBLE_MERGE_LINES = 10;
+/** A bare `WARNING:` whose context dump has not begun this many lines after it is a notice. */
+const DUMP_WINDOW_LINES = 12;
 /** A line longer than this is cut (a console without line breaks must not grow memory). */
 const MAX_LINE_CHARS = 64 * 1024;
 
@@ -68,6 +70,16 @@ function isEndMarker(body: string, r: OpenReport): boolean {
   if (c === 82 /* R */) return body.startsWith('Rebooting in ');
   if (c === 61 /* = */) return r.hit.fenced === true && r.lines.length > 1 && /^={20,}\s*$/.test(body);
   return false;
+}
+
+/**
+ * A line of the kernel's dump of the current context (dump_stack(), show_regs()): `CPU: 1 PID: 7
+ * Comm: ...` (6.x: `CPU: 1 UID: 0 PID: 7`), 2.6's `Pid: 7, comm:`, or a call trace heading.
+ */
+function isDumpLine(body: string): boolean {
+  const t = body.trimStart();
+  if (t.startsWith('CPU: ')) return /^CPU: \d+ (?:UID: \d+ )?PID: \d+/.test(t);
+  return t.startsWith('Call Trace:') || t.startsWith('Call trace:') || t.startsWith('Backtrace:') || /^Pid: \d+, comm:/.test(t);
 }
 
 /** A call-trace line: the report is past its preamble. */
@@ -224,7 +236,7 @@ export class LinuxConsoleDetector {
       if (hit.followOn && this.reportThisBoot) return;
       if (this.lineNo - this.lastClose <= PANIC_LINGER_LINES) return;
     }
-    if (!hit.needsOops) this.sawHeader = true;
+    if (!hit.needsOops && !hit.needsDump) this.sawHeader = true;
     // Before its stack, a report may print further header-like lines (`Oops: 0000 [#1]`,
     // `Internal error:`, a WARNING inside an RCU stall report): they belong to it.
     if (
@@ -252,7 +264,7 @@ export class LinuxConsoleDetector {
       before: prev !== undefined && isSeparator(splitConsoleLine(prev).body) ? [prev] : [],
       spliced,
       stackSeen: false,
-      oopsed: !hit.needsOops,
+      oopsed: !hit.needsOops && !hit.needsDump,
     };
     this.open.push(report);
     if (report.oopsed) this.reportThisBoot = true;
@@ -266,10 +278,16 @@ export class LinuxConsoleDetector {
 
   private add(r: OpenReport, l: ConsoleLine, out: PositionedRecord[]): void {
     r.lines.push(l);
-    if (!r.oopsed && (l.body.startsWith('Internal error:') || l.body.startsWith('Kernel panic'))) {
-      r.oopsed = true;
-      this.sawHeader = true;
-      this.reportThisBoot = true;
+    if (!r.oopsed) {
+      if (r.hit.needsDump ? isDumpLine(l.body) : l.body.startsWith('Internal error:') || l.body.startsWith('Kernel panic')) {
+        r.oopsed = true;
+        this.sawHeader = true;
+        this.reportThisBoot = true;
+      } else if (r.hit.needsDump && r.lines.length > DUMP_WINDOW_LINES) {
+        // No dump followed: a notice, and the lines after it are no report's.
+        this.close(r, out);
+        return;
+      }
     }
     if (!r.stackSeen && isStackLine(l.body)) r.stackSeen = true;
     if (isEndMarker(l.body, r) || r.lines.length >= MAX_REPORT_LINES) this.close(r, out);

@@ -1,11 +1,12 @@
 /**
  * The guilty function of a Linux crash report: the first frame that is not a helper, found
- * where the kind of report puts it (header, lockdep `at:`, allocation backtrace, call trace,
- * or for stalls the handler under the nearest dispatch layer).
+ * where the kind of report puts it (header, lockdep `at:`, allocation backtrace, call trace;
+ * for stalls the interrupted module code or the handler under the nearest dispatch layer; for
+ * hung tasks the frame past the primitives the task sleeps in).
  */
 import type { ConsoleLine } from './console-line.js';
 import { isDispatchFrame } from './linux-dispatch-frames.js';
-import type { Frame } from './linux-frames.js';
+import { type Frame, frameOf } from './linux-frames.js';
 import type { HeaderHit } from './linux-headers.js';
 import { isHelperFrame } from './linux-helper-frames.js';
 import { type StackEntry, leakFrame, lockFrame, namedFrame, ownLines, stackEntries } from './linux-stack.js';
@@ -27,8 +28,15 @@ const INTERRUPT_ENTRY = new RegExp(
 );
 
 /**
- * A stall's culprit: past the detector's own frames, the handler the nearest dispatch layer
- * called (stable while the loop inside it moves), else the first usable frame.
+ * A stall's culprit (soft or hard lockup, RCU stall). The watchdog prints the registers of the
+ * code it interrupted (`RIP:`) and that code's stack, after its own interrupt frames.
+ * - The first real frame there (helpers skipped) is the code that was spinning: when it belongs
+ *   to a module, it is the culprit (a module's loop is stable and it is what the lab tests).
+ * - A CPU spinning in smp_call_function*() waits for other CPUs to run a function: the stall is
+ *   that cross-CPU call, whoever made it.
+ * - Otherwise the loop is somewhere in the kernel and moves between reports: the stable name is
+ *   the handler that the nearest dispatch layer (syscall entry, VFS, netlink, softirq,
+ *   workqueue...) called, a system call named as such.
  */
 function stallFrame(entries: StackEntry[]): Frame | null {
   let start = 0;
@@ -41,21 +49,47 @@ function stallFrame(entries: StackEntry[]): Frame | null {
     // Real frames before any interrupt entry: the stack starts in the stuck code itself.
     if (usable(e) && !isDispatchFrame(e.frame.fn)) break;
   }
+  const running = entries.slice(start).find(usable);
+  if (running?.frame.module !== undefined) return running.frame;
   let first: Frame | null = null;
   let firstDispatch: Frame | null = null;
   let last: Frame | null = null;
   for (let i = start; i < entries.length; i++) {
     const e = entries[i] as StackEntry;
-    if (!usable(e)) continue;
+    if (e.frame.unreliable) continue;
+    // Entry code (do_syscall_64, ret_from_fork) is a helper and a dispatch layer both.
     if (isDispatchFrame(e.frame.fn)) {
       if (last) return last;
       firstDispatch ??= e.frame;
       continue;
     }
+    if (!usable(e)) continue;
+    if (e.frame.fn.startsWith('smp_call_function')) return frameOf('smp_call_function', false);
     last = e.frame;
     first ??= e.frame;
   }
   return first ?? firstDispatch;
+}
+
+/**
+ * A blocked task sleeps in the scheduler through some primitive: a sleeping lock, a wait queue,
+ * a completion, an RCU grace period. Those frames say how it sleeps, not what it was doing.
+ */
+const SLEEP_WORDS = ['sched', '_lock', '_slowlock', 'down', 'rwsem', 'completion', 'kthread', 'wait', 'synchronize', 'context_switch', '__switch_to'];
+
+/** Global serialisation points: a task hung on one is a victim of whoever holds it, named so. */
+const SERIALISATION: readonly [RegExp, string][] = [
+  [/^rtnl_lock/, 'rtnl_lock'],
+  [/^synchronize_(?:rcu|srcu|net|sched)/, 'synchronize_rcu'],
+];
+
+function hangFrame(entries: StackEntry[]): Frame | null {
+  const trace = entries.filter((e) => !e.ip && !e.frame.unreliable);
+  for (const e of trace) {
+    for (const [re, name] of SERIALISATION) if (re.test(e.frame.fn)) return frameOf(name, false);
+  }
+  const awake = trace.find((e) => !isDispatchFrame(e.frame.fn) && !isHelperFrame(e.frame.fn) && !SLEEP_WORDS.some((w) => e.frame.fn.includes(w)));
+  return awake?.frame ?? trace.find(usable)?.frame ?? null;
 }
 
 /** The guilty frame, and whether a call trace backs it (if not, the report is corrupted). */
@@ -90,6 +124,10 @@ export function culprit(hit: HeaderHit, reportLines: ConsoleLine[]): Culprit {
   if (stall) {
     const f = stallFrame(entries);
     return { frame: f, backed: f !== null && traceUsable };
+  }
+  if (hit.mode === 'hang') {
+    const f = hangFrame(entries);
+    return { frame: f, backed: f !== null && trace.length > 0 };
   }
   const found = entries.find(usable);
   if (!found && lockAny) return { frame: lockAny, backed: true };

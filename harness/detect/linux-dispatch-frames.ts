@@ -5,6 +5,7 @@
  * operation's handler: `kvm_vcpu_ioctl`, `rtnl_newlink`, `fuse_dev_release`) is the stable
  * name for it.
  */
+import { syscallName } from './linux-syscall-name.js';
 
 const EXACT = new Set([
   // VFS and file lifetime
@@ -43,16 +44,30 @@ const EXACT = new Set([
   // syscall entry
   'do_syscall_64', 'do_syscall_x64', 'x64_sys_call', 'do_fast_syscall_32', 'do_int80_syscall_32',
   '__do_fast_syscall_32', 'invoke_syscall', 'el0_svc_common', 'sysenter_dispatch', 'ia32_sysenter_target',
+  'ret_fast_syscall', 'vector_swi', 'system_call_fastpath', 'tracesys_phase2',
 ]);
 
-const PREFIXES = [
-  '__x64_sys_', '__ia32_sys_', '__se_sys_', '__do_sys_', '__arm64_sys_', '__riscv_sys_', '__ia32_compat_sys_',
-  '__se_compat_sys_', '__do_compat_sys_', '__x64_compat_sys_', 'ksys_', 'SyS_', 'compat_SyS_',
-  'entry_SYSCALL', 'entry_SYSENTER', 'entry_INT80',
-];
+// A system call's own entry symbols (`__x64_sys_rmdir`...) are not a dispatch layer: they name
+// the operation, and a stall under them is named after the call (linux-syscall-name.ts).
+const PREFIXES = ['ksys_', 'entry_SYSCALL', 'entry_SYSENTER', 'entry_INT80'];
+
+/**
+ * System calls that only pass the operation on to a file's, socket's or device's own handler
+ * (file_operations, proto_ops): under them the handler is the name of the operation.
+ */
+const MULTIPLEXED_CALLS = new Set([
+  'ioctl', 'read', 'write', 'readv', 'writev', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2',
+  'pwritev2', 'sendfile', 'sendfile64', 'splice', 'mmap', 'mmap_pgoff', 'old_mmap', 'poll', 'ppoll',
+  'select', 'pselect6', 'sendmsg', 'sendmmsg', 'sendto', 'send', 'recvmsg', 'recvmmsg', 'recvfrom', 'recv',
+  'connect', 'bind', 'listen', 'accept', 'accept4', 'socketpair', 'setsockopt', 'getsockopt', 'socketcall',
+]);
 
 export function isDispatchFrame(fn: string): boolean {
   if (EXACT.has(fn)) return true;
+  const call = syscallName(fn);
+  if (call !== fn || call.startsWith('sys_') || call.startsWith('compat_sys_')) {
+    return MULTIPLEXED_CALLS.has(call.slice(call.indexOf('sys_') + 4));
+  }
   // 32-bit compat shims in front of the real ioctl handler.
   if (fn.endsWith('_compat_ioctl')) return true;
   for (const p of PREFIXES) if (fn.startsWith(p)) return true;

@@ -268,6 +268,13 @@ const EXACT = new Set([
   'proc_create', 'proc_create_seq_private', 'proc_create_single_data', 'proc_mkdir', 'proc_mkdir_data',
   'proc_mkdir_mode', 'proc_net_mkdir', 'proc_symlink', 'proc_create_net_data', '_proc_mkdir',
   'do_trap_break', 'do_trap_insn_illegal', 'do_page_fault_oops',
+  // SLUB's own debug checks (mm/slub.c), run inside an allocation or a free on a caller's behalf
+  'check_object', 'check_slab', 'check_pad_bytes', 'slab_pad_check', 'on_freelist', 'alloc_debug_processing',
+  'free_debug_processing', 'free_to_partial_list', 'get_partial_node', 'get_partial', 'get_any_partial',
+  'slab_bug', 'slab_fix', 'print_tracking', 'init_object', 'set_track', 'set_track_update',
+  // x86 return thunks (retbleed, SRSO mitigations): every function returns through them
+  '__x86_return_thunk', 'srso_return_thunk', 'srso_alias_return_thunk', 'retbleed_return_thunk',
+  'srso_safe_ret', 'srso_alias_safe_ret', 'entry_untrain_ret', 'zen_untrain_ret',
 ]);
 
 /** Name prefixes. */
@@ -288,6 +295,11 @@ const PREFIXES = [
   '__slab_alloc', 'rcu_read_', '__rcu_read_', 'debug_lockdep_rcu', '__might_', '___might_', 'mutex_',
   '__mutex_', 'debug_mutex_', 'ldsem_', '__ldsem_', '__hwasan_', 'hwasan_', '__vmalloc', 'vmalloc',
   'kvmalloc', '__kvmalloc', 'work_fixup_', 'timer_fixup_', 'kobject_', '__kobject_', 'sysfs_', 'rcu_gp_',
+  // Retpolines (`__x86_indirect_thunk_rax`, arm `__llvm_retpoline_`): an indirect call or jump
+  // goes through them, so a crash "in" one is a crash in the code that made the call.
+  '__x86_indirect_thunk_', '__x86_indirect_call_thunk_', '__x86_indirect_jump_thunk_', '__llvm_retpoline_',
+  // Function-entry padding symbols of 6.x kernels (`__pfx_func`): never code that runs.
+  '__pfx_',
 ];
 
 /**

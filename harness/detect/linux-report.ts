@@ -8,6 +8,7 @@ import { culprit } from './linux-culprit.js';
 import type { HeaderHit } from './linux-headers.js';
 import { isHelperFrame } from './linux-helper-frames.js';
 import { accessKind, ownLines, taintOf } from './linux-stack.js';
+import { syscallName } from './linux-syscall-name.js';
 import { CORRUPTED_FUNCTION, composeTitle, normalizeMessage } from './linux-title.js';
 
 export const EXCERPT_LINES = 120;
@@ -43,14 +44,17 @@ export function reportTitle(input: ReportInput): ReportTitle {
   let module: string | undefined;
   let titleFn: string | undefined;
   let corrupted = input.spliced;
-  if (hit.mode !== 'none') {
+  if (hit.mode === 'hang' && !input.spliced && stackHidden(lines)) {
+    // The hung-task message is whole, but its stack went out at KERN_INFO, below the console's
+    // log level (loglevel=5): nothing names a function, and nothing was cut.
+  } else if (hit.mode !== 'none') {
     const c = culprit(hit, lines);
     if (c.frame) {
       fn = c.frame.fn;
       module = c.frame.module;
     }
     if (c.frame && (c.backed || hit.trustFrame)) {
-      titleFn = fn;
+      titleFn = syscallName(c.frame.fn);
       if (!c.backed) corrupted = true;
     } else {
       // No call trace backs a culprit: a cut or garbled report. The title says so (it stays
@@ -63,12 +67,31 @@ export function reportTitle(input: ReportInput): ReportTitle {
       }
     }
   }
+  if (hit.panic && fn === undefined) {
+    // A panic() with no report before it: its message is the title, and the first frame of its
+    // call trace past the panic machinery (dump_stack, panic, vpanic...) is who called it.
+    const c = culprit({ ...hit, mode: 'stack' }, lines);
+    if (c.frame && c.backed) {
+      fn = c.frame.fn;
+      module = c.frame.module;
+    }
+  }
   // lockdep splat with no lock or stack to name: its own header line is the stablest title.
   const title =
     hit.mode === 'lock' && titleFn === CORRUPTED_FUNCTION
       ? normalizeMessage((lines[0] as ConsoleLine).body.trim().replace(/^\[ (.*) \]$/, '$1'))
       : composeTitle(stem, titleFn);
   return { title, fn, module, corrupted };
+}
+
+/**
+ * kernel/hung_task.c prints its header lines at KERN_ERR (ending with the `echo 0 >
+ * .../hung_task_timeout_secs` hint) and the task's stack at KERN_INFO: a console that shows the
+ * hint and no trace at all did not print the stack, rather than lose it.
+ */
+function stackHidden(lines: ConsoleLine[]): boolean {
+  if (!lines.some((l) => l.body.includes('hung_task_timeout_secs'))) return false;
+  return !lines.some((l) => /Call [Tt]race|Backtrace:|\+0x[0-9a-f]+\/0x/.test(l.body));
 }
 
 /** The record of a report named `t` (with the signature of `t.title`, when the caller has it). */
