@@ -4,54 +4,35 @@
  *
  * At module init it reads its content file (module parameter `content`, read with
  * kernel_read_file_from_path() like the sensor agent does) whose first word names a crash
- * kind, and triggers that crash for real, inside a function of this module:
- *
- *   null-deref        a load through a NULL pointer           crashers_null_deref()
- *   bug               BUG()                                   crashers_bug()
- *   warn              WARN_ON(), then the load succeeds       crashers_warn()
- *   soft-lockup       a spin with preemption disabled until
- *                     the watchdog reports it (~20-30 s)      crashers_soft_lockup()
- *   divide-error      integer division by zero (idiv, #DE)    crashers_divide_error()
- *   stack-corruption  overflow of a stack buffer: the stack
- *                     protector panics on return              crashers_stack_corruption()
- *   none              nothing: the module loads cleanly
+ * kind, and triggers that crash for real, inside a function of this module: at once in init
+ * (faults.c), seconds later in a work item, a timer or a kernel thread (deferred.c), or as
+ * misuse of memory the kernel's own checks catch (memory.c). The kinds are listed in
+ * crashers_kinds[] below and in README.md.
  *
  * bootgate's crashers suite (suites/crashers.yaml) checks that the lab records each of them
  * with the right class, function and module. See README.md.
  *
  * Every crashing function is `noinline __noclone` so that the RIP line and the call trace
- * name it exactly (no .constprop/.isra copies), and every value that would let the compiler
- * see the crash coming (the NULL pointer, the zero divisor, the overflow length) is read
- * with READ_ONCE() from a variable the compiler cannot reason about.
+ * name it exactly (no .constprop/.isra copies).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/init.h>
-#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/kernel_read_file.h>
 #include <linux/module.h>
-#include <linux/panic.h>
 #include <linux/moduleparam.h>
-#include <linux/preempt.h>
-#include <linux/processor.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
-#define CRASHERS_VERSION		"1.0.0"
+#include "crashers.h"
+
+#define CRASHERS_VERSION		"1.1.0"
 #define CRASHERS_DEFAULT_CONTENT	"/var/lib/crashers/channel.txt"
 #define CRASHERS_MAX_CONTENT		4096
 #define CRASHERS_KIND_LEN		32
-/*
- * The soft lockup watchdog reports a CPU stuck for more than 2 * watchdog_thresh (10 s by
- * default) from a timer that runs every watchdog_thresh * 2 / 5 s: about 20-24 s (more under
- * TCG). The spin stops as soon as the report is out (TAINT_SOFTLOCKUP), or after this long.
- */
-#define CRASHERS_SPIN_MAX_SECONDS	60
-
 static char *content = CRASHERS_DEFAULT_CONTENT;
 module_param(content, charp, 0444);
 MODULE_PARM_DESC(content, "path of the content file: its first word is the crash kind");
@@ -65,111 +46,6 @@ static char version[] = CRASHERS_VERSION;
 module_param_string(version, version, sizeof(version), 0444);
 MODULE_PARM_DESC(version, "crashers version");
 
-/* ------------------------------------------------------------ the crashes */
-
-struct crashers_victim {
-	unsigned long magic;
-	unsigned long value;	/* at offset 8: the fault address is 0x8 */
-};
-
-/* Slot 0 is never filled: a lookup of slot 0 yields NULL, the compiler cannot know it. */
-static struct crashers_victim crashers_victims[1];
-static struct crashers_victim *crashers_slots[2] = { NULL, &crashers_victims[0] };
-static unsigned int crashers_slot;		/* always 0 */
-static int crashers_divisor;			/* always 0 */
-static int crashers_true = 1;
-static unsigned int crashers_smash_len = 24;	/* buf (16) + the canary (8) */
-static unsigned long crashers_sink;
-
-static noinline __noclone int crashers_null_deref(void)
-{
-	struct crashers_victim *v = READ_ONCE(crashers_slots[READ_ONCE(crashers_slot)]);
-
-	pr_info("null-deref: reading victim->value through %px\n", v);
-	/* A genuine load through NULL (+8): page fault, "BUG: kernel NULL pointer dereference". */
-	WRITE_ONCE(crashers_sink, READ_ONCE(v->value));
-	return 0;
-}
-
-static noinline __noclone int crashers_bug(void)
-{
-	pr_info("bug: calling BUG()\n");
-	if (READ_ONCE(crashers_true))
-		BUG();
-	return 0;
-}
-
-static noinline __noclone int crashers_warn(void)
-{
-	pr_info("warn: calling WARN_ON(), the load goes on\n");
-	WARN_ON(READ_ONCE(crashers_true));
-	return 0;
-}
-
-static noinline __noclone int crashers_soft_lockup(void)
-{
-	unsigned long start = jiffies, end = start + CRASHERS_SPIN_MAX_SECONDS * HZ;
-	unsigned long seen = start, now;
-	bool reported = false;
-
-	pr_info("soft-lockup: spinning with preemption disabled until the watchdog reports it\n");
-	/*
-	 * Interrupts stay on (the watchdog's timer fires) but this CPU never schedules, so the
-	 * watchdog's stopper thread never runs: a genuine soft lockup. The watchdog taints the
-	 * kernel `L` right after its report: that is checked once a tick only, so that the
-	 * report's RIP is (almost always) in this loop, not in test_taint().
-	 */
-	preempt_disable();
-	for (;;) {
-		now = jiffies;
-		if (now != seen) {
-			seen = now;
-			reported = test_taint(TAINT_SOFTLOCKUP);
-			if (reported || !time_before(now, end))
-				break;
-		}
-		cpu_relax();
-	}
-	preempt_enable();
-	if (reported)
-		pr_info("soft-lockup: reported after %u ms, the load goes on\n", jiffies_to_msecs(jiffies - start));
-	else
-		pr_warn("soft-lockup: no soft lockup report within %d s (watchdog off?)\n", CRASHERS_SPIN_MAX_SECONDS);
-	return 0;
-}
-
-static noinline __noclone int crashers_divide_error(void)
-{
-	int divisor = READ_ONCE(crashers_divisor);
-
-	pr_info("divide-error: dividing by %d\n", divisor);
-	/* idiv by zero: #DE, "divide error: 0000 [#1]". */
-	WRITE_ONCE(crashers_sink, (unsigned long)(READ_ONCE(crashers_true) * 1000 / divisor));
-	return 0;
-}
-
-static noinline __noclone int crashers_stack_corruption(void)
-{
-	char buf[16];
-	/* Through a volatile pointer: neither FORTIFY_SOURCE nor -Warray-bounds sees the overflow. */
-	char *volatile p = buf;
-	unsigned int n = READ_ONCE(crashers_smash_len);
-	unsigned int i;
-
-	pr_info("stack-corruption: writing %u bytes into a %zu-byte stack buffer\n", n, sizeof(buf));
-	for (i = 0; i < n; i++)
-		p[i] = 'A';
-	WRITE_ONCE(crashers_sink, (unsigned long)READ_ONCE(p[0]));
-	/* Returning checks the canary: __stack_chk_fail() panics "stack-protector: ...". */
-	return 0;
-}
-
-static noinline __noclone int crashers_none(void)
-{
-	pr_info("none: nothing to crash\n");
-	return 0;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -181,6 +57,17 @@ static const struct {
 	{ "divide-error",	crashers_divide_error },
 	{ "stack-corruption",	crashers_stack_corruption },
 	{ "none",		crashers_none },
+	{ "panic",		crashers_panic },
+	{ "stack-overflow",	crashers_stack_overflow },
+	{ "sleep-in-atomic",	crashers_sleep_in_atomic },
+	{ "work-fault",		crashers_work_fault },
+	{ "timer-fault",	crashers_timer_fault },
+	{ "work-lockup",	crashers_work_lockup },
+	{ "hung-task",		crashers_hung_task },
+	{ "lock-inversion",	crashers_lock_inversion },
+	{ "use-after-free",	crashers_use_after_free },
+	{ "double-free",	crashers_double_free },
+	{ "refcount-underflow",	crashers_refcount_underflow },
 };
 
 /* ------------------------------------------------------------ the content */
@@ -252,6 +139,7 @@ static int __init crashers_init(void)
 
 static void __exit crashers_exit(void)
 {
+	crashers_deferred_exit();
 	pr_info("unloaded\n");
 }
 
