@@ -124,6 +124,7 @@ export class CellVm {
         // The boot id read over SSH must be the one on the console: proof that this is the new boot.
         const id = await guest.bootId(ssh, sig);
         if (id !== marker.bootId) throw new Error(`SSH reached boot ${id}, the console says ${marker.bootId}`);
+        await guest.consoleAllMessages?.(ssh, sig);
         return onReady(ssh, sig);
       },
     });
