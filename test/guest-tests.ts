@@ -32,6 +32,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'harness/providers/qemu/snapshot-restore.int.test.ts': { images: [G61] }, // a guest saved once, started twice from its state, one rebooted: 2 boots, 2 restores
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
+  'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.
@@ -44,6 +45,8 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/third-party.int.test.ts': { suites: ['suites/third-party.yaml'], images: [G61, G612], matrix: true },
   // Three runs of a workload suite on the instruction clock, then two comparisons.
   'test/compare.int.test.ts': { suites: ['suites/compare-sensor-2.1.0.yaml', 'suites/compare-sensor-2.2.0-slow.yaml'], images: [G61], matrix: true },
+  // Every crashers kind on 6.1 and 6.12: 36 cells, 72 boots; the lockups and blocked threads soak.
+  'test/crashers-kernels.int.test.ts': { suites: ['suites/crashers-kernels.yaml'], images: [G61, G612], matrix: true },
   // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
   'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
 };
