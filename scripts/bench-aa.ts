@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ImageCatalog } from '../harness/images/catalog.js';
 import { runSchema } from '../harness/results/schema.js';
 import { cacheRoot, projectRoot } from '../harness/util/paths.js';
@@ -53,6 +53,18 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string }> {
   });
 }
 
+/** Per booted agent cycle, seconds from ready to the boot's end: what the soak costs it (events.ndjson). */
+async function afterReady(events: string): Promise<number[]> {
+  const text = await readFile(events, 'utf8').catch(() => '');
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"boot-end"')) continue;
+    const e = JSON.parse(line) as { at: string; phase: string; booted: boolean; startedAt: string; readyMs?: number };
+    if (e.phase === 'agent' && e.booted && e.readyMs !== undefined) out.push((Date.parse(e.at) - Date.parse(e.startedAt) - e.readyMs) / 1000);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const names = await images();
   // The boots spread evenly: every image gets as many, N in all at least.
@@ -61,20 +73,22 @@ async function main(): Promise<void> {
   const suite = join(dir, 'aa.yaml');
   await writeFile(suite, suiteText(names, cycles));
   const t0 = Date.now();
-  const r = await run(['run', suite, '--results', join(dir, 'results'), '-j', String(J), '--reporter', 'plain']);
+  const r = await run(['run', suite, '--results', join(dir, 'results'), '-j', String(J), '--reporter', 'plain,json']);
   const wallS = (Date.now() - t0) / 1000;
   const runJson = r.stdout.trim().split('\n').at(-1) ?? '';
   const result = runSchema.parse(JSON.parse(await readFile(runJson, 'utf8')));
   const rows = aaTally(result);
   const agentBoots = result.cells.flatMap((c) => c.cycles);
   const cycleS = agentBoots.map((y) => (y.readyMs ?? 0) / 1000);
+  const afterS = await afterReady(join(dirname(runJson), 'events.ndjson'));
   console.log(`A/A: ${cycles} clean boots of crashers (content none) on each of ${names.length} images, -j ${J}, ${wallS.toFixed(0)} s wall`);
   console.log(['image', 'boots', 'crash records', 'false fails', 'errors'].join('\t'));
   for (const t of rows) console.log([t.image, t.boots, t.crashRecords, t.falseFails, t.errors].join('\t'));
   const all = rows.at(-1)!;
   for (const title of new Set(all.titles)) console.log(`  crash: ${title}`);
-  console.log(`mean time to ready per agent boot ${(cycleS.reduce((a, b) => a + b, 0) / Math.max(1, cycleS.length)).toFixed(1)} s; run ${runJson}`);
-  console.log(JSON.stringify({ boots: all.boots, crashRecords: all.crashRecords, falseFails: all.falseFails, errors: all.errors, images: names.length, wallS: Math.round(wallS), runJson }));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  console.log(`per agent boot: ready after ${mean(cycleS).toFixed(1)} s, then ${mean(afterS).toFixed(1)} s more until judged (the soak and the health check at its end); run ${runJson}`);
+  console.log(JSON.stringify({ boots: all.boots, crashRecords: all.crashRecords, falseFails: all.falseFails, errors: all.errors, images: names.length, wallS: Math.round(wallS), afterReadyS: Number(mean(afterS).toFixed(2)), runJson }));
   process.exitCode = all.crashRecords === 0 && all.falseFails === 0 && all.errors === 0 ? 0 : 1;
 }
 
