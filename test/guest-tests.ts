@@ -5,7 +5,7 @@
  * checks every entry against the suites it runs, and that no guest-booting file is missing.
  *
  * `npm test` must finish on a fresh 2-core machine without KVM in under 45 minutes, setup
- * included: its guest tests boot about 82 times, on the two generic initramfs images only.
+ * included: its guest tests boot about 86 times, on the two generic initramfs images only.
  * What boots many images, downloads kernel packages or boots for long is `matrix`: it runs in
  * `npm run test:matrix` instead.
  */
