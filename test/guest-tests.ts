@@ -5,7 +5,7 @@
  * checks every entry against the suites it runs, and that no guest-booting file is missing.
  *
  * `npm test` must finish on a fresh 2-core machine without KVM in under 45 minutes, setup
- * included: its guest tests boot about 90 times, on the two generic initramfs images only.
+ * included: its guest tests boot about 95 times, on the two generic initramfs images only.
  * What boots many images, downloads kernel packages or boots for long is `matrix`: it runs in
  * `npm run test:matrix` instead.
  */
@@ -33,6 +33,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
   'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 boots
+  'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.
@@ -58,6 +59,8 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     images: [G61],
     matrix: true,
   },
+  // Every crashers kind on 6.1 and 6.12: 36 cells, 72 boots; the lockups and blocked threads soak.
+  'test/crashers-kernels.int.test.ts': { suites: ['suites/crashers-kernels.yaml'], images: [G61, G612], matrix: true },
   // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
   'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
 };

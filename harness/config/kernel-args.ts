@@ -46,6 +46,7 @@ const RULES: Rule[] = [
   { key: 'nosoftlockup', why: 'the lockup detectors turn a hang into a crash report' },
   { key: 'nowatchdog', why: 'the lockup detectors turn a hang into a crash report' },
   { key: 'nmi_watchdog', when: (v) => !ON(v), why: 'the lockup detectors turn a hang into a crash report' },
+  { key: 'sysctl.kernel.hung_task_timeout_secs', when: (v) => /^0*$/.test(v ?? ''), why: 'the hung-task watchdog turns a blocked thread into a crash report' },
   { key: 'watchdog_thresh', when: (v) => v === undefined || /^0+$/.test(v), why: 'the lockup detectors turn a hang into a crash report' },
   { key: 'rcupdate.rcu_cpu_stall_suppress', when: ON, why: 'RCU stall warnings are crash reports' },
   { key: 'rcupdate.rcu_cpu_stall_suppress_at_boot', when: ON, why: 'RCU stall warnings are crash reports' },

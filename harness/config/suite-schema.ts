@@ -142,6 +142,7 @@ export const bootSchema = z
     retries: z.number().int().min(0).max(5).default(1).describe('Times a cell whose verdict is error (the lab failed: QEMU died, SSH never answered, the host ran out of disk) runs again from its start; a fail is never retried. Every attempt is kept in run.json; the gate counts the last. 0 to 5, default 1.'),
     bootLoop: z.number().int().min(1).default(2).describe('Consecutive failed boots after install that make a boot loop: the cell fails and stops booting. Default 2.'),
     settle: duration(0).prefault('1s').describe(`After a boot is ready, how long a crash still counts against it. ${DURATION_TEXT}, from 0 to 24h. Default 1s.`),
+    soak: duration(0).prefault('15s').describe(`How long a boot with the agent installed is watched after it is ready, its health checked again at the end: a crash, a hung task or a lockup in it fails that boot (the lab sets the kernel's watchdogs to report within about 14 s). ${DURATION_TEXT}, from 0 (off: settle only) to 24h. Default 15s, added to every agent boot.`),
     silence: duration().optional().describe(`A boot that prints nothing on the console for this long before it is ready is a hang. ${DURATION_TEXT}, from 1s to 24h. Off when absent.`),
     // oops=panic: a fault in an agent stops the machine, as one in a boot-start driver does on Windows.
     panicOnOops: z.boolean().default(true).describe('Make a kernel oops fatal (kernel argument oops=panic), as a fault in a boot-start driver is on Windows. Default true.'),

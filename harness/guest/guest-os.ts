@@ -26,6 +26,13 @@ export interface GuestOs {
   bootId(t: GuestTransport, signal?: AbortSignal): Promise<string>;
   /** Set the guest's clock from its hardware clock: a guest restored from a saved state is behind by the time it lay saved. */
   syncClock?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
+  /**
+   * Once a boot is ready: from now on every kernel message reaches the serial console. Boots print
+   * at a quiet level (their chatter is slow on a serial line); reports that come later print part
+   * of their evidence lower (a blocked task's call trace is at info level). OSes whose crash
+   * evidence is not the console leave it out.
+   */
+  consoleAllMessages?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
   memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory>;
   /** Where an in-guest workload program is put, and the folder its file workloads use. */
   readonly workloadPaths: { program: string; workDir: string };

@@ -74,6 +74,13 @@ export interface Machine {
    * Providers that cannot save a machine leave it out.
    */
   saveState?(stateFile: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Let a guest paused at its panic notice run the rest of its panic path, and stop it again
+   * when it resets itself or after timeoutMs: a kernel flushes what it printed from an
+   * exception stack only after that notice. Resolves whether the guest reset. Providers whose
+   * guests do not pause at a panic leave it out.
+   */
+  finishPanic?(timeoutMs: number): Promise<boolean>;
   /** A hard reset from the host; resumes the guest when it was paused by a panic. */
   hostReset(): Promise<void>;
   /** Stop the VM (graceful quit, then kill) and remove its scratch files. Safe to call twice. */

@@ -32,6 +32,25 @@ class FakeMachine implements Machine {
   async dispose() {}
 }
 
+/**
+ * A guest that prints part of its report only once it runs on after its panic notice, as 6.12
+ * does with a report written from the double fault's stack: the rest comes with finishPanic.
+ */
+class PanickingMachine extends FakeMachine {
+  finishes = 0;
+  constructor(private readonly after: string) {
+    super();
+  }
+  async finishPanic(): Promise<boolean> {
+    this.finishes++;
+    // Delivered a little later, as console bytes read from a pipe are.
+    await new Promise((r) => setTimeout(r, 20));
+    this.print(this.after);
+    this.event({ type: 'reset', guest: true, reason: 'guest-reset', at: Date.now() });
+    return true;
+  }
+}
+
 function setup() {
   const m = new FakeMachine();
   const rec = new ConsoleRecorder();
@@ -89,6 +108,67 @@ describe('watchBoot', () => {
     const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
     expect(obs).toMatchObject({ outcome: 'crash', booted: false, vmState: 'paused' });
     expect(obs.crash).toMatchObject({ class: 'null-deref', function: 'sensor_parse_channel', module: 'sensor' });
+  });
+
+  for (const kernel of ['6.1', '6.12']) {
+    it(`a report printed from the exception stack after the panic notice (stack overflow, ${kernel}) is the boot's record`, async () => {
+      const log = readFileSync(new URL(`../detect/testdata/crashers/${kernel}/stack-overflow.log`, import.meta.url), 'utf8');
+      // Cut where 6.12 paused at pvpanic: after the module said what it does, before the report.
+      const cut = log.indexOf('\n', log.indexOf('asks for stack-overflow')) + 1;
+      const m = new PanickingMachine(log.slice(cut));
+      const rec = new ConsoleRecorder();
+      rec.attach(m);
+      later(10, () => m.print(log.slice(0, cut)));
+      later(30, () => m.event({ type: 'panic', action: 'pause', at: Date.now() }));
+      const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
+      expect(m.finishes).toBe(1);
+      expect(obs).toMatchObject({ outcome: 'crash', booted: false, vmState: 'paused' });
+      expect(obs.crash).toMatchObject({ source: 'console', title: 'BUG: stack guard page was hit in crashers_recurse', function: 'crashers_recurse', module: 'crashers' });
+    });
+  }
+
+  it('what a guest prints just after its panic event is still read (the drain after the event)', async () => {
+    const { m, rec } = setup();
+    const log = readFileSync(new URL('../../test/fixtures/sensor-291-debian-6.1.log', import.meta.url), 'utf8');
+    later(10, () => m.event({ type: 'panic', action: 'pause', at: Date.now() }));
+    later(60, () => m.print(log));
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, onMarker: async () => ({}) });
+    expect(obs.crash).toMatchObject({ class: 'null-deref', function: 'sensor_parse_channel' });
+  });
+
+  it('a boot with the agent is soaked: a report in the soak is its crash, the health is asked again at its end', async () => {
+    const { m, rec } = setup();
+    later(10, () => m.print(READY));
+    let rechecks = 0;
+    const recheck = async () => (rechecks++, { ok: false, output: 'module gone' });
+    const t0 = Date.now();
+    later(200, () => m.print('[   30.000000] INFO: task crashers_hung:140 blocked for more than 10 seconds.\r\n[   30.000100]       Tainted: G           OE      6.1.0-57-amd64 #1 Debian 6.1.192-3\r\n[   30.000200] task:crashers_hung   state:D stack:0     pid:140   ppid:2      flags:0x00004000\r\n[   30.000300] Call Trace:\r\n[   30.000400]  <TASK>\r\n[   30.000500]  __schedule+0x34d/0x9e0\r\n[   30.000600]  schedule+0x5a/0xd0\r\n[   30.000700]  schedule_timeout+0x118/0x150\r\n[   30.000800]  wait_for_completion+0x86/0x160\r\n[   30.000900]  crashers_hung_thread+0x2a/0x40 [crashers]\r\n[   30.001000]  kthread+0xd7/0x100\r\n[   30.001100]  ret_from_fork+0x22/0x30\r\n[   30.001200]  </TASK>\r\n'));
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: t0, timeoutMs: 5000, settleMs: 10, soakMs: 400, onMarker: async () => ({ health: { ok: true, output: 'loaded' }, recheck }) });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(rechecks).toBe(1);
+    expect(obs).toMatchObject({ outcome: 'unhealthy', booted: true, health: { ok: false, output: 'after the soak: module gone' } });
+    expect(obs.crash).toMatchObject({ class: 'hung-task', module: 'crashers' });
+  });
+
+  it('a boot without the agent (no recheck) is not soaked: settle only', async () => {
+    const { m, rec } = setup();
+    later(10, () => m.print(READY));
+    const t0 = Date.now();
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: t0, timeoutMs: 5000, settleMs: 10, soakMs: 2000, onMarker: async () => ({}) });
+    expect(obs.outcome).toBe('ready');
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it('a panic in the soak ends the boot as a crash', async () => {
+    const { m, rec } = setup();
+    const log = readFileSync(new URL('../../test/fixtures/sensor-291-debian-6.1.log', import.meta.url), 'utf8');
+    later(10, () => m.print(READY));
+    later(150, () => m.print(log));
+    later(170, () => m.event({ type: 'panic', action: 'pause', at: Date.now() }));
+    const recheck = async () => ({ ok: true, output: 'loaded' });
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 0, soakMs: 3000, onMarker: async () => ({ health: { ok: true, output: 'loaded' }, recheck }) });
+    expect(obs).toMatchObject({ outcome: 'crash', booted: false, vmState: 'paused' });
+    expect(obs.crash).toMatchObject({ class: 'null-deref' });
   });
 
   it('a panic with nothing on the console still gives a record, from pvpanic', async () => {

@@ -14,6 +14,11 @@ export interface ReadyResult {
   health?: { ok: boolean; output: string };
   /** The agent's self-test, when the suite has one: not ok makes the boot unhealthy. */
   selftest?: SelftestRecord;
+  /**
+   * The agent's health asked again at the end of the soak. Given for boots with the agent
+   * installed: only those are soaked.
+   */
+  recheck?: (signal: AbortSignal) => Promise<{ ok: boolean; output: string }>;
 }
 
 export interface BootObservation {
@@ -46,6 +51,12 @@ export interface WatchBootOptions {
    */
   readyGraceMs?: number;
   settleMs: number;
+  /**
+   * How long a boot with the agent installed is watched after it is ready (instead of settleMs
+   * when longer): a crash in it is the boot's, and the agent's health is asked again at its end.
+   * Long enough for the lockup and hung-task watchdogs the lab sets short (cell-vm.ts).
+   */
+  soakMs?: number;
   /** No console output for this long before the ready marker: a hang of its own class. */
   silenceMs?: number;
   /** Called once the guest printed its ready marker: connect, check the boot, run health. */
@@ -55,6 +66,16 @@ export interface WatchBootOptions {
 
 /** After a panic event, the console bytes already sent may still be in the pipe. */
 const FLUSH_MS = 250;
+
+/**
+ * How long a Linux guest paused at its panic notice may run on to the end of its panic path.
+ * The kernel flushes what it printed in an exception's context (a double fault, an NMI) only
+ * after the pvpanic notice: stopped there, a stack overflow's report never reaches the console.
+ */
+export const PANIC_PATH_MS = 5000;
+
+/** How long the health check at the end of a soak may take. */
+const RECHECK_MS = 30_000;
 
 /** Classes that do not stop a kernel by themselves: a fatal report after one is the boot's crash. */
 const NON_FATAL = new Set(['warning', 'lockdep', 'memory-leak', 'ubsan', 'kfence', 'kasan', 'kmsan']);
@@ -129,6 +150,10 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   const timer = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: ac.signal }).catch(() => 'aborted' as const);
 
   const finishCrash = async (stop: Stop | undefined): Promise<CrashRecord | undefined> => {
+    // pvpanic pauses a Linux guest before its console is flushed: let it finish, then stop it.
+    if (stop?.kind === 'panic' && stop.event?.type === 'panic' && os === 'linux' && o.machine.running) {
+      await o.machine.finishPanic?.(PANIC_PATH_MS).catch(() => false);
+    }
     await sleep(FLUSH_MS);
     pushAll(records, detector.end());
     if (records.length > 0) return primaryCrash(records);
@@ -153,6 +178,8 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   const vmState = (stop: Stop | undefined): BootObservation['vmState'] =>
     stop?.kind === 'exit' || !o.machine.running ? 'exited' : stop?.kind === 'panic' ? 'paused' : 'running';
 
+  // Every return below awaits: the finally clause stops reading the console, and what the guest
+  // prints after its panic event must still reach the detector.
   try {
     // Phase 1: the ready marker, or the end of this boot.
     const first = await Promise.race([markerSeen.then(() => 'marker' as const), stopped, timer]);
@@ -161,7 +188,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
       const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'no ready marker on the console', o.timeoutMs / 1000);
       return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, crash, vmState: vmState(undefined) };
     }
-    if (first !== 'marker') return endedEarly(first);
+    if (first !== 'marker') return await endedEarly(first);
 
     // Phase 2: SSH and health, still racing a crash and the deadline (moved by the grace).
     const phase2Timer = o.readyGraceMs
@@ -177,7 +204,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
       const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'ready marker seen, SSH or health did not answer', (o.timeoutMs + (o.readyGraceMs ?? 0)) / 1000);
       return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, marker: marker!.m, markerAt: marker!.at, crash, vmState: vmState(undefined) };
     }
-    if (second.kind !== 'ready' && second.kind !== 'ready-failed') return endedEarly(second);
+    if (second.kind !== 'ready' && second.kind !== 'ready-failed') return await endedEarly(second);
     if (second.kind === 'ready-failed') {
       const crash = await finishCrash(undefined);
       const msg = second.e instanceof Error ? second.e.message : String(second.e);
@@ -194,12 +221,19 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
       };
     }
     const readyAt = Date.now();
-    const health = second.r.health;
+    let health = second.r.health;
     const selftest = second.r.selftest;
+    const recheck = second.r.recheck;
 
-    // Phase 3: settle: a crash right after ready still belongs to this boot.
-    const settle = await Promise.race([sleep(o.settleMs, 'settled' as const), stopped]);
-    if (settle !== 'settled') return endedEarly(settle, { readyAt, health, selftest });
+    // Phase 3: settle, or soak a boot with the agent: a crash after ready still belongs to this boot.
+    const waitMs = recheck ? Math.max(o.settleMs, o.soakMs ?? 0) : o.settleMs;
+    const settle = await Promise.race([sleep(waitMs, 'settled' as const), stopped]);
+    if (settle !== 'settled') return await endedEarly(settle, { readyAt, health, selftest });
+    if (recheck && o.soakMs) {
+      const again = await Promise.race([recheckHealth(recheck, ac.signal), stopped]);
+      if ('kind' in again) return await endedEarly(again, { readyAt, health, selftest });
+      if (health?.ok !== false) health = again;
+    }
     pushAll(records, detector.end());
     const crash = primaryCrash(records);
     const outcome: BootOutcome = (health && !health.ok) || (selftest && !selftest.ok) ? 'unhealthy' : 'ready';
@@ -210,6 +244,15 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     unwatch();
     unevent();
     o.signal?.removeEventListener('abort', onOuterAbort);
+  }
+
+  async function recheckHealth(check: NonNullable<ReadyResult['recheck']>, signal: AbortSignal): Promise<{ ok: boolean; output: string }> {
+    const timeout = sleep(RECHECK_MS, undefined, { signal }).then(
+      () => ({ ok: false, output: `after the soak: the health check did not answer in ${RECHECK_MS / 1000}s` }),
+      () => ({ ok: false, output: 'after the soak: aborted' }),
+    );
+    const h = await Promise.race([check(signal).catch((e: unknown) => ({ ok: false, output: e instanceof Error ? e.message : String(e) })), timeout]);
+    return h.ok ? h : { ok: false, output: h.output.startsWith('after the soak') ? h.output : `after the soak: ${h.output}` };
   }
 
   async function endedEarly(stop: Stop, after?: { readyAt: number; health?: ReadyResult['health']; selftest?: SelftestRecord }): Promise<BootObservation> {

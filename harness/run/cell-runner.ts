@@ -202,7 +202,9 @@ export class CellRunner {
     if (this.state.installed) {
       const health = await this.ctx.agent.health(ssh, signal);
       const spec = this.selftest;
-      return spec ? { health, selftest: await runSelftest(ssh, this.ctx.guest, spec, signal) } : { health };
+      // Asked again at the end of the boot's soak (boot-watch.ts).
+      const recheck = (s: AbortSignal) => this.ctx.agent.health(ssh, s);
+      return spec ? { health, selftest: await runSelftest(ssh, this.ctx.guest, spec, signal), recheck } : { health, recheck };
     }
     if (!this.state.uninstalled) return {};
     const h = await this.ctx.agent.health(ssh, signal);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BuiltImage } from '../images/catalog.js';
 import { LabError } from '../util/errors.js';
-import { pinnedHostKey } from './cell-vm.js';
+import type { BootPolicy } from '../config/suite-schema.js';
+import { kernelArgProblem } from '../config/kernel-args.js';
+import { kernelArgsOf, pinnedHostKey, WATCHDOG_ARGS } from './cell-vm.js';
 
 const image = (os: 'linux' | 'windows', hostKey?: string) => ({ manifest: { name: 'img', os, ...(hostKey ? { hostKey } : {}) } }) as unknown as BuiltImage;
 
@@ -15,5 +17,19 @@ describe('pinnedHostKey', () => {
   });
   it('a Windows user disk may have none yet (its key is the user own)', () => {
     expect(pinnedHostKey(image('windows'))).toBeUndefined();
+  });
+});
+
+describe('kernelArgsOf', () => {
+  const img = { manifest: { name: 'img', os: 'linux', kernelArgs: ['root=/dev/vda'] } } as unknown as BuiltImage;
+  const boot = (kernelArgs?: string[]) => ({ panicOnOops: true, kernelArgs }) as unknown as BootPolicy;
+  it('sets the watchdogs short, after the crash capture and before the suite (which may lengthen them)', () => {
+    const args = kernelArgsOf(img, boot(['watchdog_thresh=10']), 'ssh-ed25519 KEY lab');
+    expect(args).toEqual(['root=/dev/vda', 'loglevel=5', 'panic=-1', 'oops=panic', ...WATCHDOG_ARGS, 'watchdog_thresh=10', 'bootgate.authkey=KEY']);
+    expect(WATCHDOG_ARGS).toEqual(['watchdog_thresh=5', 'sysctl.kernel.hung_task_timeout_secs=10', 'sysctl.kernel.hung_task_check_interval_secs=2']);
+  });
+  it('a suite may not turn the hung-task watchdog off', () => {
+    expect(kernelArgProblem('sysctl.kernel.hung_task_timeout_secs=0')).toMatch(/hung-task watchdog/);
+    expect(kernelArgProblem('sysctl.kernel.hung_task_timeout_secs=30')).toBeUndefined();
   });
 });

@@ -31,12 +31,19 @@ export interface CellVmOptions {
   signal: AbortSignal;
 }
 
+/**
+ * The lab's watchdogs, short so that a boot's soak (boot.soak, 15 s by default) outlasts them: a
+ * soft lockup is reported after 10 s (2 x watchdog_thresh, checked every 2 s), a task blocked
+ * for 10 s within 2 s more (Debian's defaults: 20 s and 120 s, too long to wait for each boot).
+ */
+export const WATCHDOG_ARGS = ['watchdog_thresh=5', 'sysctl.kernel.hung_task_timeout_secs=10', 'sysctl.kernel.hung_task_check_interval_secs=2'];
+
 /** The kernel command line: the image's own arguments, the lab's crash capture, the suite's, the lab key. */
 export function kernelArgsOf(image: BuiltImage, boot: BootPolicy, publicKey: string): string[] {
   const key = publicKey.split(/\s+/)[1]!;
   // loglevel=5 keeps boot chatter off the slow serial line but shows every warning and oops.
   // The image's own arguments first (a disk image names its root device).
-  return [...(image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), ...(boot.kernelArgs ?? []), `bootgate.authkey=${key}`];
+  return [...(image.manifest.kernelArgs ?? []), 'loglevel=5', 'panic=-1', ...(boot.panicOnOops ? ['oops=panic'] : []), ...WATCHDOG_ARGS, ...(boot.kernelArgs ?? []), `bootgate.authkey=${key}`];
 }
 
 /**
@@ -102,6 +109,7 @@ export class CellVm {
       timeoutMs: boot.timeout,
       readyGraceMs: this.o.readyGraceMs,
       settleMs: boot.settle,
+      soakMs: boot.soak,
       silenceMs: boot.silence,
       signal,
       onMarker: async (marker, sig) => {
@@ -119,6 +127,7 @@ export class CellVm {
         // The boot id read over SSH must be the one on the console: proof that this is the new boot.
         const id = await guest.bootId(ssh, sig);
         if (id !== marker.bootId) throw new Error(`SSH reached boot ${id}, the console says ${marker.bootId}`);
+        await guest.consoleAllMessages?.(ssh, sig);
         return onReady(ssh, sig);
       },
     });

@@ -34,6 +34,12 @@ describe('LinuxGuest', () => {
     expect(await new LinuxGuest().bootId(t)).toBe('6f1c1b7e-0d4b-4e1a-9d51-3b8e0f6a2c11');
   });
 
+  it('console: every kernel message from now on, by the console log level alone', async () => {
+    const { t, cmds } = transport({});
+    await new LinuxGuest().consoleAllMessages(t);
+    expect(cmds).toEqual(['echo 7 > /proc/sys/kernel/printk']);
+  });
+
   it('reboot is asked without waiting for an answer (the connection drops)', async () => {
     const never: GuestTransport = { exec: () => new Promise(() => undefined), upload: async () => undefined, uploadData: async () => undefined, close: async () => undefined };
     await expect(new LinuxGuest().requestReboot(never)).resolves.toBeUndefined();

@@ -25,6 +25,11 @@ export class LinuxGuest implements GuestOs {
     await t.exec('hwclock -s -u 2>/dev/null || true', { timeoutMs: 15_000, signal });
   }
 
+  async consoleAllMessages(t: GuestTransport, signal?: AbortSignal): Promise<void> {
+    // The console log level alone (the first of the four values): 7 shows up to KERN_INFO.
+    await t.exec('echo 7 > /proc/sys/kernel/printk', { timeoutMs: 15_000, signal });
+  }
+
   async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {
     const txt = (await t.exec('sync; cat /proc/meminfo', { signal, timeoutMs: 30_000 })).stdout;
     return { availableKiB: meminfoKiB(txt, 'MemAvailable'), kernelKiB: meminfoKiB(txt, 'Slab') };

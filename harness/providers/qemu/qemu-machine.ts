@@ -44,6 +44,7 @@ export class QemuMachine implements Machine {
   private disposed?: Promise<void>;
   private helpers: SwtpmProcess[] = [];
   readonly exited: Promise<void>;
+  private readonly drained: Promise<void>;
 
   private constructor(
     readonly id: string,
@@ -56,6 +57,8 @@ export class QemuMachine implements Machine {
     this.bus.setMaxListeners(50);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => this.bus.emit('console', d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-8192)));
+    // The console pipe closes after its last byte was read; the process's 'exit' may come before it.
+    this.drained = new Promise((resolve) => child.stdout!.once('close', () => resolve()));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.exitedFlag = true;
@@ -130,6 +133,17 @@ export class QemuMachine implements Machine {
     await migrateToFile(this.qmp, stateFile, { signal });
   }
 
+  async finishPanic(timeoutMs: number): Promise<boolean> {
+    if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
+    const qmp = this.qmp;
+    // The guest's reboot at the end of its panic (panic=-1) is the sign its console is flushed.
+    const reset = qmp.waitFor((e) => e.event === 'RESET', timeoutMs);
+    await qmp.execute('cont');
+    const r = await reset;
+    await qmp.execute('stop');
+    return r !== undefined;
+  }
+
   async hostReset(): Promise<void> {
     if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
     // system_reset is carried out later by QEMU's main loop: resuming a panicked guest before
@@ -155,6 +169,8 @@ export class QemuMachine implements Machine {
       await this.exited;
       clearTimeout(t);
     }
+    // Everything the guest wrote before it went is delivered before the machine is gone.
+    await Promise.race([this.drained, new Promise((r) => setTimeout(r, 1000).unref())]);
     this.qmp?.close();
     await Promise.all(this.helpers.map((h) => h.stop()));
     await rm(this.workDir, { recursive: true, force: true }).catch(() => undefined);
