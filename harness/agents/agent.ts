@@ -59,6 +59,8 @@ export interface AgentDriver {
   updateContent?(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
   /** Kernel arguments an operator adds to the boot entry to boot without the agent (recovery drills). */
   bootWithoutAgentArgs?(): string[];
+  /** Kernel arguments that boot the agent in its own safe mode (no content), when the agent declares one. */
+  safeModeArgs?(): string[];
 }
 
 /** An install step that failed because of the agent (it would fail on any lab). */

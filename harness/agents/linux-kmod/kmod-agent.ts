@@ -35,6 +35,8 @@ export interface KmodAgentOptions {
   health?: string;
   /** The module parameter given the content file's path (default `content`; `''`: none). */
   contentParam?: string;
+  /** The module parameter (name=value) that loads it in its safe mode, when it has one. */
+  safeModeParam?: string;
   cacheDir: string;
 }
 
@@ -55,6 +57,11 @@ export class KmodAgent implements AgentDriver {
   bootWithoutAgentArgs(): string[] {
     // The kernel keeps module names with _ (a - in a file name becomes _).
     return [`module_blacklist=${this.module.replace(/-/g, '_')}`];
+  }
+
+  /** modprobe passes <module>.<param>=<value> from /proc/cmdline to the module it loads (kmod and busybox alike). */
+  safeModeArgs(): string[] {
+    return this.o.safeModeParam ? [`${this.module.replace(/-/g, '_')}.${this.o.safeModeParam}`] : [];
   }
 
   get contentPath(): string {
