@@ -59,6 +59,8 @@ export interface AgentDriver {
   updateContent?(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
   /** Kernel arguments an operator adds to the boot entry to boot without the agent (recovery drills). */
   bootWithoutAgentArgs?(): string[];
+  /** A shell command that removes the agent from the disk so the next boot starts without it (typed in a rescue shell: no depmod, no services). */
+  rescueRemoveCommand?(): string;
   /** Kernel arguments that boot the agent in its own safe mode (no content), when the agent declares one. */
   safeModeArgs?(): string[];
 }

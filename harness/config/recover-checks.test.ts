@@ -43,7 +43,7 @@ describe('recover: in a suite', () => {
   it('drills every recovery the agent supports unless the suite narrows them; rolls back to the first other content', async () => {
     const s = await load(suite({ recover: 'recover: {}' }));
     const agent = s.suite.agent!;
-    expect(drillMethods(s.suite, agent)).toEqual(['module-blacklist', 'content-rollback']);
+    expect(drillMethods(s.suite, agent)).toEqual(['module-blacklist', 'content-rollback', 'rescue-boot']);
     expect(rollbackContent(s.suite, '291')).toBe('290');
     expect(rollbackContent(s.suite, '290')).toBe('291');
     const narrowed = await load(suite({ recoveries: '[content-rollback]', recover: 'recover: { content: "291" }' }));
@@ -68,11 +68,11 @@ describe('recover: in a suite', () => {
 
   it('drills the agent\'s safe mode only for an agent that declares its parameter, and checks that parameter', async () => {
     const s = await load(suite({ safeMode: '{ param: safe_mode=1 }', recover: 'recover: {}' }));
-    expect(drillMethods(s.suite, s.suite.agent!)).toEqual(['module-blacklist', 'content-rollback', 'agent-safe-mode']);
+    expect(drillMethods(s.suite, s.suite.agent!)).toEqual(['module-blacklist', 'content-rollback', 'agent-safe-mode', 'rescue-boot']);
     expect(s.suite.agent!.safeMode).toEqual({ param: 'safe_mode=1' });
     expect(await problems(suite({ recoveries: '[agent-safe-mode]' }))).toEqual([expect.stringMatching(/:6: agent\.recoveries\[0\]: agent-safe-mode needs the agent's safe-mode parameter: add safeMode:/)]);
     expect(await problems(suite({ recover: 'recover: { methods: [agent-safe-mode] }' }))).toEqual([
-      expect.stringMatching(/:11: recover\.methods\[0\]: agent sensor does not support agent-safe-mode \(it supports: module-blacklist, content-rollback\)/),
+      expect.stringMatching(/:11: recover\.methods\[0\]: agent sensor does not support agent-safe-mode \(it supports: module-blacklist, content-rollback, rescue-boot\)/),
     ]);
     expect(await problems(suite({ safeMode: '{ param: "safe mode" }' }))).toEqual([expect.stringMatching(/:6: agent\.safeMode\.param: .*name=value/)]);
     expect(await problems(suite({ kind: 'linux-ebpf', safeMode: '{ param: safe_mode=1 }' }))).toEqual([expect.stringMatching(/:6: agent\.safeMode: safeMode is a kernel module parameter: for linux-kmod agents, not linux-ebpf/)]);

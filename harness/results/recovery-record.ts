@@ -11,9 +11,11 @@ import { z } from 'zod';
  * agent stays off). content-rollback: booted that way, the content is rolled back over SSH, and the
  * machine boots normally with the agent running again. agent-safe-mode: the boot entry gets the
  * agent's own safe-mode parameter instead (the agent runs, without content), then the same rollback
- * and normal boot.
+ * and normal boot. rescue-boot: the boot entry gets a rescue shell (init=/bin/sh on a full-disk
+ * image), the operator removes the agent at the serial console, and the machine boots normally
+ * without it.
  */
-export const RECOVERY_METHODS = ['module-blacklist', 'content-rollback', 'agent-safe-mode'] as const;
+export const RECOVERY_METHODS = ['module-blacklist', 'content-rollback', 'agent-safe-mode', 'rescue-boot'] as const;
 export const recoveryMethodSchema = z.enum(RECOVERY_METHODS);
 export type RecoveryMethod = z.infer<typeof recoveryMethodSchema>;
 

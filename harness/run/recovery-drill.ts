@@ -11,6 +11,7 @@ import { AbortedError } from '../util/errors.js';
 import type { BootObservation, ReadyResult } from './boot-watch.js';
 import { CellVm } from './cell-vm.js';
 import { recoveryPlan } from './recovery-plan.js';
+import { rescueAtConsole } from './rescue-boot.js';
 
 export interface DrillContext {
   runDir: string;
@@ -74,15 +75,31 @@ async function drill(x: DrillContext, method: RecoveryMethod): Promise<RecoveryA
     return { obs, step, vm };
   };
   try {
+    const plan = recoveryPlan(method, x.agent, { name: x.image.manifest.name, userland: x.image.manifest.userland });
+    const to = x.rollbackTo;
+    if (plan.fix === 'rollback-content' && !to) return { method, recovered: false, agentRunning: false, steps, error: 'no content to roll back to' };
     await mkdir(dir, { recursive: true });
     await copyFile(x.disk, join(dir, 'disk.qcow2'));
     const found = await boot('boot as found', [], async () => ({}));
     found.step.ok = found.obs.outcome === 'crash';
     if (!found.step.ok) return { method, recovered: false, agentRunning: false, steps, error: `the machine did not crash as found (${found.obs.outcome}): nothing to recover from` };
     const crashedAt = Date.now();
-    const plan = recoveryPlan(method, x.agent);
-    const to = x.rollbackTo;
-    if (plan.fix === 'rollback-content' && !to) return { method, recovered: false, agentRunning: false, steps, error: 'no content to roll back to' };
+    if (plan.reach === 'console') {
+      await vm?.dispose();
+      vm = undefined;
+      const consoleLog = join('cells', x.cellId, `recover-${method}-${++n}.log`);
+      const r = await rescueAtConsole({ ...x, dir, consoleLog, args: plan.editedArgs, command: plan.command! });
+      steps.push(...r.steps);
+      if (!r.removed) return { method, recovered: false, agentRunning: false, steps };
+      let health: { ok: boolean; output: string } | undefined;
+      const back = await boot('normal boot', [], async (ssh, s) => {
+        health = await x.agent.health(ssh, s).catch((e: unknown) => ({ ok: false, output: errMsg(e) }));
+        return {};
+      });
+      back.step.ok = back.obs.outcome === 'ready';
+      if (health) back.step.detail = health.ok ? `agent still running: ${health.output}` : 'agent absent';
+      return { method, recovered: back.step.ok, agentRunning: health?.ok === true, ...(back.step.ok ? { ms: Date.now() - crashedAt } : {}), steps };
+    }
     const inEdited: Step[] = [];
     let agentUp = false;
     let fixed = plan.fix === undefined;

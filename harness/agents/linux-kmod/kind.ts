@@ -7,6 +7,6 @@ export const linuxKmod: AgentKind = {
   os: 'linux',
   accepts: { contentParam: true, inTree: true, safeMode: true },
   // agent-safe-mode only for an agent that declares its safe-mode parameter (config/recover-checks.ts).
-  recoveries: ['module-blacklist', 'content-rollback', 'agent-safe-mode'],
+  recoveries: ['module-blacklist', 'content-rollback', 'agent-safe-mode', 'rescue-boot'],
   create: (o) => new KmodAgent({ name: o.name, module: o.module, health: o.health, contentParam: o.contentParam, safeModeParam: o.safeModeParam, cacheDir: o.cacheDir }),
 };

@@ -59,6 +59,12 @@ export class KmodAgent implements AgentDriver {
     return [`module_blacklist=${this.module.replace(/-/g, '_')}`];
   }
 
+  /** What the operator types in a rescue shell: nothing loads the module at the next boot, and its files are gone. */
+  rescueRemoveCommand(): string {
+    // No depmod: over a minute of CPU under TCG; a stale modules.dep entry only makes an explicit modprobe fail.
+    return `rm -rf /etc/modules-load.d/${this.o.name}.conf /etc/modprobe.d/${this.o.name}.conf /lib/modules/*/extra/${this.o.name}`;
+  }
+
   /** modprobe passes <module>.<param>=<value> from /proc/cmdline to the module it loads (kmod and busybox alike). */
   safeModeArgs(): string[] {
     return this.o.safeModeParam ? [`${this.module.replace(/-/g, '_')}.${this.o.safeModeParam}`] : [];
