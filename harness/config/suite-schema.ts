@@ -138,7 +138,7 @@ export const agentSchema = z
       .array(z.enum(RECOVERY_METHODS))
       .min(1)
       .optional()
-      .describe('The recoveries this agent supports, for a suite\'s recover: drills: module-blacklist, content-rollback, agent-safe-mode (needs safeMode:), rescue-boot (full-disk images). Default: every one its kind can take a machine through (linux-kmod: module-blacklist, content-rollback, rescue-boot, and agent-safe-mode when safeMode: is given).'),
+      .describe('The recoveries this agent supports, for a suite\'s recover: drills: module-blacklist, content-rollback, agent-safe-mode (needs safeMode:), rescue-boot (full-disk images). Default: every one its kind can take a machine through (linux-kmod: module-blacklist, content-rollback, rescue-boot, and agent-safe-mode when safeMode: is given; windows-driver: none yet).'),
     builds: z.array(buildSchema).min(1, 'at least one build is needed').describe('The agent\'s builds under test, at least one: each is a column of the matrix.'),
   })
   .strict();
@@ -291,7 +291,7 @@ export const suiteSchema = z
     concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
     recover: z
       .object({
-        methods: z.array(z.enum(RECOVERY_METHODS)).min(1).optional().describe('The recoveries to try, each on its own copy of the crashed machine: module-blacklist (boot with module_blacklist=<module>), content-rollback (boot that way, roll the content back over SSH, boot normally), agent-safe-mode (boot with the agent\'s safeMode parameter, roll the content back, boot normally), rescue-boot (full-disk images: a rescue shell, init=/bin/sh, reached on the serial console, removes the agent; boot normally without it). Default: every one the agent supports.'),
+        methods: z.array(z.enum(RECOVERY_METHODS)).min(1).optional().describe('The recoveries to try, each on its own copy of the crashed machine: module-blacklist (boot with module_blacklist=<module>), content-rollback (boot that way, roll the content back over SSH, boot normally), agent-safe-mode (boot with the agent\'s safeMode parameter, roll the content back, boot normally), rescue-boot (full-disk images: a rescue shell, init=/bin/sh, reached on the serial console, removes the agent; boot normally without it). windows-safe-mode has no drill yet. Default: every one the agent supports.'),
         content: version.optional().describe('The content version content-rollback installs. Default: the first of the suite\'s content versions that is not the cell\'s.'),
       })
       .strict()

@@ -13,9 +13,10 @@ import { z } from 'zod';
  * agent's own safe-mode parameter instead (the agent runs, without content), then the same rollback
  * and normal boot. rescue-boot: the boot entry gets a rescue shell (init=/bin/sh on a full-disk
  * image), the operator removes the agent at the serial console, and the machine boots normally
- * without it.
+ * without it. windows-safe-mode: a Windows driver removed in Safe Mode (bcdedit safeboot, reboot,
+ * pnputil / sc.exe delete, bcdedit back, reboot); tested against a fake Windows only.
  */
-export const RECOVERY_METHODS = ['module-blacklist', 'content-rollback', 'agent-safe-mode', 'rescue-boot'] as const;
+export const RECOVERY_METHODS = ['module-blacklist', 'content-rollback', 'agent-safe-mode', 'rescue-boot', 'windows-safe-mode'] as const;
 export const recoveryMethodSchema = z.enum(RECOVERY_METHODS);
 export type RecoveryMethod = z.infer<typeof recoveryMethodSchema>;
 

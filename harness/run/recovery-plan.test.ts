@@ -21,6 +21,8 @@ describe('recovery plans', () => {
   it('refuses a method the agent gives no way to carry out', () => {
     expect(() => recoveryPlan('agent-safe-mode', kmod(), initramfs)).toThrow(new RecoveryPlanError('agent kind linux-kmod has no way to boot in its safe mode'));
     expect(() => recoveryPlan('module-blacklist', { kind: 'windows-driver' }, initramfs)).toThrow(/agent kind windows-driver has no way to boot without it/);
+    // Its steps exist (agents/windows-driver/safe-mode.ts), its drill after a real boot loop does not.
+    expect(() => recoveryPlan('windows-safe-mode', { kind: 'windows-driver' }, { name: 'win11', userland: undefined })).toThrow(/windows-safe-mode has no drill after a real boot loop yet/);
   });
 
   it('removes the agent from a rescue shell on the console of a full-disk image, and only there', () => {

@@ -45,6 +45,9 @@ export function recoveryPlan(method: RecoveryMethod, agent: Pick<AgentDriver, 'k
       return { editedArgs: need(without, 'boot without it'), agentInEdited: false, reach: 'ssh', fix: 'rollback-content', normalBoot: true };
     case 'agent-safe-mode':
       return { editedArgs: need(agent.safeModeArgs?.() ?? [], 'boot in its safe mode'), agentInEdited: true, reach: 'ssh', fix: 'rollback-content', normalBoot: true };
+    case 'windows-safe-mode':
+      // agents/windows-driver/safe-mode.ts runs it over SSH; reaching a Windows boot loop (WinRE) is not built.
+      throw new RecoveryPlanError('windows-safe-mode has no drill after a real boot loop yet (its steps are the driver\'s removeThroughSafeMode)');
     case 'rescue-boot': {
       // The initramfs userland's /init is the image's own script: it takes no init=.
       if (image.userland !== 'disk') throw new RecoveryPlanError(`rescue-boot needs a full-disk image (userland: disk); ${image.name} boots the initramfs userland`);
