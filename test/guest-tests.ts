@@ -32,8 +32,10 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'harness/providers/qemu/snapshot-restore.int.test.ts': { images: [G61] }, // a guest saved once, started twice from its state, one rebooted: 2 boots, 2 restores
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
-  'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 boots
+  'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 + 3 boots
   'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
+  // The systemd disk boots slowly under TCG: a boot loop (3 boots), a rescue shell and a normal boot, 4 to 8 minutes.
+  'test/recovery-rescue.int.test.ts': { suites: ['suites/recovery-rescue.yaml'], images: ['debian-6.1-generic-systemd'], matrix: true },
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.

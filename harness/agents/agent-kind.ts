@@ -11,6 +11,8 @@ export interface AgentOptions {
   health?: string;
   /** linux-kmod: the module parameter given the content file's path. */
   contentParam?: string;
+  /** linux-kmod: the module parameter (name=value) that loads the agent in its safe mode. */
+  safeModeParam?: string;
   /** The lab's cache folder: builds are kept there. */
   cacheDir: string;
 }
@@ -24,7 +26,7 @@ export interface AgentKind {
   readonly kind: string;
   readonly os: GuestOsName;
   /** Suite fields only some kinds take: the loader refuses them elsewhere, naming the kinds that do. */
-  readonly accepts: { contentParam?: boolean; inTree?: boolean };
+  readonly accepts: { contentParam?: boolean; inTree?: boolean; safeMode?: boolean };
   /** The recovery drills (suite recover:) its driver can take a machine through; none when absent. */
   readonly recoveries?: readonly RecoveryMethod[];
   create(o: AgentOptions): AgentDriver;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../util/errors.js';
 import type { GuestTransport } from '../guest/transport.js';
+import type { RecoveryAttempt } from '../results/recovery-record.js';
 
 /** What the runner knows of the guest it installs into. */
 export interface GuestInfo {
@@ -59,6 +60,15 @@ export interface AgentDriver {
   updateContent?(t: GuestTransport, content: ContentArtifact, signal?: AbortSignal): Promise<void>;
   /** Kernel arguments an operator adds to the boot entry to boot without the agent (recovery drills). */
   bootWithoutAgentArgs?(): string[];
+  /** A shell command that removes the agent from the disk so the next boot starts without it (typed in a rescue shell: no depmod, no services). */
+  rescueRemoveCommand?(): string;
+  /**
+   * Windows: remove the driver through Safe Mode over SSH (windows-safe-mode), rebooting with
+   * `reboot`; resolves with the attempt and the transport of the last boot.
+   */
+  removeThroughSafeMode?(t: GuestTransport, reboot: (t: GuestTransport) => Promise<GuestTransport>, signal?: AbortSignal): Promise<{ attempt: RecoveryAttempt; transport: GuestTransport }>;
+  /** Kernel arguments that boot the agent in its own safe mode (no content), when the agent declares one. */
+  safeModeArgs?(): string[];
 }
 
 /** An install step that failed because of the agent (it would fail on any lab). */

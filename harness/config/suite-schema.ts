@@ -123,11 +123,22 @@ export const agentSchema = z
       .describe(
         'The agent self-test: a guest command (shell on Linux, PowerShell on Windows), or { command, timeout }, run after the health check of every boot with the agent installed and printing TAP; every test point is recorded, and a failing point, bail out, missing or unmet plan, non-zero exit or timeout (default 2m) makes the boot unhealthy.',
       ),
+    safeMode: z
+      .object({
+        param: z
+          .string()
+          .max(256)
+          .regex(/^[A-Za-z0-9_]{1,64}=[^\s'"\\]*$/, 'a module parameter as name=value, e.g. safe_mode=1 (no spaces or quotes)')
+          .describe('The module parameter, as name=value (e.g. safe_mode=1): the operator adds <module>.<name>=<value> to the kernel command line for one boot, and modprobe passes it to the module.'),
+      })
+      .strict()
+      .optional()
+      .describe('linux-kmod only: the agent\'s own safe mode, a module parameter that loads it without its content, for the agent-safe-mode recovery drill. Absent: the agent has none.'),
     recoveries: z
       .array(z.enum(RECOVERY_METHODS))
       .min(1)
       .optional()
-      .describe('The recoveries this agent supports, for a suite\'s recover: drills: module-blacklist, content-rollback. Default: every one its kind can take a machine through (linux-kmod: both).'),
+      .describe('The recoveries this agent supports, for a suite\'s recover: drills: module-blacklist, content-rollback, agent-safe-mode (needs safeMode:), rescue-boot (full-disk images). Default: every one its kind can take a machine through (linux-kmod: module-blacklist, content-rollback, rescue-boot, and agent-safe-mode when safeMode: is given; windows-driver: none yet).'),
     builds: z.array(buildSchema).min(1, 'at least one build is needed').describe('The agent\'s builds under test, at least one: each is a column of the matrix.'),
   })
   .strict();
@@ -281,7 +292,7 @@ export const suiteSchema = z
     concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
     recover: z
       .object({
-        methods: z.array(z.enum(RECOVERY_METHODS)).min(1).optional().describe('The recoveries to try, each on its own copy of the crashed machine: module-blacklist (boot with module_blacklist=<module>), content-rollback (boot that way, roll the content back over SSH, boot normally). Default: every one the agent supports.'),
+        methods: z.array(z.enum(RECOVERY_METHODS)).min(1).optional().describe('The recoveries to try, each on its own copy of the crashed machine: module-blacklist (boot with module_blacklist=<module>), content-rollback (boot that way, roll the content back over SSH, boot normally), agent-safe-mode (boot with the agent\'s safeMode parameter, roll the content back, boot normally), rescue-boot (full-disk images: a rescue shell, init=/bin/sh, reached on the serial console, removes the agent; boot normally without it). windows-safe-mode has no drill yet. Default: every one the agent supports.'),
         content: version.optional().describe('The content version content-rollback installs. Default: the first of the suite\'s content versions that is not the cell\'s.'),
       })
       .strict()

@@ -86,6 +86,9 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
     if (agent.contentParam !== undefined && !kind.accepts.contentParam) {
       fail('AGENT', `contentParam is a kernel module parameter: for ${kindsAccepting('contentParam').join(', ')} agents, not ${agent.kind}`, { file, line: y.lineOf([...path, 'contentParam']), field: `${field}.contentParam` });
     }
+    if (agent.safeMode !== undefined && !kind.accepts.safeMode) {
+      fail('AGENT', `safeMode is a kernel module parameter: for ${kindsAccepting('safeMode').join(', ')} agents, not ${agent.kind}`, { file, line: y.lineOf([...path, 'safeMode']), field: `${field}.safeMode` });
+    }
     for (const [i, b] of agent.builds.entries()) {
       const at = (key?: string) => ({ file, line: y.lineOf([...path, 'builds', i, ...(key ? [key] : [])]), field: `${field}.builds[${i}]${key ? `.${key}` : ''}` });
       if (b.inTree) {

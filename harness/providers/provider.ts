@@ -81,6 +81,11 @@ export interface Machine {
    * guests do not pause at a panic leave it out.
    */
   finishPanic?(timeoutMs: number): Promise<boolean>;
+  /**
+   * Type on the serial console, as an operator at the machine's console does (a rescue shell has
+   * no network). Providers whose console is read-only leave it out.
+   */
+  writeConsole?(text: string): void;
   /** A hard reset from the host; resumes the guest when it was paused by a panic. */
   hostReset(): Promise<void>;
   /** Stop the VM (graceful quit, then kill) and remove its scratch files. Safe to call twice. */

@@ -9,9 +9,14 @@ import { z } from 'zod';
 /**
  * module-blacklist: the operator adds module_blacklist=<module> to the boot entry (one boot; the
  * agent stays off). content-rollback: booted that way, the content is rolled back over SSH, and the
- * machine boots normally with the agent running again.
+ * machine boots normally with the agent running again. agent-safe-mode: the boot entry gets the
+ * agent's own safe-mode parameter instead (the agent runs, without content), then the same rollback
+ * and normal boot. rescue-boot: the boot entry gets a rescue shell (init=/bin/sh on a full-disk
+ * image), the operator removes the agent at the serial console, and the machine boots normally
+ * without it. windows-safe-mode: a Windows driver removed in Safe Mode (bcdedit safeboot, reboot,
+ * pnputil / sc.exe delete, bcdedit back, reboot); tested against a fake Windows only.
  */
-export const RECOVERY_METHODS = ['module-blacklist', 'content-rollback'] as const;
+export const RECOVERY_METHODS = ['module-blacklist', 'content-rollback', 'agent-safe-mode', 'rescue-boot', 'windows-safe-mode'] as const;
 export const recoveryMethodSchema = z.enum(RECOVERY_METHODS);
 export type RecoveryMethod = z.infer<typeof recoveryMethodSchema>;
 
@@ -25,7 +30,7 @@ export const recoveryStepSchema = z.object({
 
 export const recoveryAttemptSchema = z.object({
   method: recoveryMethodSchema,
-  recovered: z.boolean().describe('The machine came back: it booted to ready (and for content-rollback, with the agent healthy again).'),
+  recovered: z.boolean().describe('The machine came back: it booted to ready (and for content-rollback and agent-safe-mode, with the agent healthy again).'),
   agentRunning: z.boolean().describe('The agent passed its health check at the end: protected again, not only booted.'),
   ms: z.number().optional().describe('From the first crash of the drill\'s machine to its healthy boot, in milliseconds; absent when it did not recover.'),
   steps: z.array(recoveryStepSchema),

@@ -162,7 +162,7 @@ export class CellRunner {
     const to = rollbackContent(suite.suite, this.state.contents.at(-1)?.version ?? plan.content.version);
     const recovery = await runRecoveryDrill(
       { ...this.ctx, cellId: this.id, workDir, disk: join(workDir, 'disk.qcow2'), boot: suite.suite.boot, build: this.state.build ?? this.ctx.build, rollbackTo: to === undefined ? undefined : this.ctx.contents.get(to) },
-      drillMethods(suite.suite, agent),
+      drillMethods(suite.suite, agent, this.ctx.image.manifest),
     );
     await this.patch((c) => (c.recovery = recovery));
   }

@@ -73,7 +73,7 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
   const builds = new Map<string, PreparedBuild>();
   for (const { agent: a, path } of suiteAgents(s.suite)) {
     const kind = agentKind(a.kind)!;
-    const agent = kind.create({ name: a.name, module: a.module, health: a.health, contentParam: a.contentParam, cacheDir: o.cacheDir });
+    const agent = kind.create({ name: a.name, module: a.module, health: a.health, contentParam: a.contentParam, safeModeParam: a.safeMode?.param, cacheDir: o.cacheDir });
     agents.set(a.name, agent);
     for (const [bi, b] of a.builds.entries()) {
       for (const img of images.values()) {

@@ -10,6 +10,8 @@ import type { RecoveryAttempt, RecoveryMethod, RecoveryRecord } from '../results
 import { AbortedError } from '../util/errors.js';
 import type { BootObservation, ReadyResult } from './boot-watch.js';
 import { CellVm } from './cell-vm.js';
+import { recoveryPlan } from './recovery-plan.js';
+import { rescueAtConsole } from './rescue-boot.js';
 
 export interface DrillContext {
   runDir: string;
@@ -37,9 +39,10 @@ const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /**
  * The recoveries a customer would try after a boot loop, each on its own copy of the crashed
  * machine's disk: the machine boots as found (and crashes: the clock starts there), then the
- * operator edits the boot entry to boot without the agent (module_blacklist= for a kernel
- * module); for content-rollback, the content is rolled back over SSH in that boot and the machine
- * then boots normally, the agent healthy again. Every boot is real, its console kept beside the
+ * operator edits the boot entry as the method's plan says (run/recovery-plan.ts: module_blacklist=
+ * to boot without a kernel module, or the agent's safe-mode parameter); for content-rollback and
+ * agent-safe-mode the content is rolled back over SSH in that boot and the machine then boots
+ * normally, the agent healthy again. Every boot is real, its console kept beside the
  * cell's.
  */
 export async function runRecoveryDrill(x: DrillContext, methods: readonly RecoveryMethod[]): Promise<RecoveryRecord> {
@@ -72,43 +75,56 @@ async function drill(x: DrillContext, method: RecoveryMethod): Promise<RecoveryA
     return { obs, step, vm };
   };
   try {
+    const plan = recoveryPlan(method, x.agent, { name: x.image.manifest.name, userland: x.image.manifest.userland });
+    const to = x.rollbackTo;
+    if (plan.fix === 'rollback-content' && !to) return { method, recovered: false, agentRunning: false, steps, error: 'no content to roll back to' };
     await mkdir(dir, { recursive: true });
     await copyFile(x.disk, join(dir, 'disk.qcow2'));
     const found = await boot('boot as found', [], async () => ({}));
     found.step.ok = found.obs.outcome === 'crash';
     if (!found.step.ok) return { method, recovered: false, agentRunning: false, steps, error: `the machine did not crash as found (${found.obs.outcome}): nothing to recover from` };
     const crashedAt = Date.now();
-    const args = x.agent.bootWithoutAgentArgs?.() ?? [];
-    if (args.length === 0) return { method, recovered: false, agentRunning: false, steps, error: `agent kind ${x.agent.kind} has no way to boot without it` };
-    const edited = `boot with ${args.join(' ')} (boot entry edited)`;
-    if (method === 'module-blacklist') {
-      const b = await boot(edited, args, async () => ({}));
-      b.step.ok = b.obs.booted;
-      if (!b.obs.booted) return { method, recovered: false, agentRunning: false, steps };
-      const ms = Date.now() - crashedAt;
-      const health = await x.agent.health(b.vm.ssh!, x.signal).catch((e: unknown) => ({ ok: false, output: errMsg(e) }));
-      steps.push({ what: 'agent health check', ok: true, ms: 0, detail: health.ok ? `running: ${health.output.trim()}` : 'not running (blacklisted)' });
-      return { method, recovered: true, agentRunning: health.ok, ms, steps };
+    if (plan.reach === 'console') {
+      await vm?.dispose();
+      vm = undefined;
+      const consoleLog = join('cells', x.cellId, `recover-${method}-${++n}.log`);
+      const r = await rescueAtConsole({ ...x, dir, consoleLog, args: plan.editedArgs, command: plan.command! });
+      steps.push(...r.steps);
+      if (!r.removed) return { method, recovered: false, agentRunning: false, steps };
+      let health: { ok: boolean; output: string } | undefined;
+      const back = await boot('normal boot', [], async (ssh, s) => {
+        health = await x.agent.health(ssh, s).catch((e: unknown) => ({ ok: false, output: errMsg(e) }));
+        return {};
+      });
+      back.step.ok = back.obs.outcome === 'ready';
+      if (health) back.step.detail = health.ok ? `agent still running: ${health.output}` : 'agent absent';
+      return { method, recovered: back.step.ok, agentRunning: health?.ok === true, ...(back.step.ok ? { ms: Date.now() - crashedAt } : {}), steps };
     }
-    const to = x.rollbackTo;
-    if (!to) return { method, recovered: false, agentRunning: false, steps, error: 'no content to roll back to' };
-    let rollback: Step | undefined;
-    const b = await boot(edited, args, async (ssh, s) => {
-      const t = Date.now();
-      rollback = { what: `content ${to.version} installed over SSH`, ok: false, ms: 0 };
-      try {
-        if (x.agent.updateContent) await x.agent.updateContent(ssh, to, s);
-        else await x.agent.install(ssh, x.build, to, s);
-        rollback.ok = true;
-      } catch (e) {
-        rollback.detail = errMsg(e);
+    const inEdited: Step[] = [];
+    let agentUp = false;
+    let fixed = plan.fix === undefined;
+    const b = await boot(`boot with ${plan.editedArgs.join(' ')} (boot entry edited)`, plan.editedArgs, async (ssh, s) => {
+      if (plan.agentInEdited || !plan.normalBoot) {
+        const h = await x.agent.health(ssh, s).catch((e: unknown) => ({ ok: false, output: errMsg(e) }));
+        agentUp = h.ok;
+        inEdited.push(
+          plan.agentInEdited
+            ? { what: 'agent health check (safe mode)', ok: h.ok, ms: 0, detail: h.output.trim() || (h.ok ? 'running' : 'not running') }
+            : { what: 'agent health check', ok: true, ms: 0, detail: h.ok ? `running: ${h.output.trim()}` : 'not running (blacklisted)' },
+        );
       }
-      rollback.ms = Date.now() - t;
+      if (plan.fix === 'rollback-content') {
+        const st = await rollBack(x, to!, ssh, s);
+        fixed = st.ok;
+        inEdited.push(st);
+      }
       return {};
     });
     b.step.ok = b.obs.booted;
-    if (rollback) steps.push(rollback);
-    if (!b.obs.booted || !rollback?.ok) return { method, recovered: false, agentRunning: false, steps };
+    steps.push(...inEdited);
+    if (!b.obs.booted) return { method, recovered: false, agentRunning: false, steps };
+    if (!plan.normalBoot) return { method, recovered: true, agentRunning: agentUp, ms: Date.now() - crashedAt, steps };
+    if (!fixed) return { method, recovered: false, agentRunning: false, steps };
     // The edit of the boot entry lasts one boot: the next is the machine's normal boot, agent and all.
     const back = await boot('normal boot', [], async (ssh, s) => ({ health: await x.agent.health(ssh, s) }));
     back.step.ok = back.obs.outcome === 'ready';
@@ -120,4 +136,19 @@ async function drill(x: DrillContext, method: RecoveryMethod): Promise<RecoveryA
   } finally {
     await vm?.dispose();
   }
+}
+
+/** The earlier content installed over SSH, as the operator does in the recovery boot. */
+async function rollBack(x: DrillContext, to: ContentArtifact, ssh: SshTransport, s: AbortSignal): Promise<Step> {
+  const t = Date.now();
+  const step: Step = { what: `content ${to.version} installed over SSH`, ok: false, ms: 0 };
+  try {
+    if (x.agent.updateContent) await x.agent.updateContent(ssh, to, s);
+    else await x.agent.install(ssh, x.build, to, s);
+    step.ok = true;
+  } catch (e) {
+    step.detail = errMsg(e);
+  }
+  step.ms = Date.now() - t;
+  return step;
 }

@@ -23,7 +23,10 @@
  * closed, as QEMU's port forward does while the guest boots), then boots: LastBootUpTime moves,
  * services marked for deletion go, boot/system/auto kernel drivers whose file exists start. With
  * `crashOnNextBoot` set, that boot bugchecks first: Kernel-Power 41 and 1001 events and a
- * MEMORY.DMP appear, as after Windows' own reboot from a bugcheck.
+ * MEMORY.DMP appear, as after Windows' own reboot from a bugcheck. bcdedit.exe sets and deletes
+ * {default}'s safeboot value; a boot with it set starts only the services listed under
+ * Control\SafeBoot (none of the agent's), and still answers SSH: the image is assumed prepared
+ * for Safe Mode with Networking (docs/windows-guests.md).
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
@@ -202,6 +205,10 @@ export class FakeWindows {
   /** What the memory counters say: free physical memory (KiB) and the nonpaged pool (bytes). */
   memory = { freeKiB: 3_145_728, nonpagedBytes: 201_326_592 };
   bootCount = 1;
+  /** The {default} entry's safeboot value (bcdedit /set {default} safeboot minimal|network), if set. */
+  safeBoot?: string;
+  /** How each boot started: 'normal', or the safeboot value it ran with. */
+  readonly bootModes: string[] = ['normal'];
   /** How `shutdown /r` loses the connection: before its exit status arrives (default) or just after. */
   rebootDrop: 'before-exit' | 'after-exit' = 'before-exit';
   rebootDowntimeMs = 600;
@@ -460,6 +467,7 @@ export class FakeWindows {
       if (exe === 'sc.exe') r = this.sc(tokens.slice(1));
       else if (exe === 'pnputil.exe') r = this.pnputil(tokens.slice(1));
       else if (exe === 'shutdown.exe') r = this.shutdown(tokens.slice(1));
+      else if (exe === 'bcdedit.exe') r = this.bcdedit(tokens.slice(1));
       else throw new Error(`unsupported script line: ${line}`);
       out += r.stdout ?? '';
       if (r.stderr) {
@@ -610,8 +618,29 @@ export class FakeWindows {
     return { stdout: 'The parameter is incorrect.\r\n', code: 87 };
   }
 
+  /**
+   * bcdedit.exe /set {default} safeboot minimal|network, /deletevalue {default} safeboot, with
+   * bcdedit's texts. PowerShell hands it `{default}` as given in single quotes.
+   */
+  private bcdedit(args: string[]): Reply {
+    const ok = { stdout: 'The operation completed successfully.\r\n', code: 0 };
+    const [op, id, name, value] = args.map((a) => a.toLowerCase());
+    if (id !== '{default}' || name !== 'safeboot') return { stdout: 'The parameter is incorrect.\r\nRun "bcdedit /?" for command line assistance.\r\n', code: 1 };
+    if (op === '/set' && (value === 'minimal' || value === 'network') && args.length === 4) {
+      this.safeBoot = value;
+      return ok;
+    }
+    if (op === '/deletevalue' && args.length === 3) {
+      if (this.safeBoot === undefined) return { stderr: 'An error has occurred setting the element data.\r\nElement not found.\r\n', code: 1 };
+      this.safeBoot = undefined;
+      return ok;
+    }
+    return { stdout: 'The parameter is incorrect.\r\nRun "bcdedit /?" for command line assistance.\r\n', code: 1 };
+  }
+
   private boot(): void {
     const now = new Date();
+    this.bootModes.push(this.safeBoot ?? 'normal');
     if (this.crashOnNextBoot) {
       const b = this.crashOnNextBoot;
       this.crashOnNextBoot = undefined;
@@ -628,7 +657,9 @@ export class FakeWindows {
         continue;
       }
       const autoStart = s.start <= 2 && s.type <= 2;
-      s.state = autoStart && this.files.has(s.binpath.toLowerCase()) ? 'RUNNING' : 'STOPPED';
+      // Safe Mode starts only what is listed under Control\SafeBoot\<Minimal|Network>; a third-party driver is not.
+      const allowedInSafeMode = this.registry.has(`HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SafeBoot\\${this.safeBoot === 'network' ? 'Network' : 'Minimal'}\\${s.name}`);
+      s.state = autoStart && this.files.has(s.binpath.toLowerCase()) && (this.safeBoot === undefined || allowedInSafeMode) ? 'RUNNING' : 'STOPPED';
     }
     this.up = true;
   }

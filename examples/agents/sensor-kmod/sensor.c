@@ -161,6 +161,15 @@ static char *content = SENSOR_DEFAULT_CONTENT;
 module_param(content, charp, 0444);
 MODULE_PARM_DESC(content, "path of the content (channel) file, read once at load time");
 
+/*
+ * The agent's own safe mode, for a machine that boot-loops on bad content: set for one boot on
+ * the kernel command line (sensor.safe_mode=1; modprobe, kmod's and busybox's, passes it), the
+ * module loads without reading any content, so the operator can fix the content over the network.
+ */
+static bool safe_mode;
+module_param(safe_mode, bool, 0444);
+MODULE_PARM_DESC(safe_mode, "load without content: no rules, execs still counted (a recovery boot)");
+
 static int sensor_param_ro(const char *val, const struct kernel_param *kp)
 {
 	pr_err("parameter %s is read-only\n", kp->name);
@@ -607,6 +616,7 @@ static int sensor_proc_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "version %s\n", SENSOR_VERSION);
 	seq_printf(m, "content %s\n", content);
+	seq_printf(m, "safe_mode %d\n", safe_mode);
 	seq_printf(m, "content_version %u\n", ch->version);
 	seq_printf(m, "fields %u\n", ch->nr_fields);
 	seq_printf(m, "inputs %d\n", SENSOR_NR_INPUTS);
@@ -630,11 +640,15 @@ static int __init sensor_init(void)
 {
 	int err;
 
-	err = sensor_load_content(content, &sensor_ch);
-	if (err)
-		return err;
-	pr_info("loaded version %s content %u fields %u\n",
-		SENSOR_VERSION, sensor_ch.version, sensor_ch.nr_fields);
+	if (safe_mode) {
+		pr_info("loaded version %s in safe mode: content %s not read\n", SENSOR_VERSION, content);
+	} else {
+		err = sensor_load_content(content, &sensor_ch);
+		if (err)
+			return err;
+		pr_info("loaded version %s content %u fields %u\n",
+			SENSOR_VERSION, sensor_ch.version, sensor_ch.nr_fields);
+	}
 
 	if (!proc_create_single("sensor", 0444, NULL, sensor_proc_show)) {
 		err = -ENOMEM;

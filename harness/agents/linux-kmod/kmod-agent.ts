@@ -35,6 +35,8 @@ export interface KmodAgentOptions {
   health?: string;
   /** The module parameter given the content file's path (default `content`; `''`: none). */
   contentParam?: string;
+  /** The module parameter (name=value) that loads it in its safe mode, when it has one. */
+  safeModeParam?: string;
   cacheDir: string;
 }
 
@@ -55,6 +57,17 @@ export class KmodAgent implements AgentDriver {
   bootWithoutAgentArgs(): string[] {
     // The kernel keeps module names with _ (a - in a file name becomes _).
     return [`module_blacklist=${this.module.replace(/-/g, '_')}`];
+  }
+
+  /** What the operator types in a rescue shell: nothing loads the module at the next boot, and its files are gone. */
+  rescueRemoveCommand(): string {
+    // No depmod: over a minute of CPU under TCG; a stale modules.dep entry only makes an explicit modprobe fail.
+    return `rm -rf /etc/modules-load.d/${this.o.name}.conf /etc/modprobe.d/${this.o.name}.conf /lib/modules/*/extra/${this.o.name}`;
+  }
+
+  /** modprobe passes <module>.<param>=<value> from /proc/cmdline to the module it loads (kmod and busybox alike). */
+  safeModeArgs(): string[] {
+    return this.o.safeModeParam ? [`${this.module.replace(/-/g, '_')}.${this.o.safeModeParam}`] : [];
   }
 
   get contentPath(): string {

@@ -17,6 +17,7 @@ import { FakeWindows } from '../../../test/doubles/fake-windows-sshd.js';
 import { runPs } from '../../guest/windows/powershell.js';
 import { requestReboot } from '../../guest/windows/windows-guest.js';
 import { parsePeHeader, parsePublishedName, parseScQuery, WindowsDriverAgent } from './driver-agent.js';
+import { recoverInSafeMode, SAFE_MODE_COMMANDS } from './safe-mode.js';
 import { rejection } from '../../../test/rejection.js';
 
 const { utils } = ssh2;
@@ -305,6 +306,69 @@ describe('install with pnputil', () => {
     const e = await rejection(a.install(t, await a.prepare({ version: '2.1.0', source: await infSource(false), guest: windows }), content));
     expect(e).toBeInstanceOf(AgentInstallError);
     expect(e.message).toMatch(/does not contain digital signature information/);
+  });
+});
+
+describe('Safe Mode removal (recovery method windows-safe-mode), against the fake Windows only', () => {
+  it('sets safeboot, reboots into Safe Mode without the driver, removes it, clears safeboot and boots normally without it', async () => {
+    const { f, t } = await guest();
+    const s = join(dir, 'pkg-safe');
+    await mkdir(s, { recursive: true });
+    await writeFile(join(s, 'sensor.sys'), fakePe());
+    await writeFile(join(s, 'sensor.inf'), SENSOR_INF);
+    await writeFile(join(s, 'sensor.cat'), 'catalog');
+    const a = new WindowsDriverAgent({ name: 'sensor', inf: 'sensor.inf' });
+    await a.install(t, await a.prepare({ version: '2.1.0', source: s, guest: windows }), content);
+    const t1 = await reboot(f, t);
+    expect((await a.health(t1)).ok).toBe(true);
+    f.nativeCommands.length = 0;
+
+    const { attempt, transport } = await a.removeThroughSafeMode(t1, (x) => reboot(f, x as SshTransport));
+    expect(f.nativeCommands).toEqual([
+      "bcdedit.exe /set '{default}' safeboot network",
+      'shutdown.exe /r /t 0',
+      'sc.exe query sensor',
+      'pnputil.exe /delete-driver oem7.inf /uninstall /force',
+      'sc.exe stop sensor',
+      'sc.exe delete sensor',
+      "bcdedit.exe /deletevalue '{default}' safeboot",
+      'shutdown.exe /r /t 0',
+      'sc.exe query sensor',
+    ]);
+    // Boots: the first, the one with the driver, Safe Mode with Networking, the normal one after.
+    expect(f.bootModes).toEqual(['normal', 'normal', 'network', 'normal']);
+    expect(f.safeBoot).toBeUndefined();
+    expect(attempt).toMatchObject({ method: 'windows-safe-mode', recovered: true, agentRunning: false });
+    expect(attempt.steps.map((x) => [x.what, x.ok])).toEqual([
+      [SAFE_MODE_COMMANDS.enter, true],
+      ['reboot into Safe Mode (network)', true],
+      ['driver not running in Safe Mode', true],
+      ['driver removed (pnputil /delete-driver /uninstall /force, sc.exe delete)', true],
+      [SAFE_MODE_COMMANDS.leave, true],
+      ['normal reboot', true],
+      ['driver absent after the normal boot', true],
+    ]);
+    expect(attempt.steps[0]!.detail).toBe('The operation completed successfully.');
+    expect(attempt.steps[2]!.detail).toMatch(/STATE\s+: 1  STOPPED/);
+    expect(attempt.ms).toBeGreaterThan(0);
+    expect(f.services.has('sensor')).toBe(false);
+    expect(f.driverStore.size).toBe(0);
+    expect(transport).not.toBe(t1);
+  });
+
+  it('stops at the first command Windows refuses, and does not call that recovered', async () => {
+    const { f, t } = await guest();
+    const a = new WindowsDriverAgent({ name: 'sensor' });
+    f.failShutdownWith = 5;
+    const { attempt } = await recoverInSafeMode(t, a, { reboot: (x) => reboot(f, x as SshTransport) });
+    expect(attempt.recovered).toBe(false);
+    expect(attempt.steps.map((x) => [x.what, x.ok])).toEqual([
+      [SAFE_MODE_COMMANDS.enter, true],
+      ['reboot into Safe Mode (network)', false],
+    ]);
+    expect(attempt.error).toBe('the guest did not come back in Safe Mode');
+    // Left in Safe Mode: what a customer would see too, and why the step is recorded.
+    expect(f.safeBoot).toBe('network');
   });
 });
 

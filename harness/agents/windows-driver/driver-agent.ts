@@ -33,6 +33,8 @@ import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { nativeCommandScript, psQuote, psWriteFile, runPs, type PsResult } from '../../guest/windows/powershell.js';
 import { ConfigError, LabError } from '../../util/errors.js';
+import type { RecoveryAttempt } from '../../results/recovery-record.js';
+import { recoverInSafeMode } from './safe-mode.js';
 
 export type DriverStartType = 'boot' | 'system' | 'auto' | 'demand';
 
@@ -265,6 +267,11 @@ export class WindowsDriverAgent implements AgentDriver {
     const paths = [this.contentPath, this.agentDir, ...(this.method === 'sc' ? [this.driverPath] : [])];
     await runPs(t, paths.map((p) => `Remove-Item -LiteralPath ${psQuote(p)} -Recurse -Force -ErrorAction SilentlyContinue`).join('\n'), { signal, timeoutMs: 60_000 });
     this.publishedInf = undefined;
+  }
+
+  /** The windows-safe-mode recovery (safe-mode.ts): Safe Mode, the driver removed, a normal boot. */
+  removeThroughSafeMode(t: GuestTransport, reboot: (t: GuestTransport) => Promise<GuestTransport>, signal?: AbortSignal): Promise<{ attempt: RecoveryAttempt; transport: GuestTransport }> {
+    return recoverInSafeMode(t, this, { reboot, signal });
   }
 
   private async readPublishedName(t: GuestTransport, signal?: AbortSignal): Promise<string | undefined> {

@@ -123,6 +123,11 @@ export class QemuMachine implements Machine {
     return () => this.bus.off('console', cb);
   }
 
+  /** The serial chardev is QEMU's stdio: its stdin is the console's keyboard. */
+  writeConsole(text: string): void {
+    if (this.running) this.child.stdin?.write(text);
+  }
+
   onEvent(cb: (e: MachineEvent) => void): () => void {
     this.bus.on('event', cb);
     return () => this.bus.off('event', cb);
