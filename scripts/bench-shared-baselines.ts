@@ -7,15 +7,12 @@
  * time, and whether both modes gave the same verdict to every cell. Figures, not assertions.
  * BENCH_SUITES=quickstart limits it to the quickstart.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSchema, type CellResult, type RunResult } from '../harness/results/schema.js';
-import { projectRoot } from '../harness/util/paths.js';
+import { bootgateChild } from './bootgate-child.js';
 
-const ROOT = projectRoot();
-const BIN = join(ROOT, 'bin', 'bootgate.js');
 
 interface Sample {
   suite: string;
@@ -27,16 +24,7 @@ interface Sample {
   verdicts: string;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => bootgateChild(args);
 
 /** Boots the run really did: each cell's own baselines and agent boots (earlier attempts too), and each shared baseline once. */
 function bootsOf(r: RunResult): number {

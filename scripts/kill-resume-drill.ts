@@ -6,15 +6,13 @@
  * against the uninterrupted run: every cell present once, with the same verdict, no finished
  * cell run twice (one `cell` line per cell in the journal), no boot counted twice.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSchema, type RunResult } from '../harness/results/schema.js';
-import { projectRoot } from '../harness/util/paths.js';
+import { bootgateChild } from './bootgate-child.js';
 
-const ROOT = projectRoot();
-const BIN = join(ROOT, 'bin', 'bootgate.js');
 const SUITE = 'suites/quickstart.yaml';
 const points = Number(process.argv[2] ?? 10);
 
@@ -26,20 +24,7 @@ function vmCount(runId: string): number {
   }
 }
 
-function bootgate(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const bootgate = bootgateChild;
 
 const readRun = async (dir: string): Promise<RunResult> => runSchema.parse(JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')));
 const key = (r: RunResult) => r.cells.map((c) => `${c.id}=${c.verdict}`).join(' ');

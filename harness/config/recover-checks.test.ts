@@ -1,10 +1,10 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConfigErrors } from '../util/errors.js';
 import { drillMethods, rollbackContent } from './recover-checks.js';
 import { loadSuite } from './suite.js';
+import { makeSuiteLab } from '../../test/fixtures/suite-lab.js';
 
 let lab: string;
 const suite = (o: { kind?: string; recoveries?: string; safeMode?: string; content?: string; recover?: string }) => `name: t
@@ -31,12 +31,7 @@ async function problems(text: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  lab = await mkdtemp(join(tmpdir(), 'bootgate-recover-'));
-  await mkdir(join(lab, 'suites'));
-  await mkdir(join(lab, 'examples/content'), { recursive: true });
-  await mkdir(join(lab, 'examples/agents/sensor-kmod'), { recursive: true });
-  await writeFile(join(lab, 'examples/content/channel-290.txt'), 'channel 290\n');
-  await writeFile(join(lab, 'examples/content/channel-291.txt'), 'channel 291\n');
+  lab = await makeSuiteLab('bootgate-recover-');
 });
 
 describe('recover: in a suite', () => {

@@ -1,10 +1,10 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConfigErrors } from '../util/errors.js';
 import { planRollout } from './rollout-plan.js';
 import { loadSuite } from './suite.js';
+import { makeSuiteLab } from '../../test/fixtures/suite-lab.js';
 
 let lab: string;
 const IMAGES = ['i1', 'i2', 'i3', 'i4'];
@@ -33,12 +33,7 @@ async function problems(p: Promise<unknown>): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  lab = await mkdtemp(join(tmpdir(), 'bootgate-rollout-'));
-  await mkdir(join(lab, 'suites'));
-  await mkdir(join(lab, 'examples/content'), { recursive: true });
-  await mkdir(join(lab, 'examples/agents/sensor-kmod'), { recursive: true });
-  await writeFile(join(lab, 'examples/content/channel-290.txt'), 'channel 290\n');
-  await writeFile(join(lab, 'examples/content/channel-291.txt'), 'channel 291\n');
+  lab = await makeSuiteLab('bootgate-rollout-');
 });
 
 describe('planRollout', () => {

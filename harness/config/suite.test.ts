@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSuite } from './suite.js';
 import { expandMatrix } from './matrix.js';
 import { ConfigError, ConfigErrors } from '../util/errors.js';
 import { parseDuration } from '../util/duration.js';
+import { makeSuiteLab } from '../../test/fixtures/suite-lab.js';
 
 let lab: string;
 const GOOD = `name: t
@@ -38,12 +38,7 @@ async function configError(text: string): Promise<ConfigError> {
 }
 
 beforeAll(async () => {
-  lab = await mkdtemp(join(tmpdir(), 'bootgate-suite-'));
-  await mkdir(join(lab, 'suites'));
-  await mkdir(join(lab, 'examples/content'), { recursive: true });
-  await mkdir(join(lab, 'examples/agents/sensor-kmod'), { recursive: true });
-  await writeFile(join(lab, 'examples/content/channel-290.txt'), 'channel 290\n');
-  await writeFile(join(lab, 'examples/content/channel-291.txt'), 'channel 291\n');
+  lab = await makeSuiteLab('bootgate-suite-');
 });
 
 describe('loadSuite', () => {
