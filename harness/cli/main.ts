@@ -5,6 +5,7 @@ import { BootgateError, ConfigError, ConfigErrors, EXIT } from '../util/errors.j
 import { printable, printableLine } from '../util/printable.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 import { bootgateVersion } from '../util/version.js';
+import { parseConcurrency } from './concurrency-option.js';
 
 /**
  * The modules of every command but detect, loaded only when another command (or the help) is
@@ -124,11 +125,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
     .description('run a suite: exit 0 pass, 1 fail, 2 configuration error, 3 inconclusive')
     .argument('[suite]', 'suite file (YAML); with --resume RUN it may be left out')
     .option('--results <dir>', 'where runs are written', 'results')
-    .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `--concurrency takes a whole number >= 1, not ${v}`);
-      return n;
-    })
+    .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', parseConcurrency)
     .option(
       '--reporter <names>',
       `${REPORTER_NAMES.join(', ')}: comma-separated or repeated (default: live on a terminal, plain otherwise and under CI, both on stderr; file reporters write into the run folder; json[=FILE|-] streams NDJSON events to the run folder's events.ndjson, FILE, or stdout)`,

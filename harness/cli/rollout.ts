@@ -6,6 +6,7 @@ import { rolloutLines } from '../report/rollout-lines.js';
 import { runRollout } from '../run/rollout.js';
 import { ConfigError } from '../util/errors.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
+import { parseConcurrency } from './concurrency-option.js';
 
 export interface RolloutCommandOptions {
   results: string;
@@ -53,11 +54,7 @@ export function rolloutCommand(setCode: (c: number) => void, signal: () => Abort
     .description('simulate a staged rollout (the suite\'s rollout: rings): each content version goes ring by ring, the next ring only when the gate passed; writes rollout.json: exit 0 all promoted, 1 a ring failed, 2 bad input, 3 inconclusive')
     .argument('<suite>', 'suite file (YAML) with a rollout: section')
     .option('--results <dir>', 'where the rollout folder (its rings\' runs and rollout.json) is written', 'results')
-    .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new ConfigError('USAGE', `--concurrency takes a whole number >= 1, not ${v}`);
-      return n;
-    })
+    .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', parseConcurrency)
     .option('--reporter <names>', 'live, plain, junit, tap, markdown, html: comma-separated or repeated; file reports go into each ring\'s run folder', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (suite: string, o: RolloutCommandOptions) => {
       setCode(await rolloutCommandRun(suite, o, signal()));
