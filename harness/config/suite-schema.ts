@@ -155,6 +155,7 @@ export const bootSchema = z
     settle: duration(0).prefault('1s').describe(`After a boot is ready, how long a crash still counts against it. ${DURATION_TEXT}, from 0 to 24h. Default 1s.`),
     soak: duration(0).prefault('15s').describe(`How long a boot with the agent installed is watched after it is ready, its health checked again at the end: a crash, a hung task or a lockup in it fails that boot (the lab sets the kernel's watchdogs to report within about 14 s). ${DURATION_TEXT}, from 0 (off: settle only) to 24h. Default 15s, added to every agent boot.`),
     silence: duration().optional().describe(`A boot that prints nothing on the console for this long before it is ready is a hang. ${DURATION_TEXT}, from 1s to 24h. Off when absent.`),
+    kernelEntry: z.enum(['pvh', 'bzimage']).default('pvh').describe('How QEMU starts an image\'s kernel: pvh (the kernel unpacked once by the lab, started at its PVH entry point: no real-mode set-up, no decompression in the guest) or bzimage (the packaged file with its own decompressor, as a boot loader starts it). The same kernel, command line and initramfs either way; a kernel without a PVH entry boots as a bzImage. Default pvh.'),
     // oops=panic: a fault in an agent stops the machine, as one in a boot-start driver does on Windows.
     panicOnOops: z.boolean().default(true).describe('Make a kernel oops fatal (kernel argument oops=panic), as a fault in a boot-start driver is on Windows. Default true.'),
     kernelArgs: z

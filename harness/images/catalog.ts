@@ -6,8 +6,12 @@ import { buildInitramfsImage, type Progress } from './build-initramfs.js';
 import { IMAGE_DIR_MODE, restrictToOwner, SECRET_FILE_MODE } from './image-files.js';
 import { MANIFEST, readManifest, type ImageManifest } from './manifest.js';
 import { loadAllRecipes, type LoadedRecipe } from './recipe.js';
-import { ConfigError, LabError } from '../util/errors.js';
+import { ensurePvhKernel } from './pvh-kernel.js';
+import { AbortedError, ConfigError, LabError } from '../util/errors.js';
 import { sha256File, writeFileAtomic } from '../util/fsutil.js';
+
+/** The PVH kernel's file name in an image's folder. */
+const PVH_KERNEL = 'vmlinux.pvh';
 
 /** Files smaller than this are checksummed every time an image is used. */
 const CHECKSUM_LIMIT = 64 << 20;
@@ -22,6 +26,11 @@ export interface BuiltImage {
   recipe: LoadedRecipe;
   dir: string;
   manifest: ImageManifest;
+  /**
+   * The image's kernel unpacked to an ELF that QEMU starts at its PVH entry (images/pvh-kernel.ts),
+   * or why there is none; derived from the kernel file, so kept beside it rather than in the manifest.
+   */
+  pvh?: { kernel: string } | { why: string };
 }
 
 /** Images are kept by name and recipe hash: a changed recipe gets a new folder, never a stale one. */
@@ -71,11 +80,23 @@ export class ImageCatalog {
       if (problems.length === 0) {
         // Caches from before images were owner-only: tightened in place (they hold the host private key).
         await this.restrict(e.dir, e.manifest);
-        return { recipe: e.loaded, dir: e.dir, manifest: e.manifest };
+        return this.withPvh({ recipe: e.loaded, dir: e.dir, manifest: e.manifest }, signal);
       }
       progress(`cached copy is damaged (${problems.join('; ')}): rebuilding`);
     }
     return this.build(e.loaded, progress, signal);
+  }
+
+  /** The image with its PVH kernel, unpacked once beside its bzImage; a kernel without a PVH entry keeps booting as a bzImage. */
+  private async withPvh(img: BuiltImage, signal?: AbortSignal): Promise<BuiltImage> {
+    const k = img.manifest.files.kernel;
+    if (!k) return img;
+    try {
+      return { ...img, pvh: { kernel: await ensurePvhKernel(join(img.dir, k.path), join(img.dir, PVH_KERNEL), signal) } };
+    } catch (e) {
+      if (e instanceof AbortedError) throw e;
+      return { ...img, pvh: { why: e instanceof Error ? e.message : String(e) } };
+    }
   }
 
   /** Remove an image's cached copies (every recipe hash of that name). */
@@ -119,7 +140,7 @@ export class ImageCatalog {
       await writeFileAtomic(join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
       await rm(dir, { recursive: true, force: true });
       await rename(out, dir);
-      return { recipe: loaded, dir, manifest };
+      return this.withPvh({ recipe: loaded, dir, manifest }, signal);
     } catch (e) {
       if (e instanceof ConfigError && e.code === 'PACKAGE_NOT_FOUND' && !e.file) {
         const text = await readFile(loaded.file, 'utf8');

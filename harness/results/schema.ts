@@ -147,7 +147,13 @@ export type CellAttempt = z.infer<typeof attemptSchema>;
 
 export const cellSchema = z.object({
   id: z.string(),
-  image: z.object({ name: z.string(), kernelRelease: z.string().optional(), recipeHash: z.string().optional() }),
+  image: z.object({
+    name: z.string(),
+    kernelRelease: z.string().optional(),
+    recipeHash: z.string().optional(),
+    /** How the kernel was started: at its PVH entry (unpacked by the lab), as the packaged bzImage, or by UEFI firmware from the disk. Absent in runs from before it was recorded. */
+    entry: z.enum(['pvh', 'bzimage', 'uefi']).optional(),
+  }),
   agent: z.object({
     name: z.string(),
     kind: z.string(),

@@ -56,10 +56,16 @@ export function pinnedHostKey(image: BuiltImage): string | undefined {
   return key;
 }
 
-/** How the image boots: its kernel given directly when it has one, else UEFI firmware with its OS's profile. */
-export function bootSourceOf(image: BuiltImage, args: string[]): BootSource {
+/**
+ * How the image boots: its kernel given directly when it has one (at its PVH entry unless the
+ * suite asks for the bzImage, or the kernel has none), else UEFI firmware with its OS's profile.
+ */
+export function bootSourceOf(image: BuiltImage, args: string[], entry: BootPolicy['kernelEntry'] = 'pvh'): BootSource {
   const f = image.manifest.files;
-  if (f.kernel) return { kind: 'direct-kernel', kernel: join(image.dir, f.kernel.path), initrd: f.initrd && join(image.dir, f.initrd.path), args };
+  if (f.kernel) {
+    const kernel = entry === 'pvh' && image.pvh && 'kernel' in image.pvh ? image.pvh.kernel : join(image.dir, f.kernel.path);
+    return { kind: 'direct-kernel', kernel, initrd: f.initrd && join(image.dir, f.initrd.path), args };
+  }
   const w = image.recipe.recipe.windows;
   const profile = w ? resolveWindowsProfile(w) : undefined;
   return { kind: 'uefi', profile: 'windows', secureBoot: profile?.secureBoot, tpm: profile?.tpm };
@@ -197,7 +203,7 @@ export class CellVm {
       name: `${basename(this.o.runDir)}.${this.o.cellId}`,
       workDir: join(this.o.workDir, 'vm'),
       disk: this.overlay,
-      boot: bootSourceOf(image, kernelArgsOf(image, this.o.boot, this.o.labKey.publicKey)),
+      boot: bootSourceOf(image, kernelArgsOf(image, this.o.boot, this.o.labKey.publicKey), this.o.boot.kernelEntry),
       memoryMiB: r.memoryMiB,
       cpus: r.cpus,
       guestSshPort: 22,

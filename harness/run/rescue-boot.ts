@@ -50,7 +50,7 @@ export async function rescueAtConsole(o: RescueBootOptions): Promise<{ removed: 
         name: `${basename(o.runDir)}.${o.cellId}`,
         workDir: join(o.dir, 'vm'),
         disk: join(o.dir, 'disk.qcow2'),
-        boot: bootSourceOf(o.image, kernelArgsOf(o.image, { ...o.boot, kernelArgs: [...(o.boot.kernelArgs ?? []), ...o.args] }, o.labKey.publicKey)),
+        boot: bootSourceOf(o.image, kernelArgsOf(o.image, { ...o.boot, kernelArgs: [...(o.boot.kernelArgs ?? []), ...o.args] }, o.labKey.publicKey), o.boot.kernelEntry),
         memoryMiB: o.image.recipe.recipe.memoryMiB,
         cpus: o.image.recipe.recipe.cpus,
         guestSshPort: 22,

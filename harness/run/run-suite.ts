@@ -3,6 +3,7 @@ import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { PreparedBuild } from '../agents/agent.js';
+import type { BuiltImage } from '../images/catalog.js';
 import type { CellPlan } from '../config/matrix.js';
 import { loadSuite, type LoadedSuite } from '../config/suite.js';
 import { suiteAgents } from '../config/suite-schema.js';
@@ -60,6 +61,12 @@ export function runId(suite: string): string {
   return `${suite}-${t}-${randomBytes(2).toString('hex')}`;
 }
 
+/** How a cell's kernel starts, as bootSourceOf (run/cell-vm.ts) will start it. */
+function kernelEntryOf(img: BuiltImage, wanted: 'pvh' | 'bzimage'): 'pvh' | 'bzimage' | 'uefi' {
+  if (!img.manifest.files.kernel) return 'uefi';
+  return wanted === 'pvh' && img.pvh && 'kernel' in img.pvh ? 'pvh' : 'bzimage';
+}
+
 const artifactOf = (b: PreparedBuild | undefined): { artifact?: string } => (b?.detail ? { artifact: b.detail.trim() } : {});
 
 /**
@@ -98,6 +105,9 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, o.sharedBaselines));
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
+  for (const [name, img] of prepared.images) {
+    if (s.suite.boot.kernelEntry === 'pvh' && img.pvh && 'why' in img.pvh) o.emit({ type: 'prepare', message: `image ${name} boots its bzImage: ${img.pvh.why}` });
+  }
   const id = resumed ? resumed.run.id : runId(s.suite.name);
   const runDir = resumed ? resolve(o.resume!) : join(o.resultsDir, id);
   const accel = await provider.describe();
@@ -106,7 +116,7 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
     const img = prepared.images.get(p.image)!;
     return {
       id: p.id,
-      image: { name: p.image, kernelRelease: img.manifest.kernelRelease, recipeHash: img.manifest.recipeHash },
+      image: { name: p.image, kernelRelease: img.manifest.kernelRelease, recipeHash: img.manifest.recipeHash, entry: kernelEntryOf(img, s.suite.boot.kernelEntry) },
       agent: { name: p.agent, kind: prepared.agents.get(p.agent)!.kind, build: p.build.version, ...artifactOf(prepared.builds.get(buildKey(p.agent, p.build.version, p.image))) },
       content: { version: p.content.version, sha256: prepared.contents.get(p.content.version)!.sha256 },
       status: 'pending',
