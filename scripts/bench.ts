@@ -1,123 +1,255 @@
 /**
- * `npm run bench`: figures, not assertions (this machine is shared and noisy, so every figure
- * is a ratio measured within one run).
- * 1. Harness cost per boot: raw QEMU (same command line, console read to the ready marker)
- *    against the harness's own boot path (QMP, console recorder, crash parser, marker),
- *    interleaved raw/harness.
- * 2. Agent cost: suites/overhead.yaml (sensor 2.1.0 and 2.2.0-slow, exec/open/tcp with and
- *    without the agent), and an A/A check: the same samples split in two halves.
+ * `npm run bench`: every boot-cost figure of the lab in one run, printed and written to
+ * results/bench/bench-<time>.json. Figures, not assertions: the host may be shared and loaded,
+ * so each figure is a ratio of two sides measured interleaved in this same run, with its 95%
+ * bootstrap interval and the number of samples.
+ *
+ *   npm run bench                       cycles, scaling, memory, detect, matrix (plan)
+ *   npm run bench -- cycles scaling     only those sections
+ *   BENCH_ROUNDS=12 npm run bench       more samples (default 8 rounds)
+ *   npm run bench -- matrix-run         also run the kernel matrix for its wall time (about 9 min under TCG)
+ *   npm run bench -- agent              the agent's workload overhead (suites/overhead.yaml)
+ *
+ * Sections:
+ * - cycles: per round, for each kernel entry (bzImage as packaged, PVH), a raw QEMU boot to the
+ *   ready marker, a harness warm cycle (reboot, boot, SSH, boot id, health) and a harness cold
+ *   cycle (a new VM). Gives full-cycle throughput against raw, warm against cold, what SSH and
+ *   health cost, and the boot path's gain (PVH against bzImage, same kernel).
+ * - scaling: one VM alone against two at once, raw and harness (throughput at 2 / at 1).
+ * - memory: the Node process's peak RSS while 8 harness VMs boot at once.
+ * - detect: `bootgate detect` on 100 MB console logs (scripts/bench-detect-cli.ts).
+ * - matrix: boots per cell of the kernel matrix, own baselines against shared ones (from the plan).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageCatalog } from '../harness/images/catalog.js';
+import { loadSuite } from '../harness/config/suite.js';
+import { ensureLabKey } from '../harness/guest/lab-keys.js';
+import { ImageCatalog, type BuiltImage } from '../harness/images/catalog.js';
 import { chooseAccel } from '../harness/providers/qemu/accel.js';
-import { freeLoopbackPort } from '../harness/providers/qemu/free-port.js';
-import { qemuArgs } from '../harness/providers/qemu/qemu-args.js';
 import { QemuProvider } from '../harness/providers/qemu/qemu-provider.js';
-import type { MachineSpec } from '../harness/providers/provider.js';
-import { ConsoleRecorder } from '../harness/run/console-recorder.js';
-import { watchBoot } from '../harness/run/boot-watch.js';
+import { planRun } from '../harness/run/run-plan.js';
+import { suiteImageNames } from '../harness/run/prepare.js';
 import { runSuite } from '../harness/run/run-suite.js';
 import { workloadOverhead } from '../harness/gate/overhead.js';
 import { median, pct, ratioOfMedians } from '../harness/util/stats.js';
 import { cacheRoot, projectRoot } from '../harness/util/paths.js';
+import { HarnessLoop, rawBoot, type CycleSample, type Entry, type LoopContext } from './bench/boot-loops.js';
+import { compare, line, seconds, type Comparison } from './bench/figures.js';
 
-const MARK = 'bootgate-ready';
+const IMAGE = process.env.BENCH_IMAGE ?? 'debian-6.1-generic';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const ENTRIES: Entry[] = ['bzimage', 'pvh'];
 
-async function rawBoot(spec: MachineSpec, accel: 'kvm' | 'tcg'): Promise<number> {
-  const port = await freeLoopbackPort();
-  const t0 = performance.now();
-  const child = spawn('qemu-system-x86_64', qemuArgs({ spec, accel, qmpSocket: join(spec.workDir, 'raw-qmp.sock'), sshPort: port }), { stdio: ['pipe', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let tail = '';
-    let ms: number | undefined;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      tail = (tail + d).slice(-200);
-      if (ms === undefined && tail.includes(MARK)) {
-        ms = performance.now() - t0;
-        child.kill('SIGKILL');
-      }
-    });
-    child.once('exit', (c) => (ms !== undefined ? resolve(ms) : reject(new Error(`raw QEMU exited ${c} before the ready marker`))));
-  });
-}
+const report: Record<string, unknown> = {};
+const ac = new AbortController();
+process.once('SIGINT', () => ac.abort());
 
-async function harnessBoot(spec: MachineSpec, provider: QemuProvider): Promise<number> {
-  const t0 = performance.now();
-  const m = await provider.start(spec);
-  const rec = new ConsoleRecorder();
-  rec.attach(m);
-  await rec.switchTo(join(spec.workDir, '..', `console-${Date.now()}.log`));
-  let at = 0;
-  const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: m.startedAt, timeoutMs: 120_000, settleMs: 0, onMarker: async () => ((at = performance.now()), {}) });
-  await rec.dispose();
-  await m.dispose();
-  if (!obs.booted) throw new Error(`harness boot failed: ${obs.outcome}`);
-  return at - t0;
-}
-
-async function harnessCost(rounds: number): Promise<void> {
-  const img = await new ImageCatalog(projectRoot(), cacheRoot()).ensure('debian-6.1-generic', (s) => console.log(`  image: ${s}`));
+async function context(image: BuiltImage, dir: string): Promise<LoopContext> {
   const { accel } = await chooseAccel();
-  const provider = new QemuProvider();
-  const dir = await mkdtemp(join(tmpdir(), 'bootgate-bench-'));
-  const base = join(img.dir, img.manifest.files.disk.path);
-  const raw: number[] = [];
-  const har: number[] = [];
+  return { image, provider: new QemuProvider(), accel, labKey: await ensureLabKey(join(cacheRoot(), 'lab')), dir, signal: ac.signal };
+}
+
+async function cycles(x: LoopContext): Promise<void> {
+  const raw = new Map<Entry, number[]>(ENTRIES.map((e) => [e, []]));
+  const warm = new Map<Entry, CycleSample[]>(ENTRIES.map((e) => [e, []]));
+  const cold = new Map<Entry, CycleSample[]>(ENTRIES.map((e) => [e, []]));
+  const loops = new Map<Entry, HarnessLoop>(ENTRIES.map((e) => [e, new HarnessLoop(x, e, `warm-${e}`)]));
   try {
-    for (let i = 0; i < rounds; i++) {
-      for (const side of ['raw', 'harness'] as const) {
-        const disk = join(dir, `${side}-${i}.qcow2`);
-        await provider.createOverlay(base, disk);
-        const spec: MachineSpec = {
-          name: `bench-${side}-${i}`,
-          workDir: join(dir, `vm-${side}-${i}`),
-          disk,
-          boot: { kind: 'direct-kernel', kernel: join(img.dir, img.manifest.files.kernel!.path), initrd: join(img.dir, img.manifest.files.initrd!.path), args: ['loglevel=5', 'panic=-1', 'oops=panic'] },
-          memoryMiB: 512,
-          cpus: 1,
-          guestSshPort: 22,
-        };
-        const { mkdir } = await import('node:fs/promises');
-        await mkdir(spec.workDir, { recursive: true });
-        const ms = side === 'raw' ? await rawBoot(spec, accel) : await harnessBoot(spec, provider);
-        (side === 'raw' ? raw : har).push(ms);
-        console.log(`  round ${i + 1} ${side.padEnd(7)} ${(ms / 1000).toFixed(2)} s to the ready marker`);
+    // The warm loops need a booted guest to reboot: their first (cold) boot is not a sample.
+    for (const e of ENTRIES) await loops.get(e)!.cycle('cold');
+    for (let i = 0; i < ROUNDS; i++) {
+      // Alternate which entry goes first, so a drift in host load falls on both alike.
+      for (const e of i % 2 ? [...ENTRIES].reverse() : ENTRIES) {
+        raw.get(e)!.push(await rawBoot(x, e));
+        warm.get(e)!.push(await loops.get(e)!.cycle('warm'));
+        const c = new HarnessLoop(x, e, `cold-${e}-${i}`);
+        try {
+          cold.get(e)!.push(await c.cycle('cold'));
+        } finally {
+          await c.dispose();
+        }
+        const w = warm.get(e)!.at(-1)!;
+        console.log(`  round ${i + 1}/${ROUNDS} ${e.padEnd(7)} raw ${seconds(raw.get(e)!.at(-1)!)}, harness warm ${seconds(w.totalMs)} (reboot ${seconds(w.rebootMs ?? 0)}, marker ${seconds(w.markerMs)}, ssh ${seconds(w.sshMs)}, health ${seconds(w.healthMs)}), cold ${seconds(cold.get(e)!.at(-1)!.totalMs)}`);
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    for (const l of loops.values()) await l.dispose();
   }
-  const r = ratioOfMedians(raw, har)!;
-  console.log(`harness cost per boot (${accel}): raw QEMU median ${(median(raw) / 1000).toFixed(2)} s, harness ${(median(har) / 1000).toFixed(2)} s, ratio ${r.ratio.toFixed(3)} (${pct(r.ratio)}%, 95% CI ${pct(r.ciLow)}%..${pct(r.ciHigh)}%, ${rounds} boots each; target <= 3%)`);
+  const out: Record<string, unknown> = {};
+  for (const e of ENTRIES) {
+    const r = raw.get(e)!;
+    const w = warm.get(e)!;
+    const c = cold.get(e)!;
+    const figures = {
+      // Cycles per minute go as 1/time: raw time over harness time is the harness's share of raw throughput.
+      throughputWarm: compare('harness warm cycle throughput / raw QEMU to marker', { label: 'harness warm', xs: w.map((s) => s.totalMs) }, { label: 'raw', xs: r }, '>= 0.90'),
+      throughputCold: compare('harness cold cycle throughput / raw QEMU to marker', { label: 'harness cold', xs: c.map((s) => s.totalMs) }, { label: 'raw', xs: r }),
+      warmVsCold: compare('warm cycle time / cold cycle time', { label: 'cold', xs: c.map((s) => s.totalMs) }, { label: 'warm', xs: w.map((s) => s.totalMs) }),
+      medians: {
+        rawMs: Math.round(median(r)),
+        warm: phaseMedians(w),
+        cold: phaseMedians(c),
+      },
+      samples: { raw: r, warm: w, cold: c },
+    };
+    out[e] = figures;
+    console.log(`== cycles, kernel entry ${e} (${x.accel})`);
+    for (const k of ['throughputWarm', 'throughputCold', 'warmVsCold'] as const) console.log(line(figures[k]));
+    console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
+    console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
+  }
+  const path = {
+    rawBootToMarker: compare('boot to marker, PVH / bzImage (raw QEMU)', { label: 'bzImage', xs: raw.get('bzimage')! }, { label: 'PVH', xs: raw.get('pvh')! }, '<= 0.70'),
+    harnessWarmCycle: compare('harness warm cycle, PVH / bzImage', { label: 'bzImage', xs: warm.get('bzimage')!.map((s) => s.totalMs) }, { label: 'PVH', xs: warm.get('pvh')!.map((s) => s.totalMs) }),
+    harnessColdCycle: compare('harness cold cycle, PVH / bzImage', { label: 'bzImage', xs: cold.get('bzimage')!.map((s) => s.totalMs) }, { label: 'PVH', xs: cold.get('pvh')!.map((s) => s.totalMs) }),
+  };
+  console.log('== boot path: PVH entry against the packaged bzImage (same kernel, same run)');
+  for (const c of Object.values(path)) console.log(line(c));
+  report.cycles = { ...out, bootPath: path };
+}
+
+function phaseMedians(xs: CycleSample[]): { totalMs: number; markerMs: number; sshMs: number; healthMs: number; rebootMs: number } {
+  const m = (f: (s: CycleSample) => number) => Math.round(median(xs.map(f)));
+  return { totalMs: m((s) => s.totalMs), markerMs: m((s) => s.markerMs), sshMs: m((s) => s.sshMs), healthMs: m((s) => s.healthMs), rebootMs: m((s) => s.rebootMs ?? 0) };
+}
+
+/** Wall time of n boots started together. */
+async function together<T>(n: number, f: (i: number) => Promise<T>): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => f(i)));
+  return performance.now() - t0;
+}
+
+async function scaling(x: LoopContext, rounds: number): Promise<void> {
+  const s = { raw1: [] as number[], raw2: [] as number[], har1: [] as number[], har2: [] as number[] };
+  const harnessCold = async (tag: string) => {
+    const l = new HarnessLoop(x, 'pvh', tag);
+    try {
+      await l.cycle('cold');
+    } finally {
+      await l.dispose();
+    }
+  };
+  for (let i = 0; i < rounds; i++) {
+    s.raw1.push(await together(1, () => rawBoot(x, 'pvh')));
+    s.raw2.push(await together(2, () => rawBoot(x, 'pvh')));
+    s.har1.push(await together(1, () => harnessCold(`scale1-${i}`)));
+    s.har2.push(await together(2, (j) => harnessCold(`scale2-${i}-${j}`)));
+    console.log(`  round ${i + 1}/${rounds}: raw 1 ${seconds(s.raw1.at(-1)!)}, raw 2 at once ${seconds(s.raw2.at(-1)!)}, harness 1 ${seconds(s.har1.at(-1)!)}, harness 2 at once ${seconds(s.har2.at(-1)!)}`);
+  }
+  // Throughput at 2 over throughput at 1: 2 x t1 / t2.
+  const rawScaling = (2 * median(s.raw1)) / median(s.raw2);
+  const harScaling = (2 * median(s.har1)) / median(s.har2);
+  const fig = { rawScaling: round3(rawScaling), harnessScaling: round3(harScaling), harnessShareOfRawScaling: round3(harScaling / rawScaling), target: '>= 0.95', rounds, samples: s };
+  console.log(`== parallel scaling (PVH, ${x.accel}, ${cpus().length} cpus): raw ${fig.rawScaling}x, harness ${fig.harnessScaling}x, harness / raw ${fig.harnessShareOfRawScaling} (target >= 0.95; ${rounds} rounds)`);
+  report.scaling = fig;
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+async function memory(x: LoopContext, n: number): Promise<void> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  const loops = Array.from({ length: n }, (_, i) => new HarnessLoop(x, 'pvh', `mem-${i}`));
+  try {
+    await Promise.all(loops.map((l) => l.cycle('cold')));
+    peak = Math.max(peak, process.memoryUsage().rss);
+  } finally {
+    clearInterval(t);
+    await Promise.all(loops.map((l) => l.dispose()));
+  }
+  const fig = { cells: n, rssBeforeMiB: Math.round(before / 2 ** 20), peakRssMiB: Math.round(peak / 2 ** 20), target: '<= 200 MiB' };
+  console.log(`== harness memory: peak RSS ${fig.peakRssMiB} MiB with ${n} VMs booting at once (${fig.rssBeforeMiB} MiB before; target <= 200 MiB)`);
+  report.memory = fig;
+}
+
+async function detect(): Promise<void> {
+  console.log('== bootgate detect on 100 MB console logs (scripts/bench-detect-cli.ts)');
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot(), 'dist', 'scripts', 'bench-detect-cli.js'), '100', '3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      process.stdout.write(d.replace(/^/gm, '  '));
+    });
+    child.on('error', reject);
+    child.on('exit', (c) => (c === 0 ? resolve(text) : reject(new Error(`bench-detect-cli exited ${c}`))));
+  });
+  const rows = [...out.matchAll(/^(.+?)\s+\d+ MB: wall\s+([\d.]+) MB\/s .*?cpu\s+([\d.]+) MB\/s, peak RSS (\d+) MiB/gm)].map((m) => ({ log: m[1]!.trim(), wallMBps: Number(m[2]), cpuMBps: Number(m[3]), peakRssMiB: Number(m[4]) }));
+  report.detect = { rows, target: '>= 50 MB/s, <= 200 MiB' };
+}
+
+async function matrix(runIt: boolean): Promise<void> {
+  const file = join(projectRoot(), 'suites', 'kernel-matrix.yaml');
+  const s = await loadSuite(file);
+  const { names } = await suiteImageNames({ root: projectRoot(), cacheDir: cacheRoot() }, s);
+  const own = planRun(s.suite, names, undefined, false);
+  const shared = planRun(s.suite, names, undefined, true);
+  const fig: Record<string, unknown> = { cells: own.cells.length, bootsPerCellOwn: round3(own.boots / own.cells.length), bootsPerCellShared: round3(shared.boots / shared.cells.length) };
+  console.log(`== kernel matrix: ${own.cells.length} cells, boots per cell ${fig.bootsPerCellOwn} with own baselines, ${fig.bootsPerCellShared} shared (from the plan)`);
+  if (runIt) {
+    const results = await mkdtemp(join(tmpdir(), 'bootgate-bench-matrix-'));
+    try {
+      const t0 = performance.now();
+      const r = await runSuite({ suiteFile: file, resultsDir: results, cacheDir: cacheRoot(), root: projectRoot(), emit: () => undefined, signal: ac.signal });
+      fig.wallSeconds = Math.round((performance.now() - t0) / 1000);
+      fig.verdicts = Object.fromEntries(r.run.cells.map((c) => [c.id, c.verdict]));
+      console.log(`  run with shared baselines: ${fig.wallSeconds} s wall`);
+    } finally {
+      await rm(results, { recursive: true, force: true });
+    }
+  }
+  report.matrix = fig;
 }
 
 async function agentCost(): Promise<void> {
   const results = await mkdtemp(join(tmpdir(), 'bootgate-bench-res-'));
-  const ac = new AbortController();
   const r = await runSuite({ suiteFile: join(projectRoot(), 'suites', 'overhead.yaml'), resultsDir: results, cacheDir: cacheRoot(), root: projectRoot(), emit: () => undefined, signal: ac.signal });
+  const cells: unknown[] = [];
   for (const cell of r.run.cells) {
     console.log(`${cell.agent.build}: ${cell.verdict}`);
-    for (const e of workloadOverhead(cell.cycles)) {
-      console.log(`  ${e.workload.padEnd(5)} overhead ${e.pct >= 0 ? '+' : ''}${e.pct}% (95% CI ${pct(e.ciLow)}%..${e.pctUpper}%, n=${e.nA}+${e.nB}) ${e.significant ? 'SIGNIFICANT' : 'not significant'}`);
-    }
+    const rows = workloadOverhead(cell.cycles);
+    for (const e of rows) console.log(`  ${e.workload.padEnd(5)} overhead ${e.pct >= 0 ? '+' : ''}${e.pct}% (95% CI ${pct(e.ciLow)}%..${e.pctUpper}%, n=${e.nA}+${e.nB}) ${e.significant ? 'SIGNIFICANT' : 'not significant'}`);
     // A/A: the with-agent samples of this cell split into two halves, boot by boot.
     const b = cell.cycles.flatMap((c) => c.workloads?.exec?.b ?? []);
     const half = b.length >> 1;
     const aa = ratioOfMedians(b.filter((_, i) => i % 2 === 0).slice(0, half), b.filter((_, i) => i % 2 === 1).slice(0, half));
     if (aa) console.log(`  A/A exec (same build, samples split in two): ${pct(aa.ratio)}% (95% CI ${pct(aa.ciLow)}%..${pct(aa.ciHigh)}%) ${aa.significant ? 'SIGNIFICANT (calibration failed)' : 'not significant'}`);
+    cells.push({ build: cell.agent.build, verdict: cell.verdict, overhead: rows });
   }
-  console.log(`run: ${r.runDir}`);
+  report.agent = { run: r.runDir, cells };
 }
 
-const what = process.argv[2] ?? 'all';
-if (what === 'all' || what === 'harness') {
-  console.log('== harness cost per boot');
-  await harnessCost(Number(process.env.BENCH_ROUNDS ?? 4));
+const args = process.argv.slice(2);
+const wants = (s: string) => (args.length === 0 && !['agent', 'matrix-run'].includes(s)) || args.includes(s) || (s === 'matrix' && args.includes('matrix-run'));
+const started = new Date();
+report.host = { cpus: cpus().length, loadAtStart: loadavg().map((l) => round3(l)), node: process.version, image: IMAGE, rounds: ROUNDS, startedAt: started.toISOString() };
+console.log(`bench: ${IMAGE}, ${ROUNDS} rounds, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const dir = await mkdtemp(join(tmpdir(), 'bootgate-bench-'));
+try {
+  const needsVm = ['cycles', 'scaling', 'memory'].some(wants);
+  if (needsVm) {
+    const image = await new ImageCatalog(projectRoot(), cacheRoot()).ensure(IMAGE, (s) => console.log(`  image: ${s}`));
+    if (!image.pvh || !('kernel' in image.pvh)) throw new Error(`${IMAGE} has no PVH kernel: ${image.pvh && 'why' in image.pvh ? image.pvh.why : 'not a direct-kernel image'}`);
+    const x = await context(image, dir);
+    if (wants('cycles')) await cycles(x);
+    if (wants('scaling')) await scaling(x, Math.max(2, Math.round(ROUNDS / 2)));
+    if (wants('memory')) await memory(x, 8);
+  }
+  if (wants('detect')) await detect();
+  if (wants('matrix')) await matrix(args.includes('matrix-run'));
+  if (wants('agent')) await agentCost();
+} finally {
+  await rm(dir, { recursive: true, force: true });
+  report.host = { ...(report.host as object), seconds: Math.round((Date.now() - started.getTime()) / 1000), loadAtEnd: loadavg().map((l) => round3(l)) };
+  const outDir = join(projectRoot(), 'results', 'bench');
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, `bench-${started.toISOString().replace(/[-:]/g, '').slice(0, 15)}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`bench: ${Math.round((Date.now() - started.getTime()) / 1000)} s; figures in ${file}`);
 }
-if (what === 'all' || what === 'agent') {
-  console.log('== agent cost (suites/overhead.yaml)');
-  await agentCost();
-}
+
+export type { Comparison };
