@@ -16,6 +16,13 @@ describe('boot phases', () => {
       firmwareMs: 3160, kernelMs: 2740, initMs: 1200, agentToReadyMs: 160, readyCheckMs: 300,
     });
   });
+  it('splits the time before the kernel at the set-up code\'s line, when it came in order', () => {
+    expect(bootPhases({ marks: new Map(), readyUptimeMs: 3940, bootMs: 7100, setupMs: 900 })).toMatchObject({ firmwareMs: 900, decompressMs: 2260 });
+    // A set-up line timed after the kernel's clock started (a loaded host) splits nothing.
+    const late = bootPhases({ marks: new Map(), readyUptimeMs: 3940, bootMs: 7100, setupMs: 3500 });
+    expect(late.firmwareMs).toBe(3160);
+    expect(late.decompressMs).toBeUndefined();
+  });
   it('leaves out what the console did not say', () => {
     expect(bootPhases({ marks: new Map(), readyUptimeMs: 3000 })).toEqual({});
   });

@@ -4,8 +4,13 @@
  * cannot see: QEMU start, firmware, kernel decompression.
  */
 export interface BootPhases {
-  /** Host: power-on/reset until the kernel's clock started (firmware, loader, decompression). */
+  /**
+   * Host: power-on/reset until the kernel's clock started (firmware, loader, and decompression
+   * unless decompressMs is given), or until the set-up code's first line when it printed one.
+   */
   firmwareMs?: number;
+  /** Host: the set-up code's first line until the kernel's clock started: a bzImage's decompression. */
+  decompressMs?: number;
   /** Guest: kernel start until init ran. */
   kernelMs?: number;
   /** Guest: init until the ready marker (drivers, agent load, network, sshd). */
@@ -25,12 +30,21 @@ export function phaseMarks(text: string): Map<string, number> {
   return marks;
 }
 
-export function bootPhases(input: { marks: Map<string, number>; readyUptimeMs?: number; bootMs?: number; readyMs?: number }): BootPhases {
-  const { marks, readyUptimeMs, bootMs, readyMs } = input;
+export function bootPhases(input: { marks: Map<string, number>; readyUptimeMs?: number; bootMs?: number; readyMs?: number; setupMs?: number }): BootPhases {
+  const { marks, readyUptimeMs, bootMs, readyMs, setupMs } = input;
   const init = marks.get('init');
   const agent = marks.get('agent-load');
   const p: BootPhases = {};
-  if (bootMs !== undefined && readyUptimeMs !== undefined) p.firmwareMs = Math.max(0, bootMs - readyUptimeMs);
+  if (bootMs !== undefined && readyUptimeMs !== undefined) {
+    const kernelAt = Math.max(0, bootMs - readyUptimeMs);
+    // The set-up line is host-timed and the kernel's start guest-timed: only a consistent order splits them.
+    if (setupMs !== undefined && setupMs <= kernelAt) {
+      p.firmwareMs = setupMs;
+      p.decompressMs = kernelAt - setupMs;
+    } else {
+      p.firmwareMs = kernelAt;
+    }
+  }
   if (init !== undefined) p.kernelMs = init;
   if (init !== undefined && readyUptimeMs !== undefined) p.initMs = readyUptimeMs - init;
   if (agent !== undefined && readyUptimeMs !== undefined) p.agentToReadyMs = readyUptimeMs - agent;

@@ -40,6 +40,7 @@ export const cycleSchema = z.object({
   phases: z
     .object({
       firmwareMs: z.number().optional(),
+      decompressMs: z.number().optional(),
       kernelMs: z.number().optional(),
       initMs: z.number().optional(),
       agentToReadyMs: z.number().optional(),

@@ -72,6 +72,21 @@ describe('watchBoot', () => {
     expect(obs.phaseMarks?.get('init')).toBe(2100);
   });
 
+  it('times the set-up code\'s first line of a bzImage boot, split across console chunks', async () => {
+    const { m, rec } = setup();
+    const t0 = Date.now();
+    later(10, () => m.print('Probing EDD (edd=o'));
+    later(60, () => m.print('ff to disable)... ok\r\n'));
+    later(120, () => m.print(READY));
+    const obs = await watchBoot({ machine: m, os: 'linux', recorder: rec, startedAt: t0, timeoutMs: 5000, settleMs: 10, onMarker: async () => ({}) });
+    expect(obs.setupAt).toBeGreaterThanOrEqual(t0 + 50);
+    expect(obs.setupAt!).toBeLessThan(obs.markerAt!);
+    const pvh = setup();
+    later(10, () => pvh.m.print(READY));
+    const plain = await watchBoot({ machine: pvh.m, os: 'linux', recorder: pvh.rec, startedAt: Date.now(), timeoutMs: 5000, settleMs: 10, onMarker: async () => ({}) });
+    expect(plain.setupAt).toBeUndefined();
+  });
+
   it('a failed self-test makes a booted guest unhealthy, as a failed health check does', async () => {
     const { m, rec } = setup();
     later(20, () => m.print(READY));

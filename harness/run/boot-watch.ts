@@ -35,6 +35,8 @@ export interface BootObservation {
   vmState: 'running' | 'paused' | 'exited';
   /** `bootgate-phase` marks the guest printed before ready (name -> kernel uptime ms). */
   phaseMarks?: Map<string, number>;
+  /** When the kernel's real-mode set-up code printed its first line (bzImage boots; before decompression). */
+  setupAt?: number;
 }
 
 export interface WatchBootOptions {
@@ -93,6 +95,13 @@ function timeoutRecord(os: CrashRecord['os'], what: string, seconds: number): Cr
 }
 
 /**
+ * The first line an x86 kernel's real-mode set-up code prints on a serial console (arch/x86/boot/edd.c,
+ * with CONFIG_EDD), before the decompressor runs: it splits the time before the kernel's clock into
+ * firmware and decompression. A kernel started at its PVH entry has no set-up code and prints none.
+ */
+const SETUP_LINE = /Probing EDD \(edd=off to disable\)/;
+
+/**
  * Watch one boot until the guest is ready (marker, then SSH and health, then a settle time),
  * crashes, hangs past its timeout, or its VM dies. Crash evidence is the console parser's record;
  * a panic event with nothing on the console still gives a record, from pvpanic.
@@ -112,6 +121,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   // started it (a guest reboot can raise two RESET events), not a new failure.
   let printed = false;
   let early = '';
+  let setupAt: number | undefined;
   let silenceTimer: NodeJS.Timeout | undefined;
   const armSilence = () => {
     if (!o.silenceMs || marker) return;
@@ -128,6 +138,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     if (!marker) {
       // The console up to the ready marker is small (loglevel=5): kept for its phase marks.
       if (early.length < 256 << 10) early += chunk;
+      if (setupAt === undefined && SETUP_LINE.test(early)) setupAt = Date.now();
       const m = scanner.push(chunk);
       if (m) {
         clearTimeout(silenceTimer);
@@ -237,7 +248,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     pushAll(records, detector.end());
     const crash = primaryCrash(records);
     const outcome: BootOutcome = (health && !health.ok) || (selftest && !selftest.ok) ? 'unhealthy' : 'ready';
-    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, ...(selftest ? { selftest } : {}), crash, vmState: 'running', phaseMarks: phaseMarks(early) };
+    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, ...(selftest ? { selftest } : {}), crash, vmState: 'running', phaseMarks: phaseMarks(early), ...(setupAt !== undefined ? { setupAt } : {}) };
   } finally {
     clearTimeout(silenceTimer);
     ac.abort();

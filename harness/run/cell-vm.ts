@@ -139,6 +139,7 @@ export class CellVm {
     });
     if (obs.markerAt !== undefined) obs.markerAt -= startedAt;
     if (obs.readyAt !== undefined) obs.readyAt -= startedAt;
+    if (obs.setupAt !== undefined) obs.setupAt -= startedAt;
     return obs;
   }
 

@@ -31,6 +31,6 @@ export function cycleResultOf(obs: BootObservation, f: CycleFacts, extra: Partia
     consoleLog: f.consoleLog,
     step: f.step,
     ...extra,
-    phases: obs.booted ? bootPhases({ marks: obs.phaseMarks ?? new Map(), readyUptimeMs: obs.marker?.uptimeMs, bootMs: obs.markerAt, readyMs: obs.readyAt }) : undefined,
+    phases: obs.booted ? bootPhases({ marks: obs.phaseMarks ?? new Map(), readyUptimeMs: obs.marker?.uptimeMs, bootMs: obs.markerAt, readyMs: obs.readyAt, setupMs: obs.setupAt }) : undefined,
   };
 }
