@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { AgentDriver, ContentArtifact, PreparedBuild } from '../agents/agent.js';
 import { agentKind } from '../agents/registry.js';
 import type { LoadedSuite } from '../config/suite.js';
@@ -58,10 +59,40 @@ export async function suiteImageNames(o: { root: string; cacheDir: string }, s: 
 }
 
 /**
- * Build the images this run uses (`names`: the suite's, or the part a shard or --cells needs) and
- * every agent build for them: all before the first VM starts.
+ * How many agent builds run at once: kbuild is one compiler process at a time per module, so
+ * builds for several kernels keep several cores busy. BOOTGATE_BUILD_JOBS overrides.
  */
-export async function prepareSuite(o: { root: string; cacheDir: string; signal: AbortSignal; progress: (m: string) => void }, s: LoadedSuite, names: string[], catalog: ImageCatalog): Promise<Prepared> {
+export function buildConcurrency(): number {
+  const env = Number(process.env.BOOTGATE_BUILD_JOBS);
+  return Number.isInteger(env) && env > 0 ? env : Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/**
+ * Run every task, at most `limit` at once. After a failure no new task starts; the error thrown is
+ * that of the earliest task in order that failed, so the same bad suite gives the same message.
+ */
+export async function runAll(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
+  const errors = new Map<number, unknown>();
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length && errors.size === 0) {
+      const i = next++;
+      try {
+        await tasks[i]!();
+      } catch (e) {
+        errors.set(i, e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  if (errors.size) throw errors.get(Math.min(...errors.keys()));
+}
+
+/**
+ * Build the images this run uses (`names`: the suite's, or the part a shard or --cells needs) and
+ * every agent build for them (several at once): all before the first VM starts.
+ */
+export async function prepareSuite(o: { root: string; cacheDir: string; signal: AbortSignal; progress: (m: string) => void; buildConcurrency?: number }, s: LoadedSuite, names: string[], catalog: ImageCatalog): Promise<Prepared> {
   const known = new Map((await catalog.list()).map((e) => [e.loaded.recipe.name, e]));
   const images = new Map<string, BuiltImage>();
   for (const name of names) {
@@ -71,28 +102,32 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
   }
   const agents = new Map<string, AgentDriver>();
   const builds = new Map<string, PreparedBuild>();
+  const tasks: Array<() => Promise<void>> = [];
   for (const { agent: a, path } of suiteAgents(s.suite)) {
     const kind = agentKind(a.kind)!;
     const agent = kind.create({ name: a.name, module: a.module, health: a.health, contentParam: a.contentParam, safeModeParam: a.safeMode?.param, cacheDir: o.cacheDir });
     agents.set(a.name, agent);
     for (const [bi, b] of a.builds.entries()) {
       for (const img of images.values()) {
-        const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
-        const m = img.manifest;
-        const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
-        try {
-          builds.set(
-            buildKey(a.name, b.version, img.recipe.recipe.name),
-            await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress: o.progress }),
-          );
-        } catch (e) {
-          // A build that cannot be made for this image is the suite's build entry at fault: point at it.
-          if (!(e instanceof ConfigError) || e.line !== undefined) throw e;
-          throw new ConfigError(e.code, `${img.recipe.recipe.name}: ${e.message}`, where, { cause: e });
-        }
+        tasks.push(async () => {
+          const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
+          const m = img.manifest;
+          const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
+          try {
+            builds.set(
+              buildKey(a.name, b.version, img.recipe.recipe.name),
+              await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress: o.progress }),
+            );
+          } catch (e) {
+            // A build that cannot be made for this image is the suite's build entry at fault: point at it.
+            if (!(e instanceof ConfigError) || e.line !== undefined) throw e;
+            throw new ConfigError(e.code, `${img.recipe.recipe.name}: ${e.message}`, where, { cause: e });
+          }
+        });
       }
     }
   }
+  await runAll(tasks, o.buildConcurrency ?? buildConcurrency());
   const contents = new Map<string, ContentArtifact>();
   for (const c of s.suite.content) {
     const path = s.resolvePath(c.path);
