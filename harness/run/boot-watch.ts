@@ -95,9 +95,11 @@ function timeoutRecord(os: CrashRecord['os'], what: string, seconds: number): Cr
 }
 
 /**
- * The first line an x86 kernel's real-mode set-up code prints on a serial console (arch/x86/boot/edd.c,
- * with CONFIG_EDD), before the decompressor runs: it splits the time before the kernel's clock into
- * firmware and decompression. A kernel started at its PVH entry has no set-up code and prints none.
+ * The first line an x86 kernel's real-mode set-up code prints (arch/x86/boot/edd.c, with CONFIG_EDD),
+ * before the decompressor runs: it splits the time before the kernel's clock into firmware and
+ * decompression. The set-up code writes to the serial line only when the command line enables its
+ * early console (earlyprintk=serial,...; console=ttyS0 alone does not), and a kernel started at its
+ * PVH entry has no set-up code: most boots print none.
  */
 const SETUP_LINE = /Probing EDD \(edd=off to disable\)/;
 
