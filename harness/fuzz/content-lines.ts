@@ -64,7 +64,7 @@ export function resolveBound(b: number | string | undefined, lines: readonly Con
   if (b === undefined || typeof b === 'number') return b;
   const [rec, name] = b.split('.');
   for (const l of lines) {
-    if (l.record?.keyword !== rec) continue;
+    if (!l.record || l.record.keyword !== rec) continue;
     const f = l.record.fields.find((x) => x.name === name);
     const h = f && findField(l, f);
     const n = h ? Number(h.value) : NaN;
