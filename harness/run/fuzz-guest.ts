@@ -56,7 +56,10 @@ const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * a boot.
  */
 export class FuzzGuest {
-  private readonly vm: CellVm;
+  /** The first boot's VM, whose disk the saved state freezes; then the VM every restore starts, on a fresh overlay of that disk. */
+  private readonly bootVm: CellVm;
+  private vm: CellVm;
+  private readonly liveVm: CellVm;
   private saved?: SavedState;
   private bootId?: string;
   private lives = 0;
@@ -66,7 +69,9 @@ export class FuzzGuest {
   bootMs = 0;
 
   constructor(private readonly o: FuzzGuestOptions) {
-    this.vm = new CellVm({ runDir: o.dir, cellId: 'fuzz', workDir: o.workDir, image: o.image, provider: o.provider, guest: o.guest, boot: o.boot, labKey: o.labKey, generationId: true, signal: o.signal });
+    const vmOf = (sub: string) => new CellVm({ runDir: o.dir, cellId: 'fuzz', workDir: join(o.workDir, sub), image: o.image, provider: o.provider, guest: o.guest, boot: o.boot, labKey: o.labKey, generationId: true, signal: o.signal });
+    this.vm = this.bootVm = vmOf('boot');
+    this.liveVm = vmOf('live');
   }
 
   /** Boot, install the build with the seed, load the seed (it must load), save the guest, and start from the saved state. */
@@ -76,6 +81,8 @@ export class FuzzGuest {
     if (!cmd) throw new ConfigError('FUZZ_NO_CONTENT_LOAD', `a ${agent.kind} agent of this build has no runtime content load for the fuzzer to use`);
     this.loadCommand = cmd;
     if (!this.o.provider.canRestore) throw new LabError('FUZZ_NO_RESTORE', `provider ${this.o.provider.name} cannot save and restore machines: the fuzzer restores its guest after every crash`);
+    await mkdir(join(this.o.workDir, 'boot'), { recursive: true });
+    await mkdir(join(this.o.workDir, 'live'), { recursive: true });
     await this.vm.createOverlay();
     const t0 = Date.now();
     let installError: unknown;
@@ -100,6 +107,8 @@ export class FuzzGuest {
     const stateDir = join(this.o.workDir, 'state');
     await mkdir(stateDir, { recursive: true });
     this.saved = await this.vm.saveState(stateDir);
+    await this.bootVm.dispose();
+    this.vm = this.liveVm;
     await this.revive();
   }
 
@@ -173,6 +182,7 @@ export class FuzzGuest {
   }
 
   async dispose(): Promise<void> {
-    await this.vm.dispose();
+    await this.bootVm.dispose();
+    await this.liveVm.dispose();
   }
 }
