@@ -25,6 +25,7 @@ describe('judgeFuzz', () => {
   it('passes a finished run with no crash, and never an interrupted or failed one', () => {
     expect(judgeFuzz({ status: 'finished', crashes: [], stats }, 0).exitCode).toBe(0);
     expect(judgeFuzz({ status: 'interrupted', crashes: [], stats }, 0).exitCode).toBe(3);
+    expect(judgeFuzz({ status: 'interrupted', crashes: [crash], stats }, 0)).toMatchObject({ verdict: 'error', exitCode: 3 });
     expect(judgeFuzz({ status: 'error', error: 'QEMU died', crashes: [crash], stats }, 0)).toMatchObject({ verdict: 'error', exitCode: 3 });
   });
 });
