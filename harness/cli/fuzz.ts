@@ -21,6 +21,7 @@ interface FuzzFlags {
   corpus?: string;
   results: string;
   confirm: boolean;
+  untilCrash?: boolean;
 }
 
 const wholeNumber = (flag: string, min: number) => (v: string) => {
@@ -67,6 +68,7 @@ export function fuzzCommand(setCode: (c: number) => void, interrupt: () => Abort
     .option('--seed <n>', 'the PRNG seed: the same seed makes the same mutants (default: from the clock)', wholeNumber('--seed', 0))
     .option('--corpus <dir>', 'the corpus folder: fuzz.json, crashes/, confirm/; one that holds fuzz.json is resumed (default: a new folder under --results)')
     .option('--results <dir>', 'where new corpus folders go', 'results')
+    .option('--until-crash', 'stop at the first crash (it is still minimized and confirmed)')
     .option('--no-confirm', 'do not boot the minimized content of each crash')
     .action(async (suite: string, f: FuzzFlags) => {
       const r = await runFuzz({
@@ -84,6 +86,7 @@ export function fuzzCommand(setCode: (c: number) => void, interrupt: () => Abort
         cacheDir: cacheRoot(),
         root: projectRoot(),
         confirm: f.confirm,
+        untilCrash: f.untilCrash,
         progress: (l) => process.stderr.write(`${printable(l)}\n`),
         signal: interrupt(),
       });

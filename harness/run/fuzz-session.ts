@@ -38,6 +38,8 @@ export interface FuzzOptions extends FuzzChoice {
   mutants?: number;
   /** Stop after this long of fuzzing in this session. */
   budgetMs?: number;
+  /** Stop at the first crash (after minimizing it): for time-to-first-crash figures. */
+  untilCrash?: boolean;
   /** Boot the minimized content of each new crash (default true). */
   confirm?: boolean;
   /** Content loads the minimizer may spend per crash. */
@@ -184,7 +186,7 @@ async function fuzzLoop(r: FuzzResult, x: LoopContext): Promise<void> {
   const { o, guest } = x;
   const t0 = Date.now();
   const st = r.stats;
-  const more = () => !o.signal.aborted && (r.budget.mutants === undefined || st.mutants < r.budget.mutants) && (o.budgetMs === undefined || Date.now() - t0 < o.budgetMs);
+  const more = () => !o.signal.aborted && !(o.untilCrash && st.crashed > 0) && (r.budget.mutants === undefined || st.mutants < r.budget.mutants) && (o.budgetMs === undefined || Date.now() - t0 < o.budgetMs);
   while (more()) {
     const m = makeMutant(x.seeds, x.template, r.seedValue, st.mutants);
     const p = await guest.probe(contentBytes(m.text));
