@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
  * - util: helpers with no knowledge of the lab;
  * - results: the file formats a run writes (run.json, gate.json, crash record, policy) and the store;
  * - gate: the one judge, pure: verdicts and comparisons from records and a policy;
+ * - fuzz: content templates, mutators and the minimizer, pure but for reading a template (beside gate,
+ *   importing nothing of it: the fuzz loop that boots guests is in run/, floor 7);
  * - detect, providers, images: crash parsers, VM backends, the image catalog (each stands alone);
  * - guest: getting into a guest, per OS;
  * - agents, measure: installing agents, measuring in guests;
@@ -25,6 +27,7 @@ export const FLOORS: Record<string, number> = {
   util: 0,
   results: 1,
   gate: 2,
+  fuzz: 2,
   detect: 3,
   providers: 3,
   images: 3,

@@ -33,6 +33,8 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
   'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 + 3 boots
+  // bootgate fuzz from content 290: the module (1 boot, a restore per crash, 3 boots to confirm), then the eBPF sensor (1 boot).
+  'test/fuzz.int.test.ts': { suites: ['suites/quickstart.yaml', 'suites/ebpf-sensor.yaml'], images: [G61] },
   'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
   // The systemd disk boots slowly under TCG: a boot loop (3 boots), a rescue shell and a normal boot, 4 to 8 minutes.
   'test/recovery-rescue.int.test.ts': { suites: ['suites/recovery-rescue.yaml'], images: ['debian-6.1-generic-systemd'], matrix: true },
@@ -63,6 +65,8 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   },
   // Every crashers kind on 6.1 and 6.12: 36 cells, 72 boots; the lockups and blocked threads soak.
   'test/crashers-kernels.int.test.ts': { suites: ['suites/crashers-kernels.yaml'], images: [G61, G612], matrix: true },
+  // bootgate fuzz stopped and resumed: two fuzz runs of the sensor on one corpus, the second interrupted (2 boots).
+  'test/fuzz-resume.int.test.ts': { suites: ['suites/quickstart.yaml'], images: [G61], matrix: true },
   // mmdebstrap (as root) and two boots of a full systemd disk: kernel-matrix boots that image too.
   'harness/images/build-disk.int.test.ts': { images: ['debian-6.1-generic-systemd'], matrix: true },
 };

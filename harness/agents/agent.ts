@@ -69,6 +69,13 @@ export interface AgentDriver {
   removeThroughSafeMode?(t: GuestTransport, reboot: (t: GuestTransport) => Promise<GuestTransport>, signal?: AbortSignal): Promise<{ attempt: RecoveryAttempt; transport: GuestTransport }>;
   /** Kernel arguments that boot the agent in its own safe mode (no content), when the agent declares one. */
   safeModeArgs?(): string[];
+  /**
+   * A guest shell command that makes the installed agent read the content at `remotePath` now,
+   * without a reboot (its runtime content update; for a module that reads content at load, a
+   * reload): exit 0 = loaded, any other = refused. For `bootgate fuzz`: a mutant then costs a
+   * content load, not a boot. Undefined when the agent has no such path.
+   */
+  contentLoadCommand?(build: PreparedBuild, remotePath: string): string | undefined;
 }
 
 /** An install step that failed because of the agent (it would fail on any lab). */

@@ -13,7 +13,7 @@ import { parseConcurrency } from './concurrency-option.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout] = await Promise.all([
+  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout, fuzz] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
@@ -28,8 +28,9 @@ async function loadLab() {
     import('./merge.js'),
     import('./resume-target.js'),
     import('./rollout.js'),
+    import('./fuzz.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout, ...fuzz };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -96,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     program.addCommand(lab.mergeCommand((c) => (code = c)));
     program.addCommand(lab.exportCommand((c) => (code = c)));
     program.addCommand(lab.rolloutCommand((c) => (code = c), interruptSignal));
+    program.addCommand(lab.fuzzCommand((c) => (code = c), interruptSignal));
   }
 
   try {

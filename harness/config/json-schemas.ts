@@ -5,6 +5,8 @@ import { compareSchema } from '../results/compare-schema.js';
 import { eventLineSchema } from '../results/events-schema.js';
 import { gateSchema } from '../results/gate-schema.js';
 import { rolloutSchema } from '../results/rollout-schema.js';
+import { fuzzSchema } from '../results/fuzz-schema.js';
+import { contentTemplateSchema } from '../fuzz/template-schema.js';
 import { runSchema } from '../results/schema.js';
 
 const BASE = 'https://bootgate.dev/schemas/';
@@ -33,6 +35,8 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     'compare.schema.json': make('compare.schema.json', 'bootgate.compare/v1: what bootgate compare A B --json prints', compareSchema, 'input'),
     'events.schema.json': make('events.schema.json', 'bootgate.events/v1: one line of the NDJSON stream of bootgate run --reporter json', eventLineSchema, 'input'),
     'rollout.schema.json': make('rollout.schema.json', 'bootgate.rollout/v1: results/<rollout-id>/rollout.json of bootgate rollout', rolloutSchema, 'input'),
+    'fuzz.schema.json': make('fuzz.schema.json', 'bootgate.fuzz/v1: <corpus>/fuzz.json of bootgate fuzz', fuzzSchema, 'input'),
+    'content-template.schema.json': make('content-template.schema.json', 'bootgate content template (content-template.yaml beside an agent build): the shape of its content, for bootgate fuzz', contentTemplateSchema, 'input', 'draft-7'),
     'policy.schema.json': make('policy.schema.json', 'bootgate gate policy file (bootgate gate --policy FILE)', policyFileSchema, 'input'),
     'suite.schema.json': make('suite.schema.json', 'bootgate suite file (bootgate run SUITE)', suiteSchema, 'input', 'draft-7'),
   };

@@ -255,6 +255,14 @@ export class CellVm {
     await guest.syncClock?.(ssh, signal);
   }
 
+  /** The machine and its SSH session go, the console recorder stays: for a restore after a crash (the fuzzer's). */
+  async discardMachine(): Promise<void> {
+    await this.ssh?.close();
+    this.ssh = undefined;
+    await this.machine?.dispose();
+    this.machine = undefined;
+  }
+
   /** The VM, its console file and the SSH session go; safe to call twice. */
   async dispose(): Promise<void> {
     await this.ssh?.close();

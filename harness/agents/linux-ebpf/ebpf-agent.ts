@@ -290,6 +290,14 @@ export class EbpfAgent implements AgentDriver {
     await run(`ln -sf ${shellWord(p.unit)} ${shellWord(p.unitLink)} && sync`);
   }
 
+  /** A loader agent loads again from another file: a load the verifier refuses leaves the previous program attached. */
+  contentLoadCommand(build: PreparedBuild, remotePath: string): string | undefined {
+    const loader = build.files.loader && basename(build.files.loader);
+    if (!loader) return undefined;
+    const p = ebpfGuestPaths(this.o.name);
+    return [`${p.dir}/${loader}`, 'load', '-c', remotePath, '-p', p.pinDir, '-s', p.stateDir].map(shellWord).join(' ');
+  }
+
   async health(t: GuestTransport, signal?: AbortSignal): Promise<{ ok: boolean; output: string }> {
     const r = await t.exec(this.o.health ?? shellWord(this.paths.health), { signal, timeoutMs: 30_000 });
     return { ok: r.code === 0, output: (r.stdout + r.stderr).trim().slice(0, 2000) };

@@ -70,6 +70,14 @@ export class KmodAgent implements AgentDriver {
     return this.o.safeModeParam ? [`${this.module.replace(/-/g, '_')}.${this.o.safeModeParam}`] : [];
   }
 
+  /** The module read its content at load: unloaded (if loaded) and loaded again with the path as its content parameter. */
+  contentLoadCommand(_build: PreparedBuild, remotePath: string): string | undefined {
+    const param = this.o.contentParam ?? 'content';
+    if (param === '') return undefined;
+    // insmod of the installed file, not modprobe: modprobe.d's options name the installed content.
+    return `rmmod ${this.module} 2>/dev/null; insmod ${this.extraDir('$(uname -r)')}/${this.module}.ko ${param}=${shellQuote(remotePath)}`;
+  }
+
   get contentPath(): string {
     return `/var/lib/${this.o.name}/channel.txt`;
   }
