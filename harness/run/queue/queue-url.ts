@@ -11,7 +11,7 @@ export function parseQueueUrl(v: string, field = '--queue'): string {
   } catch {
     throw new ConfigError('QUEUE_URL', `not a URL: ${JSON.stringify(v)} (expected redis://HOST:PORT, e.g. redis://127.0.0.1:6379)`, { field });
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError('QUEUE_URL', `${u.protocol.replace(/:$/, '')}: is not a Redis URL (expected redis:// or rediss://)`, { field });
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError('QUEUE_URL', `${u.protocol.replace(/:$/, '')} is not a Redis URL (expected redis:// or rediss://)`, { field });
   if (!u.hostname) throw new ConfigError('QUEUE_URL', `no host in ${JSON.stringify(v)}`, { field });
   if (u.pathname && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) throw new ConfigError('QUEUE_URL', `the path of a Redis URL is a database number (/0), not ${JSON.stringify(u.pathname)}`, { field });
   return v;
