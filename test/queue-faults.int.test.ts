@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vmCount } from './cli-helpers.js';
-import { BootgateProcess, runOf, startWorker } from './fixtures/queue-lab.js';
-import { RedisServer } from './fixtures/redis-server.js';
+import { BootgateProcess, runOf, startWorker } from '../scripts/queue-lab.js';
+import { RedisServer } from '../scripts/redis-server.js';
 
 /**
  * Faults of a fleet, for real (real redis-server, real workers, real guests): a worker killed

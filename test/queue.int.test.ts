@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootgate, printedRun, vmCount } from './cli-helpers.js';
-import { BootgateProcess, runOf, startWorker } from './fixtures/queue-lab.js';
-import { RedisServer } from './fixtures/redis-server.js';
+import { BootgateProcess, runOf, startWorker } from '../scripts/queue-lab.js';
+import { RedisServer } from '../scripts/redis-server.js';
 
 /**
  * The queue for real: Debian's redis-server, two `bootgate worker` processes (-j 1 each) and a
