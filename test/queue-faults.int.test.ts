@@ -45,8 +45,26 @@ describe('queue faults', () => {
     expect(queueLines).toHaveLength(1);
     expect(queueLines[0]!.worker).toMatch(new RegExp(`/${b.child.pid}$`));
     // The killed worker's VM went with it (parent-death signal), the second worker's at its cell's end.
-    expect(vmCount()).toBe(0);
+    expect(vmCount('queue-quick-')).toBe(0);
     await b.stop();
+  }, 1_200_000);
+
+  it('the enqueuer killed: --resume re-attaches to the jobs running, enqueuing nothing again', async () => {
+    const w = track(startWorker(redis.url));
+    await w.waitFor(/ready: /, 60_000);
+    const first = track(new BootgateProcess(['run', SUITE, '--results', results(), '--queue', redis.url]));
+    await first.waitFor(/baseline 1\/1 \(cold\): booting/);
+    first.kill('SIGKILL');
+    await first.exited;
+    const runDir = /results in (\S+)/.exec(first.stderr)![1]!;
+    const resumed = track(new BootgateProcess(['run', '--resume', runDir]));
+    expect(await resumed.exited, resumed.stderr).toBe(1);
+    const { run: r, cellLines } = runOf(resumed);
+    expect(r.summary).toMatchObject({ cells: 2, pass: 1, fail: 1, error: 0 });
+    expect(cellLines.sort()).toEqual(r.cells.map((c) => c.id).sort());
+    // Each cell was started once by the worker: the resume waited for the running job and took the other's result.
+    for (const c of r.cells) expect(w.stderr.split('\n').filter((l) => l.includes(`${c.id}: started`)), c.id).toHaveLength(1);
+    await w.stop();
   }, 1_200_000);
 
   it('Redis restarted mid-run: the run finishes, each cell once', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,26 @@ describe('bootgate run --queue, two workers', () => {
     expect(queued.stderr).toMatch(/content-291: agent 1 \(warm\): CRASH: BUG: kernel NULL pointer dereference in sensor_parse_channel/);
     expect(vmCount(run.id)).toBe(0);
   }, 1_200_000);
+
+  it('a worker whose lab fails (no QEMU on its PATH) makes the cell error, never fail', async () => {
+    // The host's tools, QEMU's left out.
+    const bin = mkdtempSync(join(tmpdir(), 'bootgate-noqemu-'));
+    for (const dir of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!name.startsWith('qemu') && !existsSync(join(bin, name))) symlinkSync(join(dir, name), join(bin, name));
+    }
+    const w = new BootgateProcess(['worker', '--queue', redis.url, '--capabilities', 'x86_64'], { PATH: bin });
+    workers.push(w);
+    await w.waitFor(/ready: /, 60_000);
+    const results = mkdtempSync(join(tmpdir(), 'bootgate-queue-'));
+    // Content 291 crashes the guest on a working lab: here no guest can start, and that is the lab's fault.
+    const queued = new BootgateProcess(['run', SUITE, '--results', results, '--queue', redis.url, '--cells', '*content-291']);
+    expect(await queued.exited, queued.stderr).toBe(3);
+    const { run } = runOf(queued);
+    expect(run.cells.map((c) => [c.verdict, c.stopped?.cause])).toEqual([['error', 'lab']]);
+    expect(run.summary).toMatchObject({ fail: 0, error: 1, verdict: 'error', exitCode: 3 });
+    await w.stop();
+    workers.splice(workers.indexOf(w), 1);
+  }, 600_000);
 
   it('refuses a bad queue URL with one line, exit 2', async () => {
     const r = await bootgate(['run', SUITE, '--queue', 'http://127.0.0.1:1']);
