@@ -37,6 +37,13 @@ const POLL_MS = 2_000;
 /** How long a job may wait before the live view says which worker it waits for. */
 const WAITING_NOTICE_MS = 15_000;
 
+/** A completed job's return value as a worker's answer; anything else (another version's worker) is a lab error, not a crash here. */
+function answerOf(v: unknown): CellJobResult {
+  const r = v as Partial<CellJobResult> | null;
+  const ok = r !== null && typeof r === 'object' && typeof r.worker === 'string' && (('cell' in r && typeof r.cell === 'object' && Array.isArray(r.files)) || ('labError' in r && typeof r.labError === 'string'));
+  return ok ? (r as CellJobResult) : { worker: '?', startedAt: Date.now(), finishedAt: Date.now(), labError: 'the worker answered in a form this version does not read (workers and the enqueuer need the same checkout)' };
+}
+
 interface Waiter {
   settle: () => void;
   started: boolean;
@@ -111,7 +118,7 @@ export class QueueCellExecutor implements CellExecutor {
       while (!o.signal.aborted) {
         const j = await queue.getJob(jobId);
         const st = j ? await j.getState() : 'unknown';
-        if (j && st === 'completed') return await this.record(cell, j.returnvalue as CellJobResult, j.timestamp, j.finishedOn);
+        if (j && st === 'completed') return await this.record(cell, answerOf(j.returnvalue), j.timestamp, j.finishedOn);
         if (!j || st === 'failed' || st === 'unknown') return await this.record(cell, { worker: '?', startedAt: Date.now(), finishedAt: Date.now(), labError: j?.failedReason ? `the job failed: ${j.failedReason}` : 'the job disappeared from the queue' }, t0);
         if (st === 'active') waiter.started = true;
         if (!waiter.started && st !== 'active') {
