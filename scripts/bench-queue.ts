@@ -13,7 +13,7 @@
  *    once the cell's first guest boots, a second worker started; the run must finish with the cell
  *    counted once (one journal line, one queue line, from the second worker).
  *
- * BENCH_QUEUE_SUITE (default test/fixtures/suites/queue-quick.yaml), BENCH_KILLS.
+ * BENCH_QUEUE_SUITE (default test/fixtures/suites/queue-quick.yaml), BENCH_KILLS, BENCH_ROUNDS (default 1).
  * Figures, and exit 1 when a target is missed: ratio >= 0.95, overhead medians < 100 ms, kills 5/5.
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -25,6 +25,8 @@ import { RedisServer } from './redis-server.js';
 
 const SUITE = process.env.BENCH_QUEUE_SUITE ?? 'test/fixtures/suites/queue-quick.yaml';
 const KILLS = Number(process.env.BENCH_KILLS ?? 5);
+/** Rounds of local, queue, queue, local: on a host shared with other work one round's walls can differ twofold. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 type QueueLine = ReturnType<typeof runOf>['queueLines'][number];
 
@@ -61,10 +63,12 @@ async function main(): Promise<number> {
       walls.push({ mode: 'queue 2x-j1', wallS: t.wallS, cells: run.cells.length, verdicts: run.cells.map((c) => c.verdict).join(',') });
       console.log(`queue 2 workers -j1 ${t.wallS.toFixed(1)} s, exit ${t.code}, ${run.cells.length} cells`);
     };
-    await local();
-    await queued();
-    await queued();
-    await local();
+    for (let round = 1; round <= ROUNDS; round++) {
+      await local();
+      await queued();
+      await queued();
+      await local();
+    }
     for (const w of workers.splice(0)) await w.stop();
 
     const rate = (mode: string) => {
