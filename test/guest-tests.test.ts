@@ -17,7 +17,7 @@ describe('test/guest-tests.ts', () => {
   it('declares every test file that runs a suite or builds an image, and only files that exist', () => {
     // bench-aa.js runs a suite of its own (npm run bench:aa); `bootgate fuzz` boots the suite's image.
     const booting = [...intTests('harness'), ...intTests('test')].filter((f) =>
-      /bootgate\(\['(run|rollout|fuzz)'|\[BIN, '(run|fuzz)'|\.ensure\(|bench-aa\.js/.test(readFileSync(join(ROOT, f), 'utf8')),
+      /(bootgate|BootgateProcess)\(\['(run|rollout|fuzz)'|\[BIN, '(run|fuzz)'|\.ensure\(|bench-aa\.js/.test(readFileSync(join(ROOT, f), 'utf8')),
     );
     expect(booting.sort()).toEqual(Object.keys(GUEST_TESTS).sort());
   });

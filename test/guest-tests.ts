@@ -36,6 +36,10 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   // bootgate fuzz from content 290: the module (1 boot, a restore per crash, 3 boots to confirm), then the eBPF sensor (1 boot).
   'test/fuzz.int.test.ts': { suites: ['suites/quickstart.yaml', 'suites/ebpf-sensor.yaml'], images: [G61] },
   'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
+  // Redis and two workers against a local run of the quickstart cut to one agent boot a cell: 3 + 4 boots.
+  'test/queue.int.test.ts': { suites: ['test/fixtures/suites/queue-quick.yaml'], images: [G61] },
+  // A worker killed -9 mid-cell (1 cell, a boot lost and 2 again), Redis restarted mid-run (2 cells, 4 boots).
+  'test/queue-faults.int.test.ts': { suites: ['test/fixtures/suites/queue-quick.yaml'], images: [G61], matrix: true },
   // The systemd disk boots slowly under TCG: a boot loop (3 boots), a rescue shell and a normal boot, 4 to 8 minutes.
   'test/recovery-rescue.int.test.ts': { suites: ['suites/recovery-rescue.yaml'], images: ['debian-6.1-generic-systemd'], matrix: true },
 

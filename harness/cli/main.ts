@@ -13,7 +13,7 @@ import { parseConcurrency } from './concurrency-option.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout, fuzz] = await Promise.all([
+  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout, fuzz, worker] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
@@ -29,8 +29,9 @@ async function loadLab() {
     import('./resume-target.js'),
     import('./rollout.js'),
     import('./fuzz.js'),
+    import('./worker.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout, ...fuzz };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout, ...fuzz, ...worker };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -98,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     program.addCommand(lab.exportCommand((c) => (code = c)));
     program.addCommand(lab.rolloutCommand((c) => (code = c), interruptSignal));
     program.addCommand(lab.fuzzCommand((c) => (code = c), interruptSignal));
+    program.addCommand(lab.workerCommand((c) => (code = c), interruptSignal));
   }
 
   try {
@@ -120,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseReporterSpecs, parseShard, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseQueueTimeout, parseQueueUrl, parseReporterSpecs, parseShard, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
   const splitList = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((x) => x !== '')];
   program
     .command('run')
@@ -140,7 +142,9 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
     .option('--shard <i/n>', 'run slice i of n: the same split on every machine, balanced by expected boots (join the shards with `bootgate merge`)', (v: string) => parseShard(v))
     .option('--no-shared-baselines', 'every cell boots its own baselines, whatever the suite says (boot.sharedBaseline)')
     .option('--resume <run>', 'finish a run that was killed or interrupted: a run folder, or `latest` (the newest run of SUITE under --results); finished cells are kept')
-    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string; sharedBaselines: boolean }) => {
+    .option('--queue <url>', 'run the cells on workers of this Redis queue (`bootgate worker`): redis://HOST:PORT[/DB]; a resumed run re-attaches to the queue it recorded', (v: string) => parseQueueUrl(v))
+    .option('--queue-timeout <duration>', 'with --queue: a cell no worker started within this long is error (e.g. 30m; default: wait, saying so every 15 s)', (v: string) => parseQueueTimeout(v))
+    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string; sharedBaselines: boolean; queue?: string; queueTimeout?: number }) => {
       // Commander sets the negated flag true by default: only an explicit --no-shared-baselines overrides the suite.
       const sharedBaselines = opts.sharedBaselines === false ? false : undefined;
       if (opts.resume && (opts.cells.length || opts.shard || opts.list)) throw new ConfigError('USAGE', '--resume takes the part of the suite the run was started with: no --cells, --shard or --list', { field: '--resume' });
@@ -171,6 +175,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
         concurrency: opts.concurrency,
         selection,
         sharedBaselines,
+        ...(opts.queue ? { queue: { url: opts.queue, timeoutMs: opts.queueTimeout } } : {}),
         emit: (e) => mux.onEvent(e),
         signal: interruptSignal(),
       });

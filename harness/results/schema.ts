@@ -231,6 +231,11 @@ export const runSchema = z.object({
     })
     .optional()
     .describe('The part of the suite matrix this run took (--cells, --shard) and the whole matrix in order, for bootgate merge.'),
+  /** Set by `bootgate run --queue`: the cells ran on workers of this Redis queue; `--resume` re-attaches to their jobs there. */
+  queue: z
+    .object({ url: z.string().describe('The Redis URL, its password replaced by ***.') })
+    .optional()
+    .describe('Set by bootgate run --queue: the Redis queue whose workers ran the cells (password left out); --resume re-attaches to its jobs.'),
   /** Set by `bootgate merge`: the runs this one was made from. */
   mergedFrom: z
     .array(z.object({ id: z.string(), hostname: z.string(), startedAt: isoDateTime(), endedAt: isoDateTime().optional(), cells: z.number().int(), shard: z.object({ index: z.number().int(), total: z.number().int() }).optional() }))

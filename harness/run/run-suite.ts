@@ -6,7 +6,6 @@ import type { PreparedBuild } from '../agents/agent.js';
 import type { BuiltImage } from '../images/catalog.js';
 import type { CellPlan } from '../config/matrix.js';
 import { loadSuite, type LoadedSuite } from '../config/suite.js';
-import { suiteAgents } from '../config/suite-schema.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
 import { guestOsFor } from '../guest/registry.js';
 import type { Provider } from '../providers/provider.js';
@@ -17,9 +16,12 @@ import { RunStore } from '../results/run-store.js';
 import type { CellResult, RunResult } from '../results/schema.js';
 import { ConfigError } from '../util/errors.js';
 import { bootgateVersion } from '../util/version.js';
-import { CellRunner } from './cell-runner.js';
+import type { CellExecutor } from './cell-executor.js';
+import { LocalCellExecutor } from './local-cell-executor.js';
 import type { RunEventSink } from './events.js';
 import { runPool } from './pool.js';
+import { queueUrlOf, redactQueueUrl } from './queue/queue-url.js';
+import { needsOf } from './queue/cell-job.js';
 import { buildKey, prepareSuite, suiteImageNames, type Prepared } from './prepare.js';
 import { changesSince, openForResume, selectionOf } from './resume.js';
 import { lockRun } from './run-lock.js';
@@ -44,6 +46,8 @@ export interface RunSuiteOptions {
   selection?: RunSelection;
   /** false: every cell boots its own baselines, whatever the suite says (--no-shared-baselines). */
   sharedBaselines?: boolean;
+  /** Run the cells on workers of this Redis queue (`--queue`) instead of here; a resumed run takes the one it recorded when absent. */
+  queue?: { url: string; timeoutMs?: number };
   emit: RunEventSink;
   signal: AbortSignal;
 }
@@ -100,9 +104,12 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   const leftLine = describeLeftovers(left, await cleanLeftovers(left));
   if (leftLine) o.emit({ type: 'prepare', message: leftLine });
   const provider = o.provider ?? createProvider()!;
+  // On a queue each cell runs alone on some worker, booting its own baselines.
+  const queueUrl = queueUrlOf(o.queue?.url, resumed?.run.queue?.url);
+  const sharedBaselines = queueUrl ? false : o.sharedBaselines;
   const { names, catalog } = await suiteImageNames(o, s);
   // Only what the selected cells use is built: a shard does not build another shard's images.
-  const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, o.sharedBaselines));
+  const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, sharedBaselines));
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
   for (const [name, img] of prepared.images) {
@@ -147,6 +154,7 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
         cells,
         crashes: [],
         gate: s.suite.gate,
+        ...(queueUrl ? { queue: { url: redactQueueUrl(queueUrl) } } : {}),
         selection: { matrix: plan.matrix.map((c) => c.id), ...(selection?.cells?.length ? { cells: selection.cells } : {}), ...(selection?.shard ? { shard: selection.shard } : {}), ...(selection?.cycles ? { cycles: selection.cycles } : {}), boots: plan.boots },
       };
   delete started.endedAt;
@@ -162,7 +170,7 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
     } else {
       await journal.append({ type: 'run', run: store.current });
     }
-    return await runCells({ o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel, resumedDone: resumed?.done.size });
+    return await runCells({ o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel, queueUrl, resumedDone: resumed?.done.size });
   } finally {
     await journal.close();
     await release();
@@ -182,55 +190,39 @@ interface CellsContext {
   runDir: string;
   id: string;
   accel: string;
+  /** The Redis queue whose workers run the cells; undefined: they run here. */
+  queueUrl?: string;
   resumedDone?: number;
 }
 
 /** The cells left to run, then the judge; the journal's last line says how the run ended. */
 async function runCells(x: CellsContext): Promise<SuiteRun> {
-  const { o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel } = x;
+  const { o, s, store, journal, plans, plan, prepared, provider, labKey, runDir, id, accel, queueUrl } = x;
   const bootsPerCell = plan.cost.perCell;
   o.emit({ type: 'run-start', suite: s.suite.name, runId: id, runDir, cells: store.current.cells.length, accel, bootsPerCell, boots: plan.boots, ...(plan.cells.length !== plans.length ? { resumedDone: plan.cells.length - plans.length } : {}), ...(store.current.selection?.shard ? { shard: store.current.selection.shard } : {}) });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
-  const pool = sharedBaselinePool(x);
+  const pool = queueUrl ? undefined : sharedBaselinePool(x);
+  const executor: CellExecutor = queueUrl
+    ? new (await import('./queue/queue-cell-executor.js')).QueueCellExecutor({
+        url: queueUrl,
+        runId: id,
+        runDir,
+        suite: { file: store.current.suite.file, sha256: s.sha256 },
+        ...(store.current.selection?.cycles ? { cycles: store.current.selection.cycles } : {}),
+        policy: s.suite.gate,
+        needsOf: (cell) => needsOf(prepared.images.get(cell.image)!.recipe.recipe),
+        store,
+        journal,
+        emit: o.emit,
+        signal: o.signal,
+        queueTimeoutMs: o.queue?.timeoutMs,
+      })
+    : new LocalCellExecutor({ concurrency: limit, runDir, suite: s, prepared, provider, labKey, store, journal, emit: o.emit, signal: o.signal, baselines: pool });
   try {
-    await runPool(
-      pool ? interleaveByImage(plans) : plans,
-      limit,
-      async (cell) => {
-        const image = prepared.images.get(cell.image)!;
-        const retries = s.suite.boot.retries;
-        for (let attempt = 1; ; attempt++) {
-          const runner = new CellRunner({
-            runDir,
-            plan: cell,
-            suite: s,
-            image,
-            provider,
-            guest: guestOsFor(image.recipe.recipe.os),
-            agent: prepared.agents.get(cell.agent)!,
-            build: prepared.builds.get(buildKey(cell.agent, cell.build.version, cell.image))!,
-            content: prepared.contents.get(cell.content.version)!,
-            builds: new Map(suiteAgents(s.suite).find((a) => a.agent.name === cell.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(cell.agent, b.version, cell.image))!])),
-            contents: prepared.contents,
-            workloadBinary: prepared.workloadBinary,
-            labKey,
-            store,
-            journal,
-            emit: o.emit,
-            signal: o.signal,
-            attempt,
-            retriesLeft: retries - (attempt - 1),
-            baselines: pool?.images.has(cell.image) ? pool.pool : undefined,
-          });
-          await runner.run();
-          if (!runner.retrying) break;
-        }
-      },
-      o.signal,
-    );
+    await runPool(pool ? interleaveByImage(plans) : plans, executor.concurrency, (cell) => executor.run(cell), o.signal);
   } finally {
-    await pool?.pool.dispose();
+    await executor.close();
   }
   await store.update((r) => {
     r.status = o.signal.aborted ? 'interrupted' : 'finished';
