@@ -130,7 +130,8 @@ export class DockerMachine implements Machine {
       this.stdio.once('end', () => resolve());
       this.stdio.once('close', () => resolve());
     });
-    this.exited = (this.container.wait() as Promise<{ StatusCode?: number }>)
+    // next-exit: asked before the start, the default (not-running) would answer at once.
+    this.exited = (this.container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode?: number }>)
       .catch(() => ({ StatusCode: undefined }))
       .then(async (r) => {
         // The exit may be read before the stream's last bytes: QEMU's last words are in stderr.
