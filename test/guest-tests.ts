@@ -34,12 +34,19 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
   'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 + 3 boots
   'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
+  'test/docker-provider.int.test.ts': { suites: ['suites/quickstart.yaml'], images: [G61] }, // the quickstart with --provider docker: 7 boots in containers
   // The systemd disk boots slowly under TCG: a boot loop (3 boots), a rescue shell and a normal boot, 4 to 8 minutes.
   'test/recovery-rescue.int.test.ts': { suites: ['suites/recovery-rescue.yaml'], images: ['debian-6.1-generic-systemd'], matrix: true },
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.
   'test/kernel-matrix.int.test.ts': {
+    suites: ['suites/kernel-matrix.yaml'],
+    images: ['debian-6.1-cloud', 'debian-6.1-generic-systemd', G61, 'debian-6.1-rt', 'debian-6.12-cloud', G612, 'debian-6.12-rt'],
+    matrix: true,
+  },
+  // The kernel matrix again with --provider docker: the same 14 cells, 42 boots, each VM in a container.
+  'test/kernel-matrix-docker.int.test.ts': {
     suites: ['suites/kernel-matrix.yaml'],
     images: ['debian-6.1-cloud', 'debian-6.1-generic-systemd', G61, 'debian-6.1-rt', 'debian-6.12-cloud', G612, 'debian-6.12-rt'],
     matrix: true,
