@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerOptions, QEMU_OVERHEAD_MIB } from './container-spec.js';
+import { containerOptions, containerQemuArgs, QEMU_OVERHEAD_MIB } from './container-spec.js';
 
 const base = { image: 'bootgate/qemu:abc', args: ['-m', '512'], binds: [{ dir: '/tmp/cell', readOnly: false }, { dir: '/cache/img', readOnly: true }], memoryMiB: 512, cpus: 1, hostCpus: 2, labels: { bootgate: '1' } };
 
@@ -29,5 +29,13 @@ describe('containerOptions', () => {
     expect(o.HostConfig?.NanoCpus).toBe(2e9);
     // Docker refuses a limit above the host's CPUs.
     expect(containerOptions({ ...base, accel: 'tcg', cpus: 4, hostCpus: 2 }).HostConfig?.NanoCpus).toBe(2e9);
+  });
+});
+
+describe('containerQemuArgs', () => {
+  it('drops the process title, which an orphan scan by title would kill, and keeps everything else', () => {
+    const args = ['-name', 'bootgate-r1.c,process=bootgate-r1.c', '-m', '512', '-append', 'process=x'];
+    expect(containerQemuArgs(args)).toEqual(['-name', 'bootgate-r1.c', '-m', '512', '-append', 'process=x']);
+    expect(containerOptions({ ...base, args, accel: 'tcg' }).Cmd).toEqual(containerQemuArgs(args));
   });
 });

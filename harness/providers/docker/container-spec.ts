@@ -7,6 +7,17 @@ import type { Bind } from './mounts.js';
  */
 export const QEMU_OVERHEAD_MIB = 384;
 
+/**
+ * The QEMU provider's arguments without the process title (`-name NAME,process=...`): in a
+ * container the labels name the run and machine, and a title-based scan for orphaned VMs (the
+ * QEMU provider's leftovers, in any bootgate version on the host) would take a QEMU whose parent
+ * is containerd-shim, not a harness, for an orphan and kill it: seen here when two labs shared
+ * the host.
+ */
+export function containerQemuArgs(args: readonly string[]): string[] {
+  return args.map((a, i) => (args[i - 1] === '-name' ? a.replace(/,process=[^,]*/, '') : a));
+}
+
 export interface ContainerInput {
   image: string;
   /** The qemu-system-x86_64 arguments, exactly as the QEMU provider would run them. */
@@ -38,7 +49,7 @@ export function containerOptions(i: ContainerInput): Docker.ContainerCreateOptio
     Entrypoint: ['/usr/bin/qemu-system-x86_64'],
     // An imported root file system has no ENV: `exec:cat` (saved states) needs a PATH.
     Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
-    Cmd: i.args,
+    Cmd: containerQemuArgs(i.args),
     Labels: i.labels,
     AttachStdin: true,
     AttachStdout: true,
