@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { AbortedError, LabError } from '../../util/errors.js';
@@ -72,8 +72,9 @@ export class DockerMachine implements Machine {
   static async start(i: DockerStartInput): Promise<DockerMachine> {
     const { spec, signal } = i;
     await mkdir(spec.workDir, { recursive: true });
-    // The scratch folder's parent holds the overlay and, for a shared baseline, the saved state.
-    const binds = bindsOf({ writable: [join(spec.workDir, '..')], readOnlyFiles: await readOnlyFiles(spec, signal) });
+    // The scratch folder's parent holds a cell's overlay and, for a shared baseline, the saved
+    // state; the overlay's own folder is mounted too, wherever a caller put it.
+    const binds = bindsOf({ writable: [join(spec.workDir, '..'), dirname(spec.disk)], readOnlyFiles: await readOnlyFiles(spec, signal) });
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new AbortedError('VM start aborted');
       const port = await freeLoopbackPort();
