@@ -83,11 +83,19 @@ describe.skipIf(!reachable)('the docker provider, for real', () => {
       expect(lines.join('\n')).toMatch(/leftover containers of runs whose harness died \(reaper-test\): 2 removed/);
     });
   });
+});
 
+describe.skipIf(!reachable)('the docker provider and its daemon', () => {
   it('says dockerd does not answer as a lab error (exit 3), no stack trace', async () => {
     const e = await bootgate(['run', 'suites/quickstart.yaml', '--provider', 'docker', '--results', mkdtempSync(join(tmpdir(), 'bootgate-docker-'))], { env: { CI: 'true', DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(e.code, e.stderr).toBe(3);
     expect(e.stderr).toMatch(/lab error: the Docker daemon does not answer at unix:\/\/\/nonexistent\/docker.sock: is dockerd running\? scripts\/setup.sh starts one/);
     expect(e.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('bootgate doctor says dockerd answers and that no bootgate container is left over', async () => {
+    const d = await bootgate(['doctor']);
+    expect(d.stdout).toMatch(/^ok {6}dockerd \S+ answers \(provider docker\)$/m);
+    expect(d.stdout).toMatch(/^ok {6}no leftover bootgate containers$/m);
   });
 });

@@ -90,7 +90,14 @@ export class DockerMachine implements Machine {
         await Promise.all(helpers.map((h) => h.stop()));
         throw new DockerStartError(`cannot create the container of ${spec.name}: ${(e as Error).message}`, { cause: e });
       }
-      const stdio = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+      let stdio: Duplex;
+      try {
+        stdio = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+      } catch (e) {
+        await container.remove({ force: true }).catch(() => undefined);
+        await Promise.all(helpers.map((h) => h.stop()));
+        throw new DockerStartError(`cannot attach to the container of ${spec.name}: ${(e as Error).message}`, { cause: e });
+      }
       const m = new DockerMachine(`${spec.name}@${container.id.slice(0, 12)}`, i.accel, { host: '127.0.0.1', port }, Date.now(), i.docker, container, stdio, binds, spec.workDir);
       m.helpers = helpers;
       m.wire();
