@@ -1,6 +1,6 @@
 /**
  * The ways scripts/bench-baseline-restore.ts gets a ready guest, each timed from its first step
- * (disk preparation included) to SSH answering: a cold boot the way a cell boots (QemuProvider,
+ * (disk preparation included) to SSH answering: a cold boot the way a cell boots (a provider,
  * console recorder, watchBoot, marker then SSH and boot id); a raw QEMU on a copy of a qcow2 with
  * an internal snapshot (-loadvm: the provider has no such start); a start from a saved migration
  * stream (providers/qemu/snapshot-restore.ts).
@@ -13,11 +13,10 @@ import type { BuiltImage } from '../harness/images/catalog.js';
 import { waitForSsh, type SshTransport } from '../harness/guest/ssh-transport.js';
 import { LinuxGuest } from '../harness/guest/linux/linux-guest.js';
 import type { LabKey } from '../harness/guest/lab-keys.js';
-import type { Machine, MachineSpec } from '../harness/providers/provider.js';
+import type { Machine, MachineSpec, Provider } from '../harness/providers/provider.js';
 import { track } from '../harness/providers/qemu/child-registry.js';
 import { freeLoopbackPort } from '../harness/providers/qemu/free-port.js';
 import { qemuArgs } from '../harness/providers/qemu/qemu-args.js';
-import type { QemuProvider } from '../harness/providers/qemu/qemu-provider.js';
 import { QmpClient } from '../harness/providers/qemu/qmp-client.js';
 import { startFromState, type SavedState } from '../harness/providers/qemu/snapshot-restore.js';
 import { ConsoleRecorder } from '../harness/run/console-recorder.js';
@@ -26,7 +25,7 @@ import { ReadyMarkerScanner, type ReadyMarker } from '../harness/run/ready-marke
 
 export interface BenchCtx {
   dir: string;
-  provider: QemuProvider;
+  provider: Provider;
   accel: 'kvm' | 'tcg';
   image: BuiltImage;
   key: LabKey;

@@ -67,7 +67,7 @@ describe('bad input: one clear message, exit 2, no stack trace', () => {
       `bootgate: error: ${f}:5: agent.kind: Invalid option: expected one of "linux-kmod"|"linux-ebpf"|"windows-driver"; did you mean \`linux-kmod\`?`,
       `bootgate: error: ${f}:11: boot.cycles: Invalid input: expected number, received string`,
       `bootgate: error: ${f}:12: boot.timout: unknown key: did you mean \`timeout\`?`,
-      `bootgate: error: ${f}:13: foo: unknown key (known here: name, allowOutside, description, images, agent, agents, content, boot, matrix, workloads, lifecycle, gate, repeat, concurrency, recover, rollout)`,
+      `bootgate: error: ${f}:13: foo: unknown key (known here: name, allowOutside, description, images, agent, agents, content, boot, matrix, workloads, lifecycle, gate, repeat, provider, concurrency, recover, rollout)`,
       '',
     ]);
   });
@@ -77,7 +77,7 @@ describe('bad input: one clear message, exit 2, no stack trace', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(21);
-    expect(lines[0]).toBe(`bootgate: error: ${f}:10: extra0: unknown key (known here: name, allowOutside, description, images, agent, agents, content, boot, matrix, workloads, lifecycle, gate, repeat, concurrency, recover, rollout)`);
+    expect(lines[0]).toBe(`bootgate: error: ${f}:10: extra0: unknown key (known here: name, allowOutside, description, images, agent, agents, content, boot, matrix, workloads, lifecycle, gate, repeat, provider, concurrency, recover, rollout)`);
     expect(lines[19]).toMatch(new RegExp(`^bootgate: error: .*lots\\.yaml:29: extra19: unknown key`));
     expect(lines[20]).toBe(`bootgate: error: ${f}: 3 more errors not shown (fix these and run again)`);
   });

@@ -40,12 +40,19 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/queue.int.test.ts': { suites: ['test/fixtures/suites/queue-quick.yaml'], images: [G61] },
   // A worker killed -9 mid-cell (1 cell, a boot lost and 2 again), Redis restarted mid-run (2 cells, 4 boots).
   'test/queue-faults.int.test.ts': { suites: ['test/fixtures/suites/queue-quick.yaml'], images: [G61], matrix: true },
+  'test/docker-provider.int.test.ts': { suites: ['suites/quickstart.yaml'], images: [G61] }, // the quickstart with --provider docker: 7 boots in containers
   // The systemd disk boots slowly under TCG: a boot loop (3 boots), a rescue shell and a normal boot, 4 to 8 minutes.
   'test/recovery-rescue.int.test.ts': { suites: ['suites/recovery-rescue.yaml'], images: ['debian-6.1-generic-systemd'], matrix: true },
 
   // npm run test:matrix.
   // Every Linux image (six kernels, two userlands): 14 cells, 42 boots, a module build per kernel.
   'test/kernel-matrix.int.test.ts': {
+    suites: ['suites/kernel-matrix.yaml'],
+    images: ['debian-6.1-cloud', 'debian-6.1-generic-systemd', G61, 'debian-6.1-rt', 'debian-6.12-cloud', G612, 'debian-6.12-rt'],
+    matrix: true,
+  },
+  // The kernel matrix again with --provider docker: the same 14 cells, 42 boots, each VM in a container.
+  'test/kernel-matrix-docker.int.test.ts': {
     suites: ['suites/kernel-matrix.yaml'],
     images: ['debian-6.1-cloud', 'debian-6.1-generic-systemd', G61, 'debian-6.1-rt', 'debian-6.12-cloud', G612, 'debian-6.12-rt'],
     matrix: true,

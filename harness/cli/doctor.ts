@@ -2,6 +2,7 @@ import { cleanLeftovers, describeLeftovers, findLeftovers } from '../run/leftove
 import { execCapture } from '../util/exec.js';
 import type { HostTool, Provider } from '../providers/provider.js';
 import { createProvider } from '../providers/registry.js';
+import { dockerFacts } from '../providers/docker/docker-facts.js';
 
 /** Host tools the lab runs beside its provider's, and the Debian package that brings each. */
 export const HOST_TOOLS: HostTool[] = [
@@ -49,6 +50,8 @@ export async function doctor(provider: Provider = createProvider()!): Promise<Do
   }
   const left = await findLeftovers();
   lines.push(describeLeftovers(left, await cleanLeftovers(left)) ?? 'ok      no leftovers of earlier runs (VMs, scratch folders)');
+  // The docker provider is optional: its facts are said, never counted as missing.
+  lines.push(...(await dockerFacts()));
   if (missing.length) lines.push(`to fix: apt-get update && apt-get install -y ${missing.filter((m) => !m.startsWith('(')).join(' ')}`.trim());
   return { ok: missing.length === 0, lines, missingPackages: missing };
 }

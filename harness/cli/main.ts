@@ -13,7 +13,7 @@ import { parseConcurrency } from './concurrency-option.js';
  * `bootgate detect` on a large log would pay for nothing.
  */
 async function loadLab() {
-  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout, fuzz, worker] = await Promise.all([
+  const [doctor, images, gate, compare, report, exporter, multiplexer, registry, runSuite, listCells, cellSelection, merge, resumeTarget, rollout, fuzz, worker, providerOption] = await Promise.all([
     import('./doctor.js'),
     import('./images.js'),
     import('./gate.js'),
@@ -30,8 +30,9 @@ async function loadLab() {
     import('./rollout.js'),
     import('./fuzz.js'),
     import('./worker.js'),
+    import('./provider-option.js'),
   ]);
-  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout, ...fuzz, ...worker };
+  return { ...doctor, ...images, ...gate, ...compare, ...report, ...exporter, ...multiplexer, ...registry, ...runSuite, ...listCells, ...cellSelection, ...merge, ...resumeTarget, ...rollout, ...fuzz, ...worker, ...providerOption };
 }
 
 /** Ctrl-C aborts the run; every VM is stopped and run.json keeps what finished. A second one exits at once. */
@@ -122,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** run and doctor, the commands defined here that need the lab's modules. */
 function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab>>, setCode: (c: number) => void): void {
-  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseQueueTimeout, parseQueueUrl, parseReporterSpecs, parseShard, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
+  const { consoleEnv, createReporter, doctor, exitAfterReports, listCells, parseQueueTimeout, parseQueueUrl, parseReporterSpecs, parseShard, providerFromOption, REPORTER_NAMES, ReporterMux, resumeTarget, runReporterNames, runSuite, suitePlan } = lab;
   const splitList = (v: string, prev: string[]) => [...prev, ...v.split(',').filter((x) => x !== '')];
   program
     .command('run')
@@ -144,7 +145,9 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
     .option('--resume <run>', 'finish a run that was killed or interrupted: a run folder, or `latest` (the newest run of SUITE under --results); finished cells are kept')
     .option('--queue <url>', 'run the cells on workers of this Redis queue (`bootgate worker`): redis://HOST:PORT[/DB]; a resumed run re-attaches to the queue it recorded', (v: string) => parseQueueUrl(v))
     .option('--queue-timeout <duration>', 'with --queue: a cell no worker started within this long is error (e.g. 30m; default: wait, saying so every 15 s)', (v: string) => parseQueueTimeout(v))
-    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string; sharedBaselines: boolean; queue?: string; queueTimeout?: number }) => {
+    .option('--provider <name>', 'the VM backend: qemu (local QEMU processes) or docker (QEMU in Docker containers); default: the suite\'s provider:, else qemu')
+    .action(async (suite: string | undefined, opts: { results: string; concurrency?: number; reporter: string[]; list?: boolean; json?: boolean; cells: string[]; shard?: { index: number; total: number }; resume?: string; sharedBaselines: boolean; queue?: string; queueTimeout?: number; provider?: string }) => {
+      const provider = providerFromOption(opts.provider);
       // Commander sets the negated flag true by default: only an explicit --no-shared-baselines overrides the suite.
       const sharedBaselines = opts.sharedBaselines === false ? false : undefined;
       if (opts.resume && (opts.cells.length || opts.shard || opts.list)) throw new ConfigError('USAGE', '--resume takes the part of the suite the run was started with: no --cells, --shard or --list', { field: '--resume' });
@@ -172,6 +175,7 @@ function addLabCommands(program: Command, lab: Awaited<ReturnType<typeof loadLab
         resultsDir: resolve(opts.results),
         cacheDir: cacheRoot(),
         root: projectRoot(),
+        ...(provider ? { provider } : {}),
         concurrency: opts.concurrency,
         selection,
         sharedBaselines,

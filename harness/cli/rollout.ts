@@ -7,11 +7,13 @@ import { runRollout } from '../run/rollout.js';
 import { ConfigError } from '../util/errors.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 import { parseConcurrency } from './concurrency-option.js';
+import { providerFromOption } from './provider-option.js';
 
 export interface RolloutCommandOptions {
   results: string;
   concurrency?: number;
   reporter: string[];
+  provider?: string;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function rolloutCommandRun(suite: string, o: RolloutCommandOptions,
     cacheDir: cacheRoot(),
     root: projectRoot(),
     concurrency: o.concurrency,
+    ...(o.provider ? { provider: providerFromOption(o.provider) } : {}),
     signal,
     note: (l) => err(`rollout: ${l}\n`),
     ring: () => {
@@ -56,6 +59,7 @@ export function rolloutCommand(setCode: (c: number) => void, signal: () => Abort
     .option('--results <dir>', 'where the rollout folder (its rings\' runs and rollout.json) is written', 'results')
     .option('-j, --concurrency <n>', 'cells at once (default: the suite, else one per core)', parseConcurrency)
     .option('--reporter <names>', 'live, plain, junit, tap, markdown, html: comma-separated or repeated; file reports go into each ring\'s run folder', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--provider <name>', 'the VM backend of every ring: qemu or docker; default: the suite\'s provider:, else qemu')
     .action(async (suite: string, o: RolloutCommandOptions) => {
       setCode(await rolloutCommandRun(suite, o, signal()));
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGENT_KIND_NAMES } from '../agents/registry.js';
+import { PROVIDER_NAMES } from '../providers/registry.js';
 import { DURATION_PATTERN, parseDuration } from '../util/duration.js';
 import { kernelArgProblem } from './kernel-args.js';
 import { gatePolicySchema } from '../results/policy-schema.js';
@@ -290,6 +291,7 @@ export const suiteSchema = z
       .describe('What each cell does to the agent, in order, each step followed by the boot cycles: install (first, once), { update-content: VERSION }, rollback-content, { upgrade: VERSION }, uninstall. Default: [install].'),
     gate: gatePolicySchema.prefault({}).describe('The release gate each cell is judged by: boot success, crashes, overhead, allowed known crashes.'),
     repeat: z.number().int().min(1).max(100).default(1).describe('Run every cell this many times, each judged and counted: for hunting flakes (retries are for lab errors). Copies 2 and on have ids ending in @repeat-N. 1 to 100, default 1.'),
+    provider: z.enum(PROVIDER_NAMES).optional().describe('The VM backend: qemu (QEMU processes on this host) or docker (each VM\'s QEMU in a Docker container, docs/docker-provider.md). bootgate run --provider overrides. Default qemu.'),
     concurrency: z.number().int().min(1).optional().describe('Cells that run at once. Default: one per host core (bootgate run --concurrency overrides).'),
     recover: z
       .object({

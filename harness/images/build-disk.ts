@@ -8,6 +8,7 @@ import type { ImageManifest } from './manifest.js';
 import { exec, execCapture } from '../util/exec.js';
 import { ConfigError, LabError } from '../util/errors.js';
 import { shellQuote } from '../util/shell-quote.js';
+import { debianSources } from '../util/debian-archive.js';
 
 /**
  * The "disk" userland: a whole Debian system on one ext4 disk, booted by systemd with OpenSSH,
@@ -35,14 +36,8 @@ export function debianSuite(distro: string | undefined): string {
   return suite;
 }
 
-/** The archives the lab reaches: the release, its updates and its security fixes. */
-export function debianSources(suite: string): string[] {
-  return [
-    `deb http://deb.debian.org/debian ${suite} main`,
-    `deb http://deb.debian.org/debian ${suite}-updates main`,
-    `deb http://deb.debian.org/debian-security ${suite}-security main`,
-  ];
-}
+// Shared with the Docker provider's base image (providers/docker/base-image.ts): one mirror for both.
+export { debianSources };
 
 export interface MmdebstrapPlan {
   suite: string;

@@ -111,5 +111,11 @@ export interface Provider {
   createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void>;
   /** Its machines can save their state (Machine.saveState) and start from one (MachineSpec.restoreFrom): shared baselines need both. */
   readonly canRestore?: boolean;
+  /**
+   * Get ready before the first machine, saying what it does through `progress` (a daemon checked,
+   * leftovers reaped, a base image built): a run calls it once before its cells. start() does it
+   * too when nobody did. Providers with nothing to prepare leave it out.
+   */
+  prepare?(progress?: (line: string) => void, signal?: AbortSignal): Promise<unknown>;
   start(spec: MachineSpec, signal?: AbortSignal): Promise<Machine>;
 }

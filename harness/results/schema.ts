@@ -199,7 +199,14 @@ export const runSchema = z.object({
   status: z.enum(['running', 'finished', 'interrupted']),
   suite: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
   host: z.object({ hostname: z.string(), platform: z.string(), cpus: z.number(), memoryMiB: z.number(), provider: z.string(), accel: z.string() }),
-  versions: z.object({ bootgate: z.string(), node: z.string(), qemu: z.string().optional() }),
+  versions: z.object({
+    bootgate: z.string(),
+    node: z.string(),
+    qemu: z.string().optional(),
+    // The docker provider: dockerd's version and the base image the containers were made from.
+    docker: z.string().optional(),
+    dockerImage: z.string().optional(),
+  }),
   startedAt: isoDateTime(),
   endedAt: isoDateTime().optional(),
   summary: z.object({

@@ -34,7 +34,8 @@ async function ownerAlive(dir: string): Promise<boolean> {
  * What runs left behind when their harness died without cleaning up (kill -9, a host crash):
  * scratch folders whose owner process is gone, and bootgate VMs whose parent is not a Node
  * process (the parent-death signal normally takes them with the harness; these predate it or
- * escaped it). VMs of a live harness, this one or another, are never counted.
+ * escaped it). VMs of a live harness, this one or another, are never counted, nor VMs in
+ * containers (the docker provider reaps those by their labels).
  */
 export async function findLeftovers(dir = tmpdir()): Promise<Leftovers> {
   const dirs: string[] = [];
@@ -52,7 +53,10 @@ export async function findLeftovers(dir = tmpdir()): Promise<Leftovers> {
     const ppid = await parentPid(Number(entry));
     const parentCmd = ppid ? await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '') : '';
     const parentIsNode = /(^|\/)node[^\0/]*\0/.test(parentCmd);
-    if (!parentIsNode) vms.push({ pid: Number(entry), name: m[1]! });
+    // A VM of the docker provider is its container's first process: the container's labels say
+    // whose it is, and the provider's reaper judges it (providers/docker/reaper.ts), not this scan.
+    const inContainer = /(^|\/)containerd-shim[^\0]*\0/.test(parentCmd);
+    if (!parentIsNode && !inContainer) vms.push({ pid: Number(entry), name: m[1]! });
   }
   return { dirs, vms };
 }

@@ -39,7 +39,7 @@ export interface RunSuiteOptions {
   resultsDir: string;
   cacheDir: string;
   root: string;
-  /** The VM backend; the registry's default when absent. */
+  /** The VM backend (--provider); the suite's provider:, else the registry's default, when absent. */
   provider?: Provider;
   concurrency?: number;
   /** Part of the matrix: --cells globs, --shard i/n. */
@@ -103,10 +103,13 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   const left = await findLeftovers();
   const leftLine = describeLeftovers(left, await cleanLeftovers(left));
   if (leftLine) o.emit({ type: 'prepare', message: leftLine });
-  const provider = o.provider ?? createProvider()!;
+  // --provider, else the suite's provider: (a name the schema checked), else the default.
+  const provider = o.provider ?? createProvider(s.suite.provider)!;
   // On a queue each cell runs alone on some worker, booting its own baselines.
   const queueUrl = queueUrlOf(o.queue?.url, resumed?.run.queue?.url);
   const sharedBaselines = queueUrl ? false : o.sharedBaselines;
+  // The provider's own set-up (dockerd, its base image) belongs to where the VMs run: a worker does its own.
+  if (!queueUrl) await provider.prepare?.((m) => o.emit({ type: 'prepare', message: m }), o.signal);
   const { names, catalog } = await suiteImageNames(o, s);
   // Only what the selected cells use is built: a shard does not build another shard's images.
   const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, sharedBaselines));

@@ -7,7 +7,8 @@ import { track } from './child-registry.js';
 import { freeLoopbackPort } from './free-port.js';
 import { prepareMachineArgs } from './machine-args.js';
 import type { SwtpmProcess } from './swtpm.js';
-import { QmpClient, type QmpEvent } from './qmp-client.js';
+import { QmpClient } from './qmp-client.js';
+import { normalizeQmpEvent } from './qmp-events.js';
 import { finishIncoming, migrateToFile } from './migration.js';
 import type { Machine, MachineEvent, MachineSpec } from '../provider.js';
 import { AbortedError, LabError } from '../../util/errors.js';
@@ -15,23 +16,6 @@ import { AbortedError, LabError } from '../../util/errors.js';
 export class QemuStartError extends LabError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('QEMU_START', message, options);
-  }
-}
-
-function normalize(e: QmpEvent): MachineEvent | undefined {
-  const d = e.data ?? {};
-  const at = e.receivedAt;
-  switch (e.event) {
-    case 'RESET':
-      return { type: 'reset', guest: d.guest === true, reason: String(d.reason ?? ''), at };
-    case 'SHUTDOWN':
-      return { type: 'shutdown', guest: d.guest === true, reason: String(d.reason ?? ''), at };
-    case 'GUEST_PANICKED':
-      return { type: 'panic', action: String(d.action ?? ''), info: d.info as Record<string, unknown> | undefined, at };
-    case 'GUEST_CRASHLOADED':
-      return { type: 'crashloaded', action: String(d.action ?? ''), info: d.info as Record<string, unknown> | undefined, at };
-    default:
-      return undefined;
   }
 }
 
@@ -107,7 +91,7 @@ export class QemuMachine implements Machine {
         throw e;
       }
       m.qmp.on('event', (e) => {
-        const n = normalize(e);
+        const n = normalizeQmpEvent(e);
         if (n) m.bus.emit('event', n);
       });
       return m;
