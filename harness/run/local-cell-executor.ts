@@ -1,3 +1,4 @@
+import type { PreparedBuild } from '../agents/agent.js';
 import type { CellPlan } from '../config/matrix.js';
 import type { LoadedSuite } from '../config/suite.js';
 import { suiteAgents } from '../config/suite-schema.js';
@@ -39,6 +40,23 @@ export class LocalCellExecutor implements CellExecutor {
     const { prepared } = o;
     const image = prepared.images.get(cell.image)!;
     const retries = s.suite.boot.retries;
+    // The cell boots once the builds it may install are made (its own, and the others a lifecycle upgrades to).
+    const versions = suiteAgents(s.suite).find((a) => a.agent.name === cell.agent)!.agent.builds.map((b) => b.version);
+    let built: Map<string, PreparedBuild>;
+    try {
+      built = new Map(await Promise.all(versions.map(async (v) => [v, await prepared.buildOf(buildKey(cell.agent, v, cell.image))] as const)));
+    } catch {
+      // A failed build stops the run (run-suite.ts says it); this cell stays pending.
+      return;
+    }
+    if (o.signal.aborted) return;
+    const own = built.get(cell.build.version)!;
+    if (own.detail) {
+      await o.store.update((r) => {
+        const c = r.cells.find((x) => x.id === cell.id);
+        if (c && !c.agent.artifact) c.agent.artifact = own.detail!.trim();
+      });
+    }
     for (let attempt = 1; ; attempt++) {
       const runner = new CellRunner({
         runDir: o.runDir,
@@ -48,9 +66,9 @@ export class LocalCellExecutor implements CellExecutor {
         provider: o.provider,
         guest: guestOsFor(image.recipe.recipe.os),
         agent: prepared.agents.get(cell.agent)!,
-        build: prepared.builds.get(buildKey(cell.agent, cell.build.version, cell.image))!,
+        build: own,
         content: prepared.contents.get(cell.content.version)!,
-        builds: new Map(suiteAgents(s.suite).find((a) => a.agent.name === cell.agent)!.agent.builds.map((b) => [b.version, prepared.builds.get(buildKey(cell.agent, b.version, cell.image))!])),
+        builds: built,
         contents: prepared.contents,
         workloadBinary: prepared.workloadBinary,
         labKey: o.labKey,

@@ -9,6 +9,20 @@ import { buildWorkload } from '../measure/workload.js';
 import { ConfigError } from '../util/errors.js';
 import { sha256File } from '../util/fsutil.js';
 
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+/** Promise.withResolvers, which Node 20 lacks. */
+function withResolvers<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
 export const buildKey = (agent: string, version: string, image: string) => `${agent}/${version}@${image}`;
 
 export interface Prepared {
@@ -16,8 +30,12 @@ export interface Prepared {
   names: string[];
   images: Map<string, BuiltImage>;
   agents: Map<string, AgentDriver>;
-  /** Every build made for every image, by buildKey. */
+  /** Every build made for every image, by buildKey (with deferred builds: those made so far). */
   builds: Map<string, PreparedBuild>;
+  /** One build, once it is made; rejects when it, or any build before it, failed. */
+  buildOf(key: string): Promise<PreparedBuild>;
+  /** Resolves when every build is made; rejects with the first failure (in the suite's order). */
+  buildsDone: Promise<void>;
   contents: Map<string, ContentArtifact>;
   workloadBinary?: string;
 }
@@ -92,7 +110,20 @@ export async function runAll(tasks: Array<() => Promise<void>>, limit: number): 
  * Build the images this run uses (`names`: the suite's, or the part a shard or --cells needs) and
  * every agent build for them (several at once): all before the first VM starts.
  */
-export async function prepareSuite(o: { root: string; cacheDir: string; signal: AbortSignal; progress: (m: string) => void; buildConcurrency?: number }, s: LoadedSuite, names: string[], catalog: ImageCatalog): Promise<Prepared> {
+export async function prepareSuite(
+  o: {
+    root: string;
+    cacheDir: string;
+    signal: AbortSignal;
+    progress: (m: string) => void;
+    buildConcurrency?: number;
+    /** Return once the images are ready, with the builds still running: cells then wait on buildOf(). */
+    deferBuilds?: boolean;
+  },
+  s: LoadedSuite,
+  names: string[],
+  catalog: ImageCatalog,
+): Promise<Prepared> {
   const known = new Map((await catalog.list()).map((e) => [e.loaded.recipe.name, e]));
   const images = new Map<string, BuiltImage>();
   for (const name of names) {
@@ -103,36 +134,50 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
   const agents = new Map<string, AgentDriver>();
   const builds = new Map<string, PreparedBuild>();
   const tasks: Array<() => Promise<void>> = [];
+  const waiting = new Map<string, Deferred<PreparedBuild>>();
   for (const { agent: a, path } of suiteAgents(s.suite)) {
     const kind = agentKind(a.kind)!;
     const agent = kind.create({ name: a.name, module: a.module, health: a.health, contentParam: a.contentParam, safeModeParam: a.safeMode?.param, cacheDir: o.cacheDir });
     agents.set(a.name, agent);
     for (const [bi, b] of a.builds.entries()) {
       for (const img of images.values()) {
+        const key = buildKey(a.name, b.version, img.recipe.recipe.name);
+        const w = withResolvers<PreparedBuild>();
+        // Failures are said through buildsDone; a build nobody waits on must not be an unhandled rejection.
+        w.promise.catch(() => undefined);
+        waiting.set(key, w);
         tasks.push(async () => {
           const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
           const m = img.manifest;
           const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
           try {
-            builds.set(
-              buildKey(a.name, b.version, img.recipe.recipe.name),
-              await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress: o.progress }),
-            );
+            const built = await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress: o.progress });
+            builds.set(key, built);
+            w.resolve(built);
           } catch (e) {
             // A build that cannot be made for this image is the suite's build entry at fault: point at it.
-            if (!(e instanceof ConfigError) || e.line !== undefined) throw e;
-            throw new ConfigError(e.code, `${img.recipe.recipe.name}: ${e.message}`, where, { cause: e });
+            const err = !(e instanceof ConfigError) || e.line !== undefined ? e : new ConfigError(e.code, `${img.recipe.recipe.name}: ${e.message}`, where, { cause: e });
+            w.reject(err);
+            throw err;
           }
         });
       }
     }
   }
-  await runAll(tasks, o.buildConcurrency ?? buildConcurrency());
+  const buildsDone = runAll(tasks, o.buildConcurrency ?? buildConcurrency());
+  buildsDone.catch(() => undefined);
+  if (!o.deferBuilds) await buildsDone;
+  const buildOf = (key: string): Promise<PreparedBuild> => {
+    const w = waiting.get(key);
+    if (!w) return Promise.reject(new Error(`no build ${key} in this run`));
+    // A failure elsewhere stops the builds not yet started: their waiters learn it from buildsDone.
+    return Promise.race([w.promise, buildsDone.then(() => w.promise)]);
+  };
   const contents = new Map<string, ContentArtifact>();
   for (const c of s.suite.content) {
     const path = s.resolvePath(c.path);
     contents.set(c.version, { version: c.version, path, sha256: await sha256File(path) });
   }
   const workloadBinary = s.suite.workloads ? await buildWorkload({ cacheDir: o.cacheDir, signal: o.signal }) : undefined;
-  return { names, images, agents, builds, contents, workloadBinary };
+  return { names, images, agents, builds, buildOf, buildsDone, contents, workloadBinary };
 }

@@ -113,7 +113,10 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   const { names, catalog } = await suiteImageNames(o, s);
   // Only what the selected cells use is built: a shard does not build another shard's images.
   const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, sharedBaselines));
-  const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }) }, s, plan.images, catalog);
+  // Cells boot while the builds they do not need yet are made: not when resuming (a resume checks every
+  // build against the run's) nor on a queue (the enqueuer records every build, workers make their own).
+  const deferBuilds = !resumed && !queueUrl;
+  const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }), deferBuilds }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
   for (const [name, img] of prepared.images) {
     if (s.suite.boot.kernelEntry === 'pvh' && img.pvh && 'why' in img.pvh) o.emit({ type: 'prepare', message: `image ${name} boots its bzImage: ${img.pvh.why}` });
@@ -205,6 +208,20 @@ async function runCells(x: CellsContext): Promise<SuiteRun> {
   o.emit({ type: 'run-start', suite: s.suite.name, runId: id, runDir, cells: store.current.cells.length, accel, bootsPerCell, boots: plan.boots, ...(plan.cells.length !== plans.length ? { resumedDone: plan.cells.length - plans.length } : {}), ...(store.current.selection?.shard ? { shard: store.current.selection.shard } : {}) });
 
   const limit = o.concurrency ?? s.suite.concurrency ?? Math.max(1, availableParallelism());
+  // A build that fails while cells run stops the run as the user's Ctrl-C would, and is then said.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(o.signal.reason);
+  if (o.signal.aborted) stop.abort(o.signal.reason);
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  let buildFailure: unknown;
+  prepared.buildsDone.catch((e) => {
+    // Builds stopped by the user's Ctrl-C are part of the interruption, not a failure of their own.
+    if (o.signal.aborted) return;
+    buildFailure = e;
+    stop.abort(e);
+  });
+  const signal = stop.signal;
+  x = { ...x, o: { ...o, signal } };
   const pool = queueUrl ? undefined : sharedBaselinePool(x);
   const executor: CellExecutor = queueUrl
     ? new (await import('./queue/queue-cell-executor.js')).QueueCellExecutor({
@@ -218,22 +235,27 @@ async function runCells(x: CellsContext): Promise<SuiteRun> {
         store,
         journal,
         emit: o.emit,
-        signal: o.signal,
+        signal,
         queueTimeoutMs: o.queue?.timeoutMs,
       })
-    : new LocalCellExecutor({ concurrency: limit, runDir, suite: s, prepared, provider, labKey, store, journal, emit: o.emit, signal: o.signal, baselines: pool });
+    : new LocalCellExecutor({ concurrency: limit, runDir, suite: s, prepared, provider, labKey, store, journal, emit: o.emit, signal, baselines: pool });
   try {
-    await runPool(pool ? interleaveByImage(plans) : plans, executor.concurrency, (cell) => executor.run(cell), o.signal);
+    await runPool(pool ? interleaveByImage(plans) : plans, executor.concurrency, (cell) => executor.run(cell), signal);
+    // Nothing is left running behind the run: a build no cell waited for is finished (or failed) first.
+    if (!signal.aborted) await prepared.buildsDone.catch(() => undefined);
   } finally {
     await executor.close();
+    o.signal.removeEventListener('abort', onAbort);
   }
   await store.update((r) => {
-    r.status = o.signal.aborted ? 'interrupted' : 'finished';
+    r.status = signal.aborted ? 'interrupted' : 'finished';
     r.endedAt = new Date().toISOString();
   });
   const gate = await recordRunVerdict(store, s.suite.gate);
   await journal.append({ type: 'end', status: store.current.status === 'finished' ? 'finished' : 'interrupted', at: new Date().toISOString() });
   o.emit({ type: 'run-end', runDir, verdict: gate.verdict, exitCode: gate.exitCode });
+  // Everything finished is kept and can be resumed; the build's error is what the run ends with.
+  if (buildFailure !== undefined) throw buildFailure;
   return { runDir, run: store.current, gate, exitCode: gate.exitCode };
 }
 
