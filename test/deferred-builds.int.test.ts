@@ -7,7 +7,7 @@ import { bootgate, ROOT, vmCount } from './cli-helpers.js';
 /**
  * Builds run beside the boots (docs/boot-path.md): a build that fails while the run is under way
  * stops it as a configuration error (exit 2) at the suite's build entry, keeps run.json (the run
- * interrupted, resumable), and leaves no VM behind.
+ * interrupted), leaves no VM behind, and resumes once the source is fixed.
  */
 describe('a build that fails while cells run', () => {
   let lab: string;
@@ -42,7 +42,7 @@ describe('a build that fails while cells run', () => {
     await rm(lab, { recursive: true, force: true });
   });
 
-  it('exits 2 naming the build entry, keeps the run interrupted, and leaves no VM', async () => {
+  it('exits 2 naming the build entry, keeps the run interrupted, leaves no VM, and resumes once fixed', async () => {
     const r = await bootgate(['run', join(lab, 'broken.yaml'), '--results', join(lab, 'results'), '--reporter', 'plain'], { env: { BOOTGATE_BUILD_JOBS: '1' } });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/broken\.yaml:8.*builds\[1\]/);
@@ -52,5 +52,14 @@ describe('a build that fails while cells run', () => {
     expect(run.status).toBe('interrupted');
     expect(run.cells.find((c: { agent: { build: string } }) => c.agent.build === '2.1.0-broken').status).toBe('pending');
     expect(vmCount(runs[0]!)).toBe(0);
+
+    // The source fixed, the run resumes: the cell that never started builds and runs now.
+    await cp(join(lab, 'good', 'sensor.c'), join(lab, 'broken', 'sensor.c'));
+    const again = await bootgate(['run', '--resume', join(lab, 'results', runs[0]!), '--reporter', 'plain']);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    const done = JSON.parse(await readFile(join(lab, 'results', runs[0]!, 'run.json'), 'utf8'));
+    expect(done.status).toBe('finished');
+    expect(done.cells.map((c: { verdict: string }) => c.verdict)).toEqual(['pass', 'pass']);
+    expect(done.cells.every((c: { agent: { artifact?: string } }) => c.agent.artifact)).toBe(true);
   });
 });

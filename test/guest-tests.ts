@@ -35,7 +35,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 + 3 boots
   // bootgate fuzz from content 290: the module (1 boot, a restore per crash, 3 boots to confirm), then the eBPF sensor (1 boot).
   'test/fuzz.int.test.ts': { suites: ['suites/quickstart.yaml', 'suites/ebpf-sensor.yaml'], images: [G61] },
-  'test/deferred-builds.int.test.ts': { images: [G61] }, // a build that fails while the other cell may already boot: at most 1 boot, stopped
+  'test/deferred-builds.int.test.ts': { images: [G61] }, // a build that fails while the other cell may already boot (stopped), then the resume: 4 boots
   'test/aa.int.test.ts': { images: [G61, G612] }, // npm run bench:aa with 2 boots: 2 cells, 4 boots (install, agent)
   // Redis and two workers against a local run of the quickstart cut to one agent boot a cell: 3 + 4 boots.
   'test/queue.int.test.ts': { suites: ['test/fixtures/suites/queue-quick.yaml'], images: [G61] },

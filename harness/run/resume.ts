@@ -43,7 +43,8 @@ export function changesSince(started: CellResult[], now: CellResult[]): string[]
   for (const [i, a] of started.entries()) {
     const b = now[i]!;
     if (a.image.recipeHash !== b.image.recipeHash) out.push(`image ${a.image.name} was rebuilt from another recipe (${a.image.recipeHash?.slice(0, 12)} -> ${b.image.recipeHash?.slice(0, 12)})`);
-    if ((a.agent.artifact ?? '') !== (b.agent.artifact ?? '')) out.push(`build ${a.agent.name} ${a.agent.build} for ${a.image.name} changed (${a.agent.artifact ?? 'none'} -> ${b.agent.artifact ?? 'none'})`);
+    // A cell that had not started when the run stopped has no build recorded yet (builds run beside the boots).
+    if (a.agent.artifact !== undefined && a.agent.artifact !== (b.agent.artifact ?? '')) out.push(`build ${a.agent.name} ${a.agent.build} for ${a.image.name} changed (${a.agent.artifact ?? 'none'} -> ${b.agent.artifact ?? 'none'})`);
     if (a.content.sha256 !== b.content.sha256) out.push(`content ${a.content.version} changed (sha256 ${a.content.sha256?.slice(0, 12)} -> ${b.content.sha256?.slice(0, 12)})`);
   }
   return [...new Set(out)];
