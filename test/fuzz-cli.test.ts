@@ -2,22 +2,13 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootgate } from './cli-helpers.js';
+import { MINIMAL_SUITE } from './fixtures/minimal-suite.js';
 import { makeSuiteLab } from './fixtures/suite-lab.js';
 
 /** `bootgate fuzz` refuses bad input before anything is built or booted: one line naming file, line and field, exit 2. */
 const lab = await makeSuiteLab('bootgate-fuzz-cli-');
-const SUITE = `name: fz
-images: [debian-6.1-generic]
-agent:
-  name: sensor
-  kind: linux-kmod
-  builds:
-    - { version: "2.1.0", source: examples/agents/sensor-kmod }
-content:
-  - { version: "290", path: examples/content/channel-290.txt }
-`;
 const suite = join(lab, 'suites', 'fz.yaml');
-await writeFile(suite, SUITE);
+await writeFile(suite, MINIMAL_SUITE);
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .*:\d+:\d+/);
 
 describe('bootgate fuzz: bad input, exit 2, no stack trace', () => {
