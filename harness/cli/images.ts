@@ -19,17 +19,20 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
       const rows = all.map((e) => ({
         name: e.loaded.recipe.name,
         os: e.loaded.recipe.os,
+        arch: e.loaded.recipe.arch,
+        distro: e.loaded.recipe.distro ?? '-',
         kernel: e.manifest?.kernelRelease ?? e.loaded.recipe.kernel?.package ?? '-',
         flavour: e.loaded.recipe.kernel?.flavour ?? '-',
         userland: e.loaded.recipe.userland,
         built: !!e.manifest,
         size: e.manifest ? Object.values(e.manifest.files).reduce((a, f) => a + (f?.size ?? 0), 0) : 0,
+        buildSeconds: e.manifest?.buildSeconds,
         recipeHash: e.loaded.hash,
       }));
       if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else {
-        process.stdout.write(['NAME', 'OS', 'KERNEL', 'FLAVOUR', 'USERLAND', 'BUILT', 'SIZE', 'RECIPE'].join('\t') + '\n');
-        for (const r of rows) process.stdout.write([r.name, r.os, r.kernel, r.flavour, r.userland, r.built ? 'yes' : 'no', r.built ? mib(r.size) : '-', r.recipeHash].join('\t') + '\n');
+        process.stdout.write(['NAME', 'OS', 'ARCH', 'DISTRO', 'KERNEL', 'FLAVOUR', 'USERLAND', 'BUILT', 'SIZE', 'RECIPE'].join('\t') + '\n');
+        for (const r of rows) process.stdout.write([r.name, r.os, r.arch, r.distro, r.kernel, r.flavour, r.userland, r.built ? 'yes' : 'no', r.built ? mib(r.size) : '-', r.recipeHash].join('\t') + '\n');
       }
     });
 
