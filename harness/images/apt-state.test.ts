@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AptState, APT_STATE_MAX_AGE_MS, aptStateStale, suiteSources } from './apt-state.js';
+import { AptState, APT_STATE_MAX_AGE_MS, aptStateStale } from './apt-state.js';
+import { suiteSources } from '../util/debian-archive.js';
 import { execCapture } from '../util/exec.js';
 
 describe('lab-private apt state', () => {

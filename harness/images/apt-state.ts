@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { debianSources } from '../util/debian-archive.js';
+import { suiteSources } from '../util/debian-archive.js';
 import { exec } from '../util/exec.js';
 import { LabError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsutil.js';
@@ -14,17 +14,6 @@ const STAMP = 'updated';
 /** Whether lists last fetched at `updatedAt` (ms, undefined: never) must be fetched again at `now`. Pure. */
 export function aptStateStale(updatedAt: number | undefined, now: number, maxAgeMs = APT_STATE_MAX_AGE_MS): boolean {
   return updatedAt === undefined || now - updatedAt >= maxAgeMs || updatedAt > now + 60_000;
-}
-
-/**
- * The archive lines of a Debian suite: the release, its updates and security fixes; unstable
- * has neither; a backports suite also needs its release (its packages depend on it). Pure.
- */
-export function suiteSources(suite: string): string[] {
-  if (suite === 'sid' || suite === 'unstable') return [`deb http://deb.debian.org/debian ${suite} main`];
-  const bp = /^(.+)-backports$/.exec(suite);
-  if (bp) return [...debianSources(bp[1]!), `deb http://deb.debian.org/debian ${suite} main`];
-  return debianSources(suite);
 }
 
 /**

@@ -112,7 +112,7 @@ export async function prepareSuite(o: { root: string; cacheDir: string; signal: 
         tasks.push(async () => {
           const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
           const m = img.manifest;
-          const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined };
+          const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined, aptSuite: img.recipe.recipe.suite };
           try {
             builds.set(
               buildKey(a.name, b.version, img.recipe.recipe.name),

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import type { AptState } from '../../images/apt-state.js';
 import { aptDownload, candidateVersion, debExtract, resolveDependsOn } from '../../images/debs.js';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
 import { execCapture } from '../../util/exec.js';
@@ -32,6 +33,8 @@ export interface FetchKernelHeadersOptions {
   kernelRelease: string;
   /** Shared cache; one subdirectory per release. */
   cacheDir: string;
+  /** The lab's apt state of the kernel's suite; absent: the host's apt lists. */
+  apt?: AptState;
   signal?: AbortSignal;
 }
 
@@ -183,14 +186,14 @@ async function readMarker(marker: string, kernelRelease: string): Promise<Header
 }
 
 /** The packages (pinned `name=version`) that make up the headers of a release. */
-async function headerPackages(kernelRelease: string, signal?: AbortSignal): Promise<string[]> {
+async function headerPackages(kernelRelease: string, signal?: AbortSignal, apt?: AptState): Promise<string[]> {
   const pkg = `linux-headers-${kernelRelease}`;
-  const version = await candidateVersion(pkg, signal);
-  const common = await resolveDependsOn(pkg, 'linux-headers-', signal);
-  const kbuild = await resolveDependsOn(pkg, 'linux-kbuild-', signal);
+  const version = await candidateVersion(pkg, signal, apt);
+  const common = await resolveDependsOn(pkg, 'linux-headers-', signal, apt);
+  const kbuild = await resolveDependsOn(pkg, 'linux-kbuild-', signal, apt);
   // -common comes from the same source package, so it has the same version. linux-kbuild-*
   // does too, unless the archive only still carries a newer one (then take that).
-  const kbuildPinned = (await execCapture('apt-cache', ['show', '-q', `${kbuild}=${version}`], { signal })).code === 0;
+  const kbuildPinned = (await execCapture('apt-cache', [...(apt?.options() ?? []), 'show', '-q', `${kbuild}=${version}`], { signal })).code === 0;
   return [`${pkg}=${version}`, `${common}=${version}`, kbuildPinned ? `${kbuild}=${version}` : kbuild];
 }
 
@@ -210,8 +213,8 @@ export async function fetchKernelHeaders(opts: FetchKernelHeadersOptions): Promi
   // crash or a concurrent fetch never leaves a half-made tree under the final name.
   const tmp = await mkdtemp(join(cacheDir, `.linux-headers-${kernelRelease}.tmp-`));
   try {
-    const packages = await headerPackages(kernelRelease, signal);
-    const debs = await aptDownload(packages, join(tmp, 'debs'), signal);
+    const packages = await headerPackages(kernelRelease, signal, opts.apt);
+    const debs = await aptDownload(packages, join(tmp, 'debs'), signal, opts.apt);
     for (const deb of debs) {
       throwIfAborted(signal);
       await debExtract(deb, join(tmp, 'root'), signal);
