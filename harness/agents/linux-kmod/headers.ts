@@ -83,6 +83,14 @@ export function rewriteHeadersMakefile(text: string, makefileAbsPath: string): {
   const out = text
     .split('\n')
     .map((line) => {
+      // Newer Debian headers (unstable's 7.x) also name their own folder as KBUILD_OUTPUT: made
+      // relative the same way, expanded at once (:=) while this Makefile is the last one read.
+      const out = /^\s*KBUILD_OUTPUT\s*:?=\s*(\/(?:usr|lib)\/\S+)\s*$/.exec(line);
+      if (out) {
+        const fixed = `KBUILD_OUTPUT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))${posix.relative(here, out[1]!) || '.'})`;
+        changed.push(`${line.trim()} -> ${fixed}`);
+        return fixed;
+      }
       const m = /^(\s*-?include\s+)(\/(?:usr|lib)\/\S+)(\s*)$/.exec(line);
       if (!m) return line;
       const rel = posix.relative(here, m[2]!);
@@ -172,7 +180,7 @@ export async function checkHeadersTree(root: string, kernelRelease: string): Pro
     throw new LabError('KERNEL_HEADERS_BROKEN', `kernel headers in ${build} are for ${m?.[1] ?? 'an unknown release'}, not ${kernelRelease}`);
   }
   const makefile = await readFile(join(build, 'Makefile'), 'utf8');
-  const abs = /^\s*-?include\s+(\/\S+)/m.exec(makefile);
+  const abs = /^\s*(?:-?include\s+|KBUILD_OUTPUT\s*:?=\s*)(\/\S+)/m.exec(makefile);
   if (abs) throw new LabError('KERNEL_HEADERS_BROKEN', `${build}/Makefile still includes the absolute path ${abs[1]}`);
 }
 

@@ -8,10 +8,11 @@ import type { MakeRunner } from './build.js';
 /** The repository of build-environment images: one tag per (suite, compiler). */
 export const KBUILD_IMAGE_REPO = 'bootgate/kbuild';
 
-/** What a build environment holds: the kernel's compiler, make, the C library's headers and libelf. */
+/** What a build environment holds: the kernel's compiler, make, the C library's headers, libelf and pahole. */
 export function kbuildPackages(cc: string): string[] {
-  // libelf-dev: objtool, run on every object, links libelf (libelf1 or libelf1t64, by suite).
-  return [cc, 'make', 'libc6-dev', 'libelf-dev'];
+  // libelf-dev: objtool, run on every object, links libelf (libelf1 or libelf1t64, by suite);
+  // dwarves: pahole, which kbuild of kernels with BTF asks for.
+  return [cc, 'make', 'libc6-dev', 'libelf-dev', 'dwarves'];
 }
 
 export class KbuildContainerError extends LabError {
@@ -34,6 +35,9 @@ export function containerMake(o: { suite: string; headersRoot: string; progress?
       suite: o.suite,
       packages: kbuildPackages(cc),
       repo: KBUILD_IMAGE_REPO,
+      // The archive reached here may serve a Release file past its Valid-Until (unstable's lasts a
+      // week): still signed and checked, only its freshness is not.
+      aptOptions: ['Acquire::Check-Valid-Until "false"'],
     });
     let out = '';
     let err = '';
