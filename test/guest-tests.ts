@@ -67,6 +67,12 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     ],
     matrix: true,
   },
+  // Both sensors on the three new kernel families, generic flavour: 12 cells, 27 boots, three build containers (once).
+  'test/kernel-years-sensors.int.test.ts': {
+    suites: ['suites/kernel-years.yaml'],
+    images: ['debian-11-5.10-generic', 'debian-13-6.12-generic', 'debian-sid-generic'],
+    matrix: true,
+  },
   // Kernel packages of 70 and 107 MB for test_bpf, whose tests add 40-55 s to each of its boots.
   'test/third-party.int.test.ts': { suites: ['suites/third-party.yaml'], images: [G61, G612], matrix: true },
   // Three runs of a workload suite on the instruction clock, then two comparisons.
