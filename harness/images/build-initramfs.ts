@@ -40,6 +40,8 @@ export async function buildInitramfsImage(
   progress: Progress,
   signal?: AbortSignal,
   apt?: AptState,
+  /** The shared .deb cache by sha256 (deb-cache.ts), when the caller keeps one. */
+  debCache?: string,
 ): Promise<ImageManifest> {
   const t0 = Date.now();
   const { recipe } = loaded;
@@ -56,8 +58,8 @@ export async function buildInitramfsImage(
 
   progress(`downloading ${pkgs.length} packages (${kernelPkg} ${versions[kernelPkg]}${apt ? ` from ${apt}` : ''})`);
   const debs = [
-    ...(await aptDownload(kernelPkgs.map((p) => `${p}=${versions[p]}`), join(work, 'debs-kernel'), signal, apt)),
-    ...(await aptDownload(USERLAND_PACKAGES, join(work, 'debs'), signal)),
+    ...(await aptDownload(kernelPkgs.map((p) => `${p}=${versions[p]}`), join(work, 'debs-kernel'), signal, apt, debCache)),
+    ...(await aptDownload(USERLAND_PACKAGES.map((p) => `${p}=${versions[p]}`), join(work, 'debs'), signal, undefined, debCache)),
   ];
   const pkgRoot = join(work, 'pkgroot');
   progress('unpacking packages');

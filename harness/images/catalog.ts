@@ -132,7 +132,7 @@ export class ImageCatalog {
         const { suite, arch } = loaded.recipe;
         if (suite) progress(`reading Debian ${suite} (${arch}) through the lab's own apt state`);
         const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
-        manifest = await buildInitramfsImage(loaded, out, work, progress, signal, apt);
+        manifest = await buildInitramfsImage(loaded, out, work, progress, signal, apt, join(this.cache, 'debs'));
       } else if (loaded.recipe.userland === 'disk') {
         manifest = await buildDiskImage(loaded, out, work, progress, signal);
       } else {

@@ -1,6 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AptState } from './apt-state.js';
+import { cachedDebDownload } from './deb-cache.js';
 import { PackageGoneError } from './package-gone-error.js';
 import { newestSibling } from './package-siblings.js';
 import { exec, execCapture } from '../util/exec.js';
@@ -48,8 +49,9 @@ export async function resolveDependsOn(pkg: string, prefix: string, signal?: Abo
   throw new ConfigError('PACKAGE_NOT_FOUND', `Debian package ${pkg} does not depend on any ${prefix}* package`);
 }
 
-/** Download .deb files into dir; returns their paths. */
-export async function aptDownload(pkgs: string[], dir: string, signal?: AbortSignal, apt?: AptState): Promise<string[]> {
+/** Download .deb files into dir, through the shared cache by sha256 when given one; returns their paths. */
+export async function aptDownload(pkgs: string[], dir: string, signal?: AbortSignal, apt?: AptState, debCache?: string): Promise<string[]> {
+  if (debCache) return cachedDebDownload(pkgs, dir, { cacheDir: debCache, apt, signal });
   await mkdir(dir, { recursive: true });
   await exec('apt-get', [...aptOpts(apt), 'download', '-q', ...pkgs], { cwd: dir, signal });
   const debs = (await readdir(dir)).filter((f) => f.endsWith('.deb'));

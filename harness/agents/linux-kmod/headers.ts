@@ -35,6 +35,8 @@ export interface FetchKernelHeadersOptions {
   cacheDir: string;
   /** The lab's apt state of the kernel's suite; absent: the host's apt lists. */
   apt?: AptState;
+  /** The shared .deb cache by sha256 (images/deb-cache.ts), when the caller keeps one. */
+  debCache?: string;
   signal?: AbortSignal;
 }
 
@@ -222,7 +224,7 @@ export async function fetchKernelHeaders(opts: FetchKernelHeadersOptions): Promi
   const tmp = await mkdtemp(join(cacheDir, `.linux-headers-${kernelRelease}.tmp-`));
   try {
     const packages = await headerPackages(kernelRelease, signal, opts.apt);
-    const debs = await aptDownload(packages, join(tmp, 'debs'), signal, opts.apt);
+    const debs = await aptDownload(packages, join(tmp, 'debs'), signal, opts.apt, opts.debCache);
     for (const deb of debs) {
       throwIfAborted(signal);
       await debExtract(deb, join(tmp, 'root'), signal);

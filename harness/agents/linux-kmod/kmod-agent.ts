@@ -109,7 +109,7 @@ export class KmodAgent implements AgentDriver {
       const suite = opts.guest.aptSuite;
       const apt = suite ? await freshAptState(this.o.cacheDir, suite, 'amd64', opts.signal) : undefined;
       const headersCache = join(this.o.cacheDir, 'headers');
-      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: headersCache, apt, signal: opts.signal });
+      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: headersCache, apt, debCache: join(this.o.cacheDir, 'debs'), signal: opts.signal });
       const runMake = suite ? containerMake({ suite, headersRoot: headersCachePaths(headersCache, release).dir, progress: opts.progress }) : undefined;
       await mkdir(outDir, { recursive: true });
       const r = await buildKmod({ sourceDir: source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, runMake, signal: opts.signal });
