@@ -6,6 +6,7 @@ import { PackageGoneError } from './package-gone-error.js';
 import { newestSibling } from './package-siblings.js';
 import { exec, execCapture } from '../util/exec.js';
 import { ConfigError } from '../util/errors.js';
+import { Limiter } from '../util/limiter.js';
 
 /**
  * Debian packages as build inputs: downloaded with `apt-get download` and unpacked with
@@ -49,9 +50,16 @@ export async function resolveDependsOn(pkg: string, prefix: string, signal?: Abo
   throw new ConfigError('PACKAGE_NOT_FOUND', `Debian package ${pkg} does not depend on any ${prefix}* package`);
 }
 
+/** Downloads at once in this process, whatever number of images build in parallel: the mirror and the link are shared. */
+export const MAX_DOWNLOADS = 2;
+const downloads = new Limiter(MAX_DOWNLOADS);
+
 /** Download .deb files into dir, through the shared cache by sha256 when given one; returns their paths. */
-export async function aptDownload(pkgs: string[], dir: string, signal?: AbortSignal, apt?: AptState, debCache?: string): Promise<string[]> {
-  if (debCache) return cachedDebDownload(pkgs, dir, { cacheDir: debCache, apt, signal });
+export function aptDownload(pkgs: string[], dir: string, signal?: AbortSignal, apt?: AptState, debCache?: string): Promise<string[]> {
+  return downloads.run(() => (debCache ? cachedDebDownload(pkgs, dir, { cacheDir: debCache, apt, signal }) : hostDownload(pkgs, dir, signal, apt)));
+}
+
+async function hostDownload(pkgs: string[], dir: string, signal?: AbortSignal, apt?: AptState): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   await exec('apt-get', [...aptOpts(apt), 'download', '-q', ...pkgs], { cwd: dir, signal });
   const debs = (await readdir(dir)).filter((f) => f.endsWith('.deb'));
