@@ -58,12 +58,14 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     matrix: true,
   },
   // Boot smoke of the kernels read from other suites' archives (Debian 11, 13, unstable), every
-  // flavour: 9 image builds, 9 boots to the ready marker and an SSH login.
+  // flavour, and Debian 13's systemd disk (mmdebstrap, as root): 10 image builds, 10 boots to the
+  // ready marker and an SSH login.
   'test/kernel-years.int.test.ts': {
     images: [
       'debian-11-5.10-cloud', 'debian-11-5.10-generic', 'debian-11-5.10-rt',
       'debian-13-6.12-cloud', 'debian-13-6.12-generic', 'debian-13-6.12-rt',
       'debian-sid-cloud', 'debian-sid-generic', 'debian-sid-rt',
+      'debian-13-6.12-generic-systemd',
     ],
     matrix: true,
   },

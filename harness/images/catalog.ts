@@ -134,7 +134,9 @@ export class ImageCatalog {
         const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
         manifest = await buildInitramfsImage(loaded, out, work, progress, signal, apt, join(this.cache, 'debs'));
       } else if (loaded.recipe.userland === 'disk') {
-        manifest = await buildDiskImage(loaded, out, work, progress, signal);
+        const { suite, arch } = loaded.recipe;
+        const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
+        manifest = await buildDiskImage(loaded, out, work, progress, signal, apt);
       } else {
         throw new ConfigError('USERLAND_UNSUPPORTED', `${loaded.recipe.name}: userland ${loaded.recipe.userland} cannot be built yet`, { file: loaded.file });
       }

@@ -41,7 +41,7 @@ export const recipeSchema = z
     if (r.userland === 'user-disk' && !r.disk) ctx.addIssue({ code: 'custom', path: ['disk'], message: 'a user-disk image needs disk: the path of your qcow2 or VHDX image' });
     if (r.os === 'windows' && !r.windows) ctx.addIssue({ code: 'custom', path: ['windows'], message: 'a Windows image needs windows: { version: 10 | 11 | server-2019 | ... }' });
     if (r.arch !== 'amd64' && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['arch'], message: `${r.arch} images cannot be built yet: only amd64` });
-    if (r.suite && r.userland !== 'initramfs') ctx.addIssue({ code: 'custom', path: ['suite'], message: 'suite: is read for initramfs images only so far; a disk image takes its suite from distro:' });
+    if (r.suite && r.userland === 'user-disk') ctx.addIssue({ code: 'custom', path: ['suite'], message: 'a user disk is not built from Debian packages: suite: does not apply' });
     if (r.os === 'linux' && !r.kernel && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['kernel'], message: 'a Linux image built here needs kernel: { package, series, flavour }' });
   });
 export type Recipe = z.infer<typeof recipeSchema>;
