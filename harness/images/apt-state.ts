@@ -19,8 +19,9 @@ export function aptStateStale(updatedAt: number | undefined, now: number, maxAge
 /**
  * A lab-private apt state for one (Debian suite, architecture): its own sources, lists, package
  * cache and an empty dpkg status, under the lab cache. apt reads only what the options below
- * name, so the host's apt configuration (sources, pins, lists) is neither read nor changed;
- * only the host's keyring verifies the archive's signatures.
+ * name, so the host's sources, pins and lists are neither read nor changed; the host's keyring
+ * verifies the archive's signatures, and its apt.conf.d (proxies, timeouts, Check-Valid-Until)
+ * still applies: how this host reaches an archive is the host's business.
  */
 export class AptState {
   constructor(
