@@ -58,6 +58,24 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     images: ['debian-6.1-cloud', 'debian-6.1-generic-systemd', G61, 'debian-6.1-rt', 'debian-6.12-cloud', G612, 'debian-6.12-rt'],
     matrix: true,
   },
+  // Boot smoke of the kernels read from other suites' archives (Debian 11, 13, unstable), every
+  // flavour, and Debian 13's systemd disk (mmdebstrap, as root): 10 image builds, 10 boots to the
+  // ready marker and an SSH login.
+  'test/kernel-years.int.test.ts': {
+    images: [
+      'debian-11-5.10-cloud', 'debian-11-5.10-generic', 'debian-11-5.10-rt',
+      'debian-13-6.12-cloud', 'debian-13-6.12-generic', 'debian-13-6.12-rt',
+      'debian-sid-cloud', 'debian-sid-generic', 'debian-sid-rt',
+      'debian-13-6.12-generic-systemd',
+    ],
+    matrix: true,
+  },
+  // Both sensors on the three new kernel families, generic flavour: 12 cells, 27 boots, three build containers (once).
+  'test/kernel-years-sensors.int.test.ts': {
+    suites: ['suites/kernel-years.yaml'],
+    images: ['debian-11-5.10-generic', 'debian-13-6.12-generic', 'debian-sid-generic'],
+    matrix: true,
+  },
   // Kernel packages of 70 and 107 MB for test_bpf, whose tests add 40-55 s to each of its boots.
   'test/third-party.int.test.ts': { suites: ['suites/third-party.yaml'], images: [G61, G612], matrix: true },
   // Three runs of a workload suite on the instruction clock, then two comparisons.

@@ -9,6 +9,8 @@ export interface GuestInfo {
   /** The Debian kernel package the image was built from, and its version (in-tree modules come from it). */
   kernelPackage?: string;
   kernelPackageVersion?: string;
+  /** The Debian suite the image's kernel comes from when it is not the host's (recipe `suite:`): headers and build tools come from there too. */
+  aptSuite?: string;
 }
 
 /** What prepare() is asked to make ready: a build of the suite for one image. */

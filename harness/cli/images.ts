@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import { ImageCatalog } from '../images/catalog.js';
+import { parseConcurrency } from './concurrency-option.js';
 import { EXIT } from '../util/errors.js';
+import { Limiter } from '../util/limiter.js';
 import { cacheRoot, projectRoot } from '../util/paths.js';
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
@@ -19,17 +21,20 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
       const rows = all.map((e) => ({
         name: e.loaded.recipe.name,
         os: e.loaded.recipe.os,
+        arch: e.loaded.recipe.arch,
+        distro: e.loaded.recipe.distro ?? '-',
         kernel: e.manifest?.kernelRelease ?? e.loaded.recipe.kernel?.package ?? '-',
         flavour: e.loaded.recipe.kernel?.flavour ?? '-',
         userland: e.loaded.recipe.userland,
         built: !!e.manifest,
         size: e.manifest ? Object.values(e.manifest.files).reduce((a, f) => a + (f?.size ?? 0), 0) : 0,
+        buildSeconds: e.manifest?.buildSeconds,
         recipeHash: e.loaded.hash,
       }));
       if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else {
-        process.stdout.write(['NAME', 'OS', 'KERNEL', 'FLAVOUR', 'USERLAND', 'BUILT', 'SIZE', 'RECIPE'].join('\t') + '\n');
-        for (const r of rows) process.stdout.write([r.name, r.os, r.kernel, r.flavour, r.userland, r.built ? 'yes' : 'no', r.built ? mib(r.size) : '-', r.recipeHash].join('\t') + '\n');
+        process.stdout.write(['NAME', 'OS', 'ARCH', 'DISTRO', 'KERNEL', 'FLAVOUR', 'USERLAND', 'BUILT', 'SIZE', 'RECIPE'].join('\t') + '\n');
+        for (const r of rows) process.stdout.write([r.name, r.os, r.arch, r.distro, r.kernel, r.flavour, r.userland, r.built ? 'yes' : 'no', r.built ? mib(r.size) : '-', r.recipeHash].join('\t') + '\n');
       }
     });
 
@@ -39,7 +44,8 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
     .argument('[names...]', 'image names')
     .option('--all', 'every image')
     .option('--force', 'rebuild even when cached')
-    .action(async (names: string[], o: { all?: boolean; force?: boolean }) => {
+    .option('-j, --concurrency <n>', 'images built at once (default 1); downloads stay at most 2 at once', parseConcurrency)
+    .action(async (names: string[], o: { all?: boolean; force?: boolean; concurrency?: number }) => {
       const c = catalog();
       const all = await c.list();
       // --all builds what can be built here: user disks are the user's own.
@@ -50,17 +56,33 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
         return;
       }
       const sig = signal();
-      for (const name of wanted) {
+      const pool = new Limiter(o.concurrency ?? 1);
+      const one = async (name: string) => {
         const e = await c.find(name);
         if (e.manifest && !o.force) {
           process.stderr.write(`${name}: cached (${e.dir})\n`);
-          continue;
+          return;
         }
         const t0 = Date.now();
         const b = await c.build(e.loaded, (step) => process.stderr.write(`${name}: ${step}\n`), sig);
         const size = Object.values(b.manifest.files).reduce((a, f) => a + (f?.size ?? 0), 0);
         process.stderr.write(`${name}: built in ${((Date.now() - t0) / 1000).toFixed(1)}s, ${mib(size)}, kernel ${b.manifest.kernelRelease} (${b.dir})\n`);
-      }
+      };
+      // After a failure no new build starts (with -j 1, the first failure stops the command, as
+      // it always did); builds already running finish, then the first failure is the command's.
+      let stop = false;
+      const guarded = async (n: string) => {
+        if (stop) return;
+        try {
+          await one(n);
+        } catch (e) {
+          stop = true;
+          throw e;
+        }
+      };
+      const settled = await Promise.allSettled(wanted.map((n) => pool.run(() => guarded(n))));
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
     });
 
   cmd

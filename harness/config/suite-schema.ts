@@ -262,7 +262,7 @@ export const suiteSchema = z
         ]),
       )
       .min(1, 'at least one image is needed')
-      .describe('The images to boot, at least one: names (debian-6.1-generic), globs (linux/*, debian-6.12-*), conditions (kernel>=6.12, flavour=rt, tag=systemd) or maps of them ({ userland: disk }). bootgate images list shows the names.'),
+      .describe('The images to boot, at least one: names (debian-6.1-generic), globs (linux/*, debian-6.12-*), conditions (kernel>=6.12, kernel<6.0, flavour=rt, distro=debian-13, arch=amd64, tag=systemd) or maps of them ({ userland: disk }). bootgate images list shows the names.'),
     agent: agentSchema.optional().describe('The agent under test. Give agent: or agents:, not both.'),
     agents: z.array(agentSchema).min(1).optional().describe('Several agents side by side, each cell running one of them. Give agent: or agents:, not both.'),
     content: z.array(contentSchema).min(1, 'at least one content version is needed').describe('The content versions (data the agent reads: rules, channel files), at least one: each is a column of the matrix.'),

@@ -1,4 +1,5 @@
 import { ext4Qcow2, kernelImageManifest } from './image-files.js';
+import type { AptState } from './apt-state.js';
 import { concreteKernelPackage } from './debs.js';
 import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -26,7 +27,7 @@ export const DISK_KERNEL_ARGS = ['root=/dev/vda', 'rw', 'rootfstype=ext4'];
 const MIN_DISK_MIB = 2048;
 
 /** Debian's release names, by the recipe's distro field. */
-const SUITES: Record<string, string> = { 'debian-12': 'bookworm' };
+const SUITES: Record<string, string> = { 'debian-12': 'bookworm', 'debian-13': 'trixie' };
 
 export function debianSuite(distro: string | undefined): string {
   const suite = SUITES[distro ?? 'debian-12'];
@@ -127,18 +128,20 @@ export async function buildDiskImage(
   work: string,
   progress: Progress,
   signal?: AbortSignal,
+  /** The lab's apt state of the recipe's suite, when it is not the host's (the kernel metapackage is resolved there). */
+  apt?: AptState,
 ): Promise<ImageManifest> {
   const t0 = Date.now();
   const { recipe } = loaded;
   if (!recipe.kernel) throw new LabError('RECIPE_NO_KERNEL', `${recipe.name}: a disk image needs a kernel`);
-  const suite = debianSuite(recipe.distro);
+  const suite = recipe.suite ?? debianSuite(recipe.distro);
   await requireMmdebstrap(signal);
   if (process.getuid?.() !== 0) {
     throw new LabError('IMAGE_NEEDS_ROOT', `${recipe.name}: building a disk image needs root (mmdebstrap keeps the owners of the guest's files only as root)`);
   }
 
   progress('resolving packages');
-  const kernelPkg = await concreteKernelPackage(recipe.kernel.package, signal);
+  const kernelPkg = await concreteKernelPackage(recipe.kernel.package, signal, apt);
   const rootfs = join(work, 'rootfs');
   const diskDir = join(loaded.file, '..', 'disk');
   const packages = [kernelPkg, ...DISK_PACKAGES];

@@ -1,5 +1,6 @@
 import { ext4Qcow2, kernelImageManifest, restrictToOwner } from './image-files.js';
-import { concreteKernelPackage } from './debs.js';
+import type { AptState } from './apt-state.js';
+import { concreteKernelPackage, kernelPackageParts } from './debs.js';
 import { chmod, copyFile, cp, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { aptDownload, candidateVersion, debExtract } from './debs.js';
@@ -16,31 +17,50 @@ export type Progress = (step: string) => void;
 /** Drivers the guest needs to reach its state disk and network: the build fails without them. */
 const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'ext4'];
 /** Taken when the flavour has them (the cloud kernel has no pvpanic): a panic is still seen on the console. */
-const OPTIONAL_MODULES = ['crc32c_generic', 'crc32c_intel', 'pvpanic_mmio', 'pvpanic_pci'];
+// 5.10 has one pvpanic module; later kernels split it into pvpanic_mmio and pvpanic_pci.
+const OPTIONAL_MODULES = ['pvpanic', 'crc32c_generic', 'crc32c_intel', 'pvpanic_mmio', 'pvpanic_pci'];
 const USERLAND_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
 const STATE_DISK_MIB = 512;
 
 
-/** Build the kernel + busybox/dropbear initramfs + state disk of one recipe into outDir. */
+/** Whether a kernel release (6.12.118+deb13-amd64) is of a series (6.12). Pure. */
+export function releaseInSeries(release: string, series: string): boolean {
+  return release.startsWith(`${series}.`) || release.startsWith(`${series}-`);
+}
+
+/**
+ * Build the kernel + busybox/dropbear initramfs + state disk of one recipe into outDir. The
+ * kernel comes from `apt` (the recipe's suite) when given, else the host's lists; the userland
+ * is always the host's Debian 12 busybox and dropbear: a lab tool, the same in every image.
+ */
 export async function buildInitramfsImage(
   loaded: LoadedRecipe,
   outDir: string,
   work: string,
   progress: Progress,
   signal?: AbortSignal,
+  apt?: AptState,
+  /** The shared .deb cache by sha256 (deb-cache.ts), when the caller keeps one. */
+  debCache?: string,
 ): Promise<ImageManifest> {
   const t0 = Date.now();
   const { recipe } = loaded;
   if (!recipe.kernel) throw new LabError('RECIPE_NO_KERNEL', `${recipe.name}: an initramfs image needs a kernel`);
 
   progress('resolving packages');
-  const kernelPkg = await concreteKernelPackage(recipe.kernel.package, signal);
-  const pkgs = [kernelPkg, ...USERLAND_PACKAGES];
+  const kernelPkg = await concreteKernelPackage(recipe.kernel.package, signal, apt);
   const versions: Record<string, string> = {};
-  for (const p of pkgs) versions[p] = await candidateVersion(p, signal);
+  versions[kernelPkg] = await candidateVersion(kernelPkg, signal, apt);
+  const kernelPkgs = await kernelPackageParts(kernelPkg, signal, apt);
+  for (const p of kernelPkgs.slice(1)) versions[p] = await candidateVersion(p, signal, apt);
+  for (const p of USERLAND_PACKAGES) versions[p] = await candidateVersion(p, signal);
+  const pkgs = [...kernelPkgs, ...USERLAND_PACKAGES];
 
-  progress(`downloading ${pkgs.length} packages (${kernelPkg} ${versions[kernelPkg]})`);
-  const debs = await aptDownload(pkgs, join(work, 'debs'), signal);
+  progress(`downloading ${pkgs.length} packages (${kernelPkg} ${versions[kernelPkg]}${apt ? ` from ${apt}` : ''})`);
+  const debs = [
+    ...(await aptDownload(kernelPkgs.map((p) => `${p}=${versions[p]}`), join(work, 'debs-kernel'), signal, apt, debCache)),
+    ...(await aptDownload(USERLAND_PACKAGES.map((p) => `${p}=${versions[p]}`), join(work, 'debs'), signal, undefined, debCache)),
+  ];
   const pkgRoot = join(work, 'pkgroot');
   progress('unpacking packages');
   for (const d of debs) await debExtract(d, pkgRoot, signal);
@@ -48,6 +68,10 @@ export async function buildInitramfsImage(
   const releases = await readdir(join(pkgRoot, 'lib/modules')).catch(() => readdir(join(pkgRoot, 'usr/lib/modules')));
   const release = releases[0];
   if (!release) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} has no lib/modules/<release>`);
+  // A suite's metapackage moves on (sid's newest kernel): the recipe's series must say so, or selection lies.
+  if (recipe.kernel.series && !releaseInSeries(release, recipe.kernel.series)) {
+    throw new LabError('IMAGE_SERIES_MOVED', `${recipe.name}: ${recipe.kernel.package} is now kernel ${release}, not series ${recipe.kernel.series}: update kernel.series in ${loaded.file}`);
+  }
   // Debian 12 ships modules under lib/, later releases under usr/lib/ (merged /usr).
   const base = (await stat(join(pkgRoot, 'lib/modules', release)).catch(() => undefined)) ? pkgRoot : join(pkgRoot, 'usr');
   const modRoot = join(base, 'lib/modules', release);
@@ -113,9 +137,11 @@ export async function buildInitramfsImage(
   await exec('sh', ['-c', 'umask 077 && cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 > "$2"', 'sh', st, initrd], { signal });
   await restrictToOwner(initrd);
   const kernel = join(outDir, 'vmlinuz');
-  const vmlinuz = (await readdir(join(pkgRoot, 'boot'))).find((f) => f.startsWith('vmlinuz-'));
-  if (!vmlinuz) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} has no boot/vmlinuz-*`);
-  await copyFile(join(pkgRoot, 'boot', vmlinuz), kernel);
+  // Up to Debian 13 the kernel is /boot/vmlinuz-<release>; unstable's moved beside its modules.
+  const inBoot = (await readdir(join(pkgRoot, 'boot')).catch(() => [] as string[])).find((f) => f.startsWith('vmlinuz-'));
+  const vmlinuz = inBoot ? join(pkgRoot, 'boot', inBoot) : join(modRoot, 'vmlinuz');
+  if (!inBoot && !(await stat(vmlinuz).catch(() => undefined))) throw new LabError('IMAGE_NO_KERNEL', `${kernelPkg} has no boot/vmlinuz-* nor lib/modules/${release}/vmlinuz`);
+  await copyFile(vmlinuz, kernel);
 
   progress(`making the ${STATE_DISK_MIB} MiB state disk`);
   const disk = join(outDir, 'state.qcow2');

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { checkUserDisk } from './windows-profile.js';
 import { buildDiskImage } from './build-disk.js';
 import { buildInitramfsImage, type Progress } from './build-initramfs.js';
+import { freshAptState } from './apt-state.js';
 import { IMAGE_DIR_MODE, restrictToOwner, SECRET_FILE_MODE } from './image-files.js';
 import { MANIFEST, readManifest, type ImageManifest } from './manifest.js';
 import { loadAllRecipes, type LoadedRecipe } from './recipe.js';
@@ -128,9 +129,14 @@ export class ImageCatalog {
         );
       }
       if (loaded.recipe.userland === 'initramfs') {
-        manifest = await buildInitramfsImage(loaded, out, work, progress, signal);
+        const { suite, arch } = loaded.recipe;
+        if (suite) progress(`reading Debian ${suite} (${arch}) through the lab's own apt state`);
+        const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
+        manifest = await buildInitramfsImage(loaded, out, work, progress, signal, apt, join(this.cache, 'debs'));
       } else if (loaded.recipe.userland === 'disk') {
-        manifest = await buildDiskImage(loaded, out, work, progress, signal);
+        const { suite, arch } = loaded.recipe;
+        const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
+        manifest = await buildDiskImage(loaded, out, work, progress, signal, apt);
       } else {
         throw new ConfigError('USERLAND_UNSUPPORTED', `${loaded.recipe.name}: userland ${loaded.recipe.userland} cannot be built yet`, { file: loaded.file });
       }

@@ -10,7 +10,16 @@ export const recipeSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'image names are lower case letters, digits, dots and dashes'),
     os: z.enum(['linux', 'windows']),
+    /** What `distro=debian-13` selects: the distribution the image's kernel (and, on a disk, its userland) comes from. */
     distro: z.string().optional(),
+    /**
+     * The Debian suite the kernel packages come from (bullseye, trixie, sid, bookworm-backports),
+     * read through a lab-private apt state (images/apt-state.ts). Left out: the host's apt lists,
+     * as the Debian 12 recipes always did.
+     */
+    suite: z.string().regex(/^[a-z]+(-backports)?$/, 'a Debian suite such as bullseye, trixie, sid or bookworm-backports').optional(),
+    /** The guest's architecture; only amd64 images are built so far. */
+    arch: z.enum(['amd64', 'arm64']).default('amd64'),
     kernel: z
       .object({
         package: z.string(),
@@ -31,6 +40,8 @@ export const recipeSchema = z
   .superRefine((r, ctx) => {
     if (r.userland === 'user-disk' && !r.disk) ctx.addIssue({ code: 'custom', path: ['disk'], message: 'a user-disk image needs disk: the path of your qcow2 or VHDX image' });
     if (r.os === 'windows' && !r.windows) ctx.addIssue({ code: 'custom', path: ['windows'], message: 'a Windows image needs windows: { version: 10 | 11 | server-2019 | ... }' });
+    if (r.arch !== 'amd64' && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['arch'], message: `${r.arch} images cannot be built yet: only amd64` });
+    if (r.suite && r.userland === 'user-disk') ctx.addIssue({ code: 'custom', path: ['suite'], message: 'a user disk is not built from Debian packages: suite: does not apply' });
     if (r.os === 'linux' && !r.kernel && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['kernel'], message: 'a Linux image built here needs kernel: { package, series, flavour }' });
   });
 export type Recipe = z.infer<typeof recipeSchema>;

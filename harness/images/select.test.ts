@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { selectImages } from './select.js';
 import type { Recipe } from './recipe.js';
 
-const r = (name: string, series: string, flavour: 'generic' | 'cloud' | 'rt', userland: Recipe['userland'] = 'initramfs', tags: string[] = []): Recipe => ({
-  name, os: 'linux', kernel: { package: 'x', series, flavour }, userland, tags, memoryMiB: 512, cpus: 1,
+const r = (name: string, series: string, flavour: 'generic' | 'cloud' | 'rt', userland: Recipe['userland'] = 'initramfs', tags: string[] = [], distro = 'debian-12'): Recipe => ({
+  name, os: 'linux', distro, arch: 'amd64', kernel: { package: 'x', series, flavour }, userland, tags, memoryMiB: 512, cpus: 1,
 });
 const all = [
   r('debian-6.1-generic', '6.1', 'generic'),
@@ -11,7 +11,14 @@ const all = [
   r('debian-6.12-generic', '6.12', 'generic'),
   r('debian-6.12-rt', '6.12', 'rt'),
   r('debian-6.1-generic-systemd', '6.1', 'generic', 'disk', ['systemd']),
-  { name: 'win11', os: 'windows', userland: 'user-disk', tags: [], memoryMiB: 4096, cpus: 2 } as Recipe,
+  { name: 'win11', os: 'windows', arch: 'amd64', userland: 'user-disk', tags: [], memoryMiB: 4096, cpus: 2 } as Recipe,
+];
+const wide = [
+  ...all,
+  r('debian-11-5.10-generic', '5.10', 'generic', 'initramfs', [], 'debian-11'),
+  r('debian-13-6.12-rt', '6.12', 'rt', 'initramfs', [], 'debian-13'),
+  r('debian-sid-generic', '7.2', 'generic', 'initramfs', [], 'debian-sid'),
+  { ...r('debian-arm-6.1-generic', '6.1', 'generic'), arch: 'arm64' } as Recipe,
 ];
 
 describe('selectImages', () => {
@@ -30,6 +37,14 @@ describe('selectImages', () => {
     expect(selectImages('flavour: rt', all)).toEqual(['debian-6.1-rt', 'debian-6.12-rt']);
     expect(selectImages('tag=systemd', all)).toEqual(['debian-6.1-generic-systemd']);
     expect(selectImages('userland=disk', all)).toEqual(['debian-6.1-generic-systemd']);
+  });
+  it('selects by distro and arch, and across five kernel years', () => {
+    expect(selectImages('distro=debian-13', wide)).toEqual(['debian-13-6.12-rt']);
+    expect(selectImages('kernel<6.0', wide)).toEqual(['debian-11-5.10-generic']);
+    expect(selectImages('kernel>=6.12', wide)).toEqual(['debian-6.12-generic', 'debian-6.12-rt', 'debian-13-6.12-rt', 'debian-sid-generic']);
+    expect(selectImages('arch=arm64', wide)).toEqual(['debian-arm-6.1-generic']);
+    expect(selectImages('arch=amd64,os=linux', wide)).toHaveLength(8);
+    expect(selectImages('distro!=debian-12,kernel>=6.1', wide)).toEqual(['debian-13-6.12-rt', 'debian-sid-generic']);
   });
   it('matches nothing rather than guessing, and names a condition it cannot read', () => {
     expect(selectImages('debian-7.0-generic', all)).toEqual([]);

@@ -5,7 +5,8 @@ import type { Recipe } from './recipe.js';
  * - a name: `debian-6.1-generic`;
  * - a glob over `os/name` or name: `linux/*`, `debian-6.12-*`;
  * - one or more conditions joined by `,`: `kernel>=6.12`, `kernel=6.1`, `flavour=rt`,
- *   `userland=disk`, `tag=systemd`, `os=linux` (a condition may also be written `flavour: rt`).
+ *   `userland=disk`, `tag=systemd`, `os=linux`, `distro=debian-13`, `arch=amd64` (a condition may
+ *   also be written `flavour: rt`).
  * Pure: recipes in, names out, in catalog order.
  */
 export function selectImages(entry: string, recipes: Recipe[]): string[] {
@@ -36,8 +37,8 @@ function compareSeries(a: string, b: string): number {
 }
 
 function condition(c: string, r: Recipe): boolean {
-  const m = /^(kernel|flavour|flavor|userland|tag|os)\s*(>=|<=|!=|=|:|>|<)\s*(.+)$/.exec(c);
-  if (!m) throw new SelectorError(`cannot read image condition "${c}" (use e.g. kernel>=6.12, flavour=rt, tag=systemd)`);
+  const m = /^(kernel|flavour|flavor|userland|tag|os|distro|arch)\s*(>=|<=|!=|=|:|>|<)\s*(.+)$/.exec(c);
+  if (!m) throw new SelectorError(`cannot read image condition "${c}" (use e.g. kernel>=6.12, flavour=rt, distro=debian-13, arch=amd64, tag=systemd)`);
   const [, key, op0, value] = m as unknown as [string, string, string, string];
   const op = op0 === ':' ? '=' : op0;
   const eq = (x: string | undefined) => (op === '!=' ? x !== value : op === '=' ? x === value : undefined);
@@ -55,6 +56,10 @@ function condition(c: string, r: Recipe): boolean {
       return eq(r.userland) ?? false;
     case 'os':
       return eq(r.os) ?? false;
+    case 'distro':
+      return eq(r.distro) ?? false;
+    case 'arch':
+      return eq(r.arch) ?? false;
     case 'tag':
       return op === '!=' ? !r.tags.includes(value) : r.tags.includes(value);
     default:

@@ -2,7 +2,7 @@ import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
-import { execCapture } from '../../util/exec.js';
+import { execCapture, type ExecResult } from '../../util/exec.js';
 import { pathExists } from '../../util/fsutil.js';
 import { checkVermagic, readModinfo } from './modinfo.js';
 
@@ -30,8 +30,18 @@ export interface BuildKmodOptions {
    * one word of plain characters, since a Kbuild usually pastes them into compiler flags.
    */
   makeVars?: Record<string, string>;
+  /**
+   * Where make runs: on the host (default), or in a build environment of the kernel's own Debian
+   * suite (kbuild-container.ts), whose kbuild binaries and compiler the host cannot run or lacks.
+   */
+  runMake?: MakeRunner;
   signal?: AbortSignal;
 }
+
+/** Runs `make args` for a module build whose scratch folder is `scratch`, with the compiler `cc` the kernel names. */
+export type MakeRunner = (args: string[], o: { scratch: string; cc: string; env: NodeJS.ProcessEnv; signal?: AbortSignal }) => Promise<ExecResult>;
+
+const hostMake: MakeRunner = (args, o) => execCapture('make', args, { env: o.env, signal: o.signal });
 
 export interface BuildKmodResult {
   koPath: string;
@@ -162,10 +172,11 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
     throw new ConfigError('KERNEL_HEADERS_MISMATCH', `${headersDir} holds the headers of ${headersRelease}, not of ${kernelRelease}`, { file: headersDir });
   }
 
-  // The kernel's own compiler must be on the host: a module built with another one may not load.
+  // The kernel's own compiler must be on the host (a build environment brings its own): a module
+  // built with another one may not load.
   const cc = kernelCompiler(await readFile(join(headersDir, '.kernelvariables'), 'utf8').catch(() => undefined));
   try {
-    await execCapture(cc, ['--version'], { signal });
+    if (!opts.runMake) await execCapture(cc, ['--version'], { signal });
   } catch (e) {
     if ((e as { code?: string }).code === 'HOST_TOOL_MISSING') {
       throw new LabError('HOST_TOOL_MISSING', `${cc}, the compiler kernel ${kernelRelease} was built with, is not installed on this host (apt-get install ${cc})`, {
@@ -181,10 +192,7 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
   try {
     await cp(sourceDir, src, { recursive: true, filter: (p) => p === sourceDir || !isBuildArtifact(basename(p)) });
     const jobs = Math.max(1, availableParallelism());
-    const r = await execCapture('make', ['-C', headersDir, `M=${src}`, `-j${jobs}`, 'modules', ...makeVars], {
-      env: buildEnv(),
-      signal,
-    });
+    const r = await (opts.runMake ?? hostMake)(['-C', headersDir, `M=${src}`, `-j${jobs}`, 'modules', ...makeVars], { scratch, cc, env: buildEnv(), signal });
     const output = `${r.stdout}\n${r.stderr}`;
     const diag = summarizeBuildOutput(output, src, sourceDir);
     if (r.code !== 0) {

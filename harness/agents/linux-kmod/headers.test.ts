@@ -49,6 +49,14 @@ describe('rewriteHeadersMakefile', () => {
     ]);
     expect(changed).toHaveLength(1);
   });
+  it("makes unstable's KBUILD_OUTPUT (its own folder, by absolute path) relative, expanded at once", () => {
+    const R7 = '7.2.13+deb14-amd64';
+    const { text } = rewriteHeadersMakefile(
+      `KBUILD_OUTPUT=/usr/src/linux-headers-${R7}\ninclude /usr/src/linux-headers-7.2.13+deb14-common/Makefile\n`,
+      `/usr/src/linux-headers-${R7}/Makefile`,
+    );
+    expect(text.split('\n')[0]).toBe('KBUILD_OUTPUT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))).)');
+  });
 });
 
 describe('relativeLinkTarget', () => {

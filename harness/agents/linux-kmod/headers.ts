@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import type { AptState } from '../../images/apt-state.js';
 import { aptDownload, candidateVersion, debExtract, resolveDependsOn } from '../../images/debs.js';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
 import { execCapture } from '../../util/exec.js';
@@ -32,6 +33,10 @@ export interface FetchKernelHeadersOptions {
   kernelRelease: string;
   /** Shared cache; one subdirectory per release. */
   cacheDir: string;
+  /** The lab's apt state of the kernel's suite; absent: the host's apt lists. */
+  apt?: AptState;
+  /** The shared .deb cache by sha256 (images/deb-cache.ts), when the caller keeps one. */
+  debCache?: string;
   signal?: AbortSignal;
 }
 
@@ -80,6 +85,14 @@ export function rewriteHeadersMakefile(text: string, makefileAbsPath: string): {
   const out = text
     .split('\n')
     .map((line) => {
+      // Newer Debian headers (unstable's 7.x) also name their own folder as KBUILD_OUTPUT: made
+      // relative the same way, expanded at once (:=) while this Makefile is the last one read.
+      const out = /^\s*KBUILD_OUTPUT\s*:?=\s*(\/(?:usr|lib)\/\S+)\s*$/.exec(line);
+      if (out) {
+        const fixed = `KBUILD_OUTPUT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))${posix.relative(here, out[1]!) || '.'})`;
+        changed.push(`${line.trim()} -> ${fixed}`);
+        return fixed;
+      }
       const m = /^(\s*-?include\s+)(\/(?:usr|lib)\/\S+)(\s*)$/.exec(line);
       if (!m) return line;
       const rel = posix.relative(here, m[2]!);
@@ -169,7 +182,7 @@ export async function checkHeadersTree(root: string, kernelRelease: string): Pro
     throw new LabError('KERNEL_HEADERS_BROKEN', `kernel headers in ${build} are for ${m?.[1] ?? 'an unknown release'}, not ${kernelRelease}`);
   }
   const makefile = await readFile(join(build, 'Makefile'), 'utf8');
-  const abs = /^\s*-?include\s+(\/\S+)/m.exec(makefile);
+  const abs = /^\s*(?:-?include\s+|KBUILD_OUTPUT\s*:?=\s*)(\/\S+)/m.exec(makefile);
   if (abs) throw new LabError('KERNEL_HEADERS_BROKEN', `${build}/Makefile still includes the absolute path ${abs[1]}`);
 }
 
@@ -183,14 +196,14 @@ async function readMarker(marker: string, kernelRelease: string): Promise<Header
 }
 
 /** The packages (pinned `name=version`) that make up the headers of a release. */
-async function headerPackages(kernelRelease: string, signal?: AbortSignal): Promise<string[]> {
+async function headerPackages(kernelRelease: string, signal?: AbortSignal, apt?: AptState): Promise<string[]> {
   const pkg = `linux-headers-${kernelRelease}`;
-  const version = await candidateVersion(pkg, signal);
-  const common = await resolveDependsOn(pkg, 'linux-headers-', signal);
-  const kbuild = await resolveDependsOn(pkg, 'linux-kbuild-', signal);
+  const version = await candidateVersion(pkg, signal, apt);
+  const common = await resolveDependsOn(pkg, 'linux-headers-', signal, apt);
+  const kbuild = await resolveDependsOn(pkg, 'linux-kbuild-', signal, apt);
   // -common comes from the same source package, so it has the same version. linux-kbuild-*
   // does too, unless the archive only still carries a newer one (then take that).
-  const kbuildPinned = (await execCapture('apt-cache', ['show', '-q', `${kbuild}=${version}`], { signal })).code === 0;
+  const kbuildPinned = (await execCapture('apt-cache', [...(apt?.options() ?? []), 'show', '-q', `${kbuild}=${version}`], { signal })).code === 0;
   return [`${pkg}=${version}`, `${common}=${version}`, kbuildPinned ? `${kbuild}=${version}` : kbuild];
 }
 
@@ -210,8 +223,8 @@ export async function fetchKernelHeaders(opts: FetchKernelHeadersOptions): Promi
   // crash or a concurrent fetch never leaves a half-made tree under the final name.
   const tmp = await mkdtemp(join(cacheDir, `.linux-headers-${kernelRelease}.tmp-`));
   try {
-    const packages = await headerPackages(kernelRelease, signal);
-    const debs = await aptDownload(packages, join(tmp, 'debs'), signal);
+    const packages = await headerPackages(kernelRelease, signal, opts.apt);
+    const debs = await aptDownload(packages, join(tmp, 'debs'), signal, opts.apt, opts.debCache);
     for (const deb of debs) {
       throwIfAborted(signal);
       await debExtract(deb, join(tmp, 'root'), signal);

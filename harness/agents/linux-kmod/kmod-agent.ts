@@ -5,7 +5,9 @@ import type { AgentDriver, ContentArtifact, PrepareOptions, PreparedBuild } from
 import { AgentInstallError, requireSource } from '../agent.js';
 import type { GuestTransport } from '../../guest/transport.js';
 import { buildKmod, makeVarArgs } from './build.js';
-import { fetchKernelHeaders } from './headers.js';
+import { fetchKernelHeaders, headersCachePaths } from './headers.js';
+import { containerMake } from './kbuild-container.js';
+import { freshAptState } from '../../images/apt-state.js';
 import { fetchInTreeModule } from './in-tree.js';
 import { findPrebuiltModule, isSourceFolder } from './prebuilt.js';
 import { ConfigError } from '../../util/errors.js';
@@ -103,9 +105,14 @@ export class KmodAgent implements AgentDriver {
     if (!(await pathExists(ko))) {
       const vars = makeVarArgs(opts.make, source);
       opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}${vars.length ? ` (${vars.join(' ')})` : ''}`);
-      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: join(this.o.cacheDir, 'headers'), signal: opts.signal });
+      // A kernel of another suite: its headers from that suite's archive, make in that suite's userland.
+      const suite = opts.guest.aptSuite;
+      const apt = suite ? await freshAptState(this.o.cacheDir, suite, 'amd64', opts.signal) : undefined;
+      const headersCache = join(this.o.cacheDir, 'headers');
+      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: headersCache, apt, debCache: join(this.o.cacheDir, 'debs'), signal: opts.signal });
+      const runMake = suite ? containerMake({ suite, headersRoot: headersCachePaths(headersCache, release).dir, progress: opts.progress }) : undefined;
       await mkdir(outDir, { recursive: true });
-      const r = await buildKmod({ sourceDir: source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, signal: opts.signal });
+      const r = await buildKmod({ sourceDir: source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, runMake, signal: opts.signal });
       return { version: opts.version, files: { ko: r.koPath }, detail: `built from source: ${r.vermagic.trim()}` };
     }
     return { version: opts.version, files: { ko }, detail: `built from source for ${release} (cached)` };

@@ -8,6 +8,15 @@ describe('the base image recipe', () => {
     expect(baseImageTag({ ...BASE_IMAGE_RECIPE, packages: [...BASE_IMAGE_RECIPE.packages].reverse() })).toBe(baseImageTag());
     expect(baseImageTag({ ...BASE_IMAGE_RECIPE, packages: [...BASE_IMAGE_RECIPE.packages, 'swtpm'] })).not.toBe(baseImageTag());
     expect(baseImageTag({ ...BASE_IMAGE_RECIPE, suite: 'trixie' })).not.toBe(baseImageTag());
+    // Another repository keeps the hash; apt options change it.
+    expect(baseImageTag({ ...BASE_IMAGE_RECIPE, repo: 'bootgate/kbuild' })).toBe(baseImageTag().replace('bootgate/qemu', 'bootgate/kbuild'));
+    expect(baseImageTag({ ...BASE_IMAGE_RECIPE, aptOptions: ['Acquire::Check-Valid-Until "false"'] })).not.toBe(baseImageTag());
+  });
+
+  it("reads unstable from its one suite, and passes apt options to mmdebstrap", () => {
+    const a = baseImageMmdebstrapArgs({ suite: 'sid', packages: ['gcc-16'], aptOptions: ['Acquire::Check-Valid-Until "false"'] });
+    expect(a).toContain('--aptopt=Acquire::Check-Valid-Until "false"');
+    expect(a.slice(a.indexOf('sid'))).toEqual(['sid', '-', 'deb http://deb.debian.org/debian sid main']);
   });
 
   it('makes a tar on stdout with QEMU and OVMF from the lab\'s Debian mirror', () => {

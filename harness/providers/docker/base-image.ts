@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type Docker from 'dockerode';
-import { debianSources } from '../../util/debian-archive.js';
+import { suiteSources } from '../../util/debian-archive.js';
 import { AbortedError, LabError } from '../../util/errors.js';
 
 /**
@@ -14,6 +14,10 @@ export interface BaseImageRecipe {
   suite: string;
   /** qemu-system-x86 (and, by its dependencies, SeaBIOS and the NIC option ROMs), OVMF for UEFI guests. */
   packages: string[];
+  /** The image's repository (default bootgate/qemu); not part of its hash, so the QEMU image's tag is what it was. */
+  repo?: string;
+  /** apt options for mmdebstrap (`--aptopt`); hashed only when given, for the same reason. */
+  aptOptions?: string[];
 }
 
 export const BASE_IMAGE_RECIPE: BaseImageRecipe = { suite: 'bookworm', packages: ['qemu-system-x86', 'ovmf'] };
@@ -27,8 +31,8 @@ export class BaseImageError extends LabError {
 
 /** `bootgate/qemu:<12 hex of the recipe's hash>`. */
 export function baseImageTag(r: BaseImageRecipe = BASE_IMAGE_RECIPE): string {
-  const h = createHash('sha256').update(JSON.stringify({ suite: r.suite, packages: [...r.packages].sort(), sources: debianSources(r.suite) })).digest('hex');
-  return `${BASE_IMAGE_REPO}:${h.slice(0, 12)}`;
+  const h = createHash('sha256').update(JSON.stringify({ suite: r.suite, packages: [...r.packages].sort(), sources: suiteSources(r.suite), ...(r.aptOptions ? { aptOptions: r.aptOptions } : {}) })).digest('hex');
+  return `${r.repo ?? BASE_IMAGE_REPO}:${h.slice(0, 12)}`;
 }
 
 /** mmdebstrap's arguments: a tar of the root file system on stdout, without manuals or translations. */
@@ -38,12 +42,13 @@ export function baseImageMmdebstrapArgs(r: BaseImageRecipe = BASE_IMAGE_RECIPE):
     '--variant=apt',
     '--format=tar',
     `--include=${r.packages.join(',')}`,
+    ...(r.aptOptions ?? []).map((o) => `--aptopt=${o}`),
     '--dpkgopt=path-exclude=/usr/share/doc/*',
     '--dpkgopt=path-exclude=/usr/share/man/*',
     '--dpkgopt=path-exclude=/usr/share/locale/*',
     r.suite,
     '-',
-    ...debianSources(r.suite),
+    ...suiteSources(r.suite),
   ];
 }
 
@@ -91,6 +96,12 @@ export async function ensureBaseImage(docker: Docker, progress: (line: string) =
         ),
     );
     const code = await exited;
+    if (signal?.aborted || code !== 0) {
+      // dockerd imports whatever part of the tar arrived, even nothing: an image under this tag
+      // now would be taken as built next time.
+      await imported.catch(() => undefined);
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    }
     if (signal?.aborted) throw new AbortedError('building the Docker base image aborted');
     if (code !== 0) throw new BaseImageError(`mmdebstrap exited with ${code} building ${tag}:\n${tail.join('\n')}`);
     await imported;
