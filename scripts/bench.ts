@@ -1,20 +1,22 @@
 /**
  * `npm run bench`: every boot-cost figure of the lab in one run, printed and written to
  * results/bench/bench-<time>.json. Figures, not assertions: the host may be shared and loaded,
- * so each figure is a ratio of two sides measured interleaved in this same run, with its 95%
- * bootstrap interval and the number of samples.
+ * so each figure is a ratio of two sides measured in the same rounds, one after the other: the
+ * geometric mean of the per-round ratios, its 95% bootstrap interval and the number of rounds.
+ * Pairing by round cancels the host's load drift, which a ratio of medians carries whole.
  *
  *   npm run bench                       cycles, scaling, memory, detect, matrix (plan)
  *   npm run bench -- cycles scaling     only those sections
- *   BENCH_ROUNDS=12 npm run bench       more samples (default 8 rounds)
+ *   BENCH_ROUNDS=24 npm run bench       more rounds (default 16: about 15 minutes under TCG)
+ *   npm run bench -- cpu                -cpu max against a leaner model under TCG (BENCH_LEAN_CPU, default qemu64)
  *   npm run bench -- matrix-run         also run the kernel matrix for its wall time (about 9 min under TCG)
  *   npm run bench -- agent              the agent's workload overhead (suites/overhead.yaml)
  *
  * Sections:
  * - cycles: per round, for each kernel entry (bzImage as packaged, PVH), a raw QEMU boot to the
- *   ready marker, a harness warm cycle (reboot, boot, SSH, boot id, health) and a harness cold
- *   cycle (a new VM). Gives full-cycle throughput against raw, warm against cold, what SSH and
- *   health cost, and the boot path's gain (PVH against bzImage, same kernel).
+ *   ready marker and a harness warm cycle (reboot, boot, SSH, boot id, health), and a harness
+ *   cold PVH cycle (a new VM). Gives full-cycle throughput against raw, warm against cold, what
+ *   SSH and health cost, and the boot path's gain (PVH against bzImage, same kernel).
  * - scaling: one VM alone against two at once, raw and harness (throughput at 2 / at 1).
  * - memory: the Node process's peak RSS while 8 harness VMs boot at once.
  * - detect: `bootgate detect` on 100 MB console logs (scripts/bench-detect-cli.ts).
@@ -33,13 +35,13 @@ import { planRun } from '../harness/run/run-plan.js';
 import { suiteImageNames } from '../harness/run/prepare.js';
 import { runSuite } from '../harness/run/run-suite.js';
 import { workloadOverhead } from '../harness/gate/overhead.js';
-import { median, pct, ratioOfMedians } from '../harness/util/stats.js';
+import { median, pairedRatio, pct, ratioOfMedians } from '../harness/util/stats.js';
 import { cacheRoot, projectRoot } from '../harness/util/paths.js';
 import { HarnessLoop, rawBoot, type CycleSample, type Entry, type LoopContext } from './bench/boot-loops.js';
 import { compare, line, seconds, type Comparison } from './bench/figures.js';
 
 const IMAGE = process.env.BENCH_IMAGE ?? 'debian-6.1-generic';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
 const ENTRIES: Entry[] = ['bzimage', 'pvh'];
 
 const report: Record<string, unknown> = {};
@@ -52,62 +54,81 @@ async function context(image: BuiltImage, dir: string): Promise<LoopContext> {
 }
 
 async function cycles(x: LoopContext): Promise<void> {
+  // Per round: both entries raw and warm, and a cold PVH cycle; every comparison pairs the two
+  // sides of one round, so a busy stretch of the host falls on both alike.
   const raw = new Map<Entry, number[]>(ENTRIES.map((e) => [e, []]));
   const warm = new Map<Entry, CycleSample[]>(ENTRIES.map((e) => [e, []]));
-  const cold = new Map<Entry, CycleSample[]>(ENTRIES.map((e) => [e, []]));
+  const cold: CycleSample[] = [];
   const loops = new Map<Entry, HarnessLoop>(ENTRIES.map((e) => [e, new HarnessLoop(x, e, `warm-${e}`)]));
+  type Step = () => Promise<void>;
+  const steps: Step[] = [
+    ...ENTRIES.map((e): Step => async () => void raw.get(e)!.push(await rawBoot(x, e))),
+    ...ENTRIES.map((e): Step => async () => void warm.get(e)!.push(await loops.get(e)!.cycle('warm'))),
+    async () => {
+      const c = new HarnessLoop(x, 'pvh', `cold-${cold.length}`);
+      try {
+        cold.push(await c.cycle('cold'));
+      } finally {
+        await c.dispose();
+      }
+    },
+  ];
   try {
     // The warm loops need a booted guest to reboot: their first (cold) boot is not a sample.
     for (const e of ENTRIES) await loops.get(e)!.cycle('cold');
     for (let i = 0; i < ROUNDS; i++) {
-      // Alternate which entry goes first, so a drift in host load falls on both alike.
-      for (const e of i % 2 ? [...ENTRIES].reverse() : ENTRIES) {
-        raw.get(e)!.push(await rawBoot(x, e));
-        warm.get(e)!.push(await loops.get(e)!.cycle('warm'));
-        const c = new HarnessLoop(x, e, `cold-${e}-${i}`);
-        try {
-          cold.get(e)!.push(await c.cycle('cold'));
-        } finally {
-          await c.dispose();
-        }
-        const w = warm.get(e)!.at(-1)!;
-        console.log(`  round ${i + 1}/${ROUNDS} ${e.padEnd(7)} raw ${seconds(raw.get(e)!.at(-1)!)}, harness warm ${seconds(w.totalMs)} (reboot ${seconds(w.rebootMs ?? 0)}, marker ${seconds(w.markerMs)}, ssh ${seconds(w.sshMs)}, health ${seconds(w.healthMs)}), cold ${seconds(cold.get(e)!.at(-1)!.totalMs)}`);
-      }
+      // Alternate the order, so what comes first in a round (a cooler or busier host) is not one side's.
+      for (const step of i % 2 ? [...steps].reverse() : steps) await step();
+      const w = warm.get('pvh')!.at(-1)!;
+      console.log(`  round ${i + 1}/${ROUNDS}: raw bzImage ${seconds(raw.get('bzimage')!.at(-1)!)}, raw PVH ${seconds(raw.get('pvh')!.at(-1)!)}; harness warm bzImage ${seconds(warm.get('bzimage')!.at(-1)!.totalMs)}, PVH ${seconds(w.totalMs)} (reboot ${seconds(w.rebootMs ?? 0)}, marker ${seconds(w.markerMs)}, ssh ${seconds(w.sshMs)}, health ${seconds(w.healthMs)}); cold PVH ${seconds(cold.at(-1)!.totalMs)}`);
     }
   } finally {
     for (const l of loops.values()) await l.dispose();
   }
-  const out: Record<string, unknown> = {};
-  for (const e of ENTRIES) {
-    const r = raw.get(e)!;
-    const w = warm.get(e)!;
-    const c = cold.get(e)!;
-    const figures = {
-      // Cycles per minute go as 1/time: raw time over harness time is the harness's share of raw throughput.
-      throughputWarm: compare('harness warm cycle throughput / raw QEMU to marker', { label: 'harness warm', xs: w.map((s) => s.totalMs) }, { label: 'raw', xs: r }, '>= 0.90'),
-      throughputCold: compare('harness cold cycle throughput / raw QEMU to marker', { label: 'harness cold', xs: c.map((s) => s.totalMs) }, { label: 'raw', xs: r }),
-      warmVsCold: compare('warm cycle time / cold cycle time', { label: 'cold', xs: c.map((s) => s.totalMs) }, { label: 'warm', xs: w.map((s) => s.totalMs) }),
-      medians: {
-        rawMs: Math.round(median(r)),
-        warm: phaseMedians(w),
-        cold: phaseMedians(c),
-      },
-      samples: { raw: r, warm: w, cold: c },
-    };
-    out[e] = figures;
-    console.log(`== cycles, kernel entry ${e} (${x.accel})`);
-    for (const k of ['throughputWarm', 'throughputCold', 'warmVsCold'] as const) console.log(line(figures[k]));
-    console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
-    console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
-  }
-  const path = {
-    rawBootToMarker: compare('boot to marker, PVH / bzImage (raw QEMU)', { label: 'bzImage', xs: raw.get('bzimage')! }, { label: 'PVH', xs: raw.get('pvh')! }, '<= 0.70'),
-    harnessWarmCycle: compare('harness warm cycle, PVH / bzImage', { label: 'bzImage', xs: warm.get('bzimage')!.map((s) => s.totalMs) }, { label: 'PVH', xs: warm.get('pvh')!.map((s) => s.totalMs) }),
-    harnessColdCycle: compare('harness cold cycle, PVH / bzImage', { label: 'bzImage', xs: cold.get('bzimage')!.map((s) => s.totalMs) }, { label: 'PVH', xs: cold.get('pvh')!.map((s) => s.totalMs) }),
+  const total = (xs: CycleSample[]) => xs.map((s) => s.totalMs);
+  const r = raw.get('pvh')!;
+  const w = warm.get('pvh')!;
+  const figures = {
+    // Cycles per minute go as 1/time: raw time over harness time is the harness's share of raw throughput.
+    throughputWarm: compare('harness warm cycle throughput / raw QEMU to marker (PVH)', { label: 'harness warm', xs: total(w) }, { label: 'raw', xs: r }, '>= 0.90'),
+    throughputCold: compare('harness cold cycle throughput / raw QEMU to marker (PVH)', { label: 'harness cold', xs: total(cold) }, { label: 'raw', xs: r }),
+    warmVsCold: compare('warm cycle time / cold cycle time (PVH)', { label: 'cold', xs: total(cold) }, { label: 'warm', xs: total(w) }),
+    medians: { rawMs: Math.round(median(r)), warm: phaseMedians(w), cold: phaseMedians(cold) },
   };
-  console.log('== boot path: PVH entry against the packaged bzImage (same kernel, same run)');
+  console.log(`== cycles (${x.accel}, ${ROUNDS} rounds)`);
+  for (const k of ['throughputWarm', 'throughputCold', 'warmVsCold'] as const) console.log(line(figures[k]));
+  console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
+  console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
+  const path = {
+    rawBootToMarker: compare('boot to marker, PVH / bzImage (raw QEMU)', { label: 'bzImage', xs: raw.get('bzimage')! }, { label: 'PVH', xs: r }, '<= 0.70'),
+    harnessWarmCycle: compare('harness warm cycle, PVH / bzImage', { label: 'bzImage', xs: total(warm.get('bzimage')!) }, { label: 'PVH', xs: total(w) }),
+  };
+  console.log('== boot path: PVH entry (after) against the packaged bzImage (before), same kernel, same rounds');
   for (const c of Object.values(path)) console.log(line(c));
-  report.cycles = { ...out, bootPath: path };
+  report.cycles = { pvh: figures, bootPath: path, samples: { raw: Object.fromEntries(raw), warm: Object.fromEntries(warm), coldPvh: cold } };
+}
+
+/**
+ * -cpu max (what the harness gives a TCG guest) against a leaner model: under TCG every CPU
+ * feature the guest sees is emulated, and the kernel picks its code paths by them.
+ */
+async function cpuModel(x: LoopContext): Promise<void> {
+  if (x.accel !== 'tcg') {
+    console.log('== cpu model: skipped (KVM gives the guest the host CPU)');
+    return;
+  }
+  const lean = process.env.BENCH_LEAN_CPU ?? 'qemu64';
+  const max: number[] = [];
+  const other: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const pair: [string, number[]][] = [['max', max], [lean, other]];
+    for (const [cpu, xs] of i % 2 ? pair.reverse() : pair) xs.push(await rawBoot(x, 'pvh', cpu));
+    console.log(`  round ${i + 1}/${ROUNDS}: -cpu max ${seconds(max.at(-1)!)}, -cpu ${lean} ${seconds(other.at(-1)!)}`);
+  }
+  const c = compare(`raw boot to marker, -cpu ${lean} / -cpu max (PVH, TCG)`, { label: 'max', xs: max }, { label: lean, xs: other });
+  console.log(`== cpu model (TCG)`);
+  console.log(line(c));
+  report.cpuModel = { lean, comparison: c, samples: { max, [lean]: other } };
 }
 
 function phaseMedians(xs: CycleSample[]): { totalMs: number; markerMs: number; sshMs: number; healthMs: number; rebootMs: number } {
@@ -139,11 +160,22 @@ async function scaling(x: LoopContext, rounds: number): Promise<void> {
     s.har2.push(await together(2, (j) => harnessCold(`scale2-${i}-${j}`)));
     console.log(`  round ${i + 1}/${rounds}: raw 1 ${seconds(s.raw1.at(-1)!)}, raw 2 at once ${seconds(s.raw2.at(-1)!)}, harness 1 ${seconds(s.har1.at(-1)!)}, harness 2 at once ${seconds(s.har2.at(-1)!)}`);
   }
-  // Throughput at 2 over throughput at 1: 2 x t1 / t2.
-  const rawScaling = (2 * median(s.raw1)) / median(s.raw2);
-  const harScaling = (2 * median(s.har1)) / median(s.har2);
-  const fig = { rawScaling: round3(rawScaling), harnessScaling: round3(harScaling), harnessShareOfRawScaling: round3(harScaling / rawScaling), target: '>= 0.95', rounds, samples: s };
-  console.log(`== parallel scaling (PVH, ${x.accel}, ${cpus().length} cpus): raw ${fig.rawScaling}x, harness ${fig.harnessScaling}x, harness / raw ${fig.harnessShareOfRawScaling} (target >= 0.95; ${rounds} rounds)`);
+  // Throughput at 2 over throughput at 1: 2 x t1 / t2, per round; the harness's share of raw is paired by round.
+  const per = (one: number[], two: number[]) => one.map((t, i) => (2 * t) / two[i]!);
+  const rawScaling = per(s.raw1, s.raw2);
+  const harScaling = per(s.har1, s.har2);
+  const share = pairedRatio(rawScaling, harScaling);
+  const fig = {
+    rawScaling: round3(median(rawScaling)),
+    harnessScaling: round3(median(harScaling)),
+    harnessShareOfRawScaling: share && { ratio: round3(share.ratio), ciLow: round3(share.ciLow), ciHigh: round3(share.ciHigh), pairs: share.pairs },
+    target: '>= 0.95',
+    rounds,
+    samples: s,
+  };
+  console.log(`== parallel scaling (PVH, ${x.accel}, ${cpus().length} cpus): raw ${fig.rawScaling}x, harness ${fig.harnessScaling}x (medians over ${rounds} rounds)`);
+  const h = fig.harnessShareOfRawScaling;
+  console.log(h ? `  harness scaling / raw scaling: ${h.ratio.toFixed(3)} (95% CI ${h.ciLow.toFixed(3)}..${h.ciHigh.toFixed(3)}, ${h.pairs} paired rounds); target >= 0.95` : '  (too few samples)');
   report.scaling = fig;
 }
 
@@ -224,19 +256,20 @@ async function agentCost(): Promise<void> {
 }
 
 const args = process.argv.slice(2);
-const wants = (s: string) => (args.length === 0 && !['agent', 'matrix-run'].includes(s)) || args.includes(s) || (s === 'matrix' && args.includes('matrix-run'));
+const wants = (s: string) => (args.length === 0 && !['agent', 'matrix-run', 'cpu'].includes(s)) || args.includes(s) || (s === 'matrix' && args.includes('matrix-run'));
 const started = new Date();
 report.host = { cpus: cpus().length, loadAtStart: loadavg().map((l) => round3(l)), node: process.version, image: IMAGE, rounds: ROUNDS, startedAt: started.toISOString() };
 console.log(`bench: ${IMAGE}, ${ROUNDS} rounds, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const dir = await mkdtemp(join(tmpdir(), 'bootgate-bench-'));
 try {
-  const needsVm = ['cycles', 'scaling', 'memory'].some(wants);
+  const needsVm = ['cycles', 'scaling', 'memory', 'cpu'].some(wants);
   if (needsVm) {
     const image = await new ImageCatalog(projectRoot(), cacheRoot()).ensure(IMAGE, (s) => console.log(`  image: ${s}`));
     if (!image.pvh || !('kernel' in image.pvh)) throw new Error(`${IMAGE} has no PVH kernel: ${image.pvh && 'why' in image.pvh ? image.pvh.why : 'not a direct-kernel image'}`);
     const x = await context(image, dir);
     if (wants('cycles')) await cycles(x);
-    if (wants('scaling')) await scaling(x, Math.max(2, Math.round(ROUNDS / 2)));
+    if (wants('scaling')) await scaling(x, Math.max(2, Math.round(ROUNDS / 4)));
+    if (wants('cpu')) await cpuModel(x);
     if (wants('memory')) await memory(x, 8);
   }
   if (wants('detect')) await detect();

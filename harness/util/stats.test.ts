@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, ratioOfMedians } from './stats.js';
+import { median, pairedRatio, ratioOfMedians } from './stats.js';
 
 /** Deterministic noise around a mean: a fixed table of relative deviations. */
 const noisy = (mean: number, n: number, spread = 0.03) => Array.from({ length: n }, (_, i) => mean * (1 + spread * Math.sin(i * 2.399963)));
@@ -64,5 +64,55 @@ describe('ratioOfMedians on large samples (200k cycles must compare, issue #14)'
     expect(r.ciLow).toBeLessThanOrEqual(r.ratio);
     expect(r.ciHigh).toBeGreaterThanOrEqual(r.ratio);
     expect(ratioOfMedians(a, b)).toEqual(r);
+  });
+});
+
+describe('pairedRatio', () => {
+  // A host whose load swings by up to +-30% from round to round, both sides of a round alike,
+  // with 2% of noise of each boot's own: the shape of boot times on this shared machine.
+  function rounds(n: number, trueRatio: number, seed: number): { a: number[]; b: number[] } {
+    let s = seed;
+    const u = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const load = 0.7 + 0.6 * u();
+      a.push(6000 * load * (1 + 0.04 * (u() - 0.5)));
+      b.push(6000 * trueRatio * load * (1 + 0.04 * (u() - 0.5)));
+    }
+    return { a, b };
+  }
+
+  it('is the geometric mean of the per-pair ratios', () => {
+    const r = pairedRatio([100, 200], [110, 180])!;
+    expect(r.ratio).toBeCloseTo(Math.sqrt(1.1 * 0.9), 10);
+    expect(r.pairs).toBe(2);
+  });
+
+  it('sees a 3% difference in 16 rounds of a loaded host, where the ratio of medians does not', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { a, b } = rounds(16, 1.03, seed);
+      const p = pairedRatio(a, b)!;
+      expect(p.ciLow, `seed ${seed}`).toBeGreaterThan(1);
+      expect(Math.abs(p.ratio - 1.03)).toBeLessThan(0.01);
+      expect(p.ciHigh - p.ciLow).toBeLessThan(0.03);
+      expect(ratioOfMedians(a, b)!.significant, `seed ${seed}`).toBe(false);
+    }
+  });
+
+  it('finds nothing in an A/A comparison', () => {
+    let hits = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const { a, b } = rounds(16, 1, seed);
+      if (pairedRatio(a, b, { seed })!.significant) hits++;
+    }
+    // About 5% of A/A comparisons exclude 1 by chance at 95%; far more is a broken interval.
+    expect(hits).toBeLessThanOrEqual(6);
+  });
+
+  it('needs two usable pairs, and pairs by index (the shorter side decides)', () => {
+    expect(pairedRatio([1], [2])).toBeUndefined();
+    expect(pairedRatio([1, 0, 2], [2, 5, -4])).toBeUndefined();
+    expect(pairedRatio([1, 2, 3], [2, 4])!.pairs).toBe(2);
   });
 });

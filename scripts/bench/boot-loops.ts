@@ -36,8 +36,8 @@ export interface LoopContext {
 
 let serial = 0;
 
-/** A raw QEMU boot of the image, the harness's command line, to the ready marker: ms from spawn. */
-export async function rawBoot(x: LoopContext, entry: Entry): Promise<number> {
+/** A raw QEMU boot of the image, the harness's command line (with another -cpu when given), to the ready marker: ms from spawn. */
+export async function rawBoot(x: LoopContext, entry: Entry, cpu?: string): Promise<number> {
   const id = `raw-${++serial}`;
   const workDir = join(x.dir, id);
   await mkdir(workDir, { recursive: true });
@@ -54,7 +54,9 @@ export async function rawBoot(x: LoopContext, entry: Entry): Promise<number> {
   };
   const port = await freeLoopbackPort();
   const t0 = performance.now();
-  const child = spawn('qemu-system-x86_64', qemuArgs({ spec, accel: x.accel, qmpSocket: join(workDir, 'qmp.sock'), sshPort: port }), { stdio: ['pipe', 'pipe', 'ignore'] });
+  const args = qemuArgs({ spec, accel: x.accel, qmpSocket: join(workDir, 'qmp.sock'), sshPort: port });
+  if (cpu) args[args.indexOf('-cpu') + 1] = cpu;
+  const child = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'ignore'] });
   try {
     return await new Promise<number>((resolve, reject) => {
       let tail = '';
