@@ -89,7 +89,7 @@ export const PANIC_PATH_MS = 5000;
  * A guest that prints nothing (Windows) gives no console output to tell this boot's resets from
  * the tail of the one that started it: a reset this soon after the start is that tail.
  */
-const RESET_TAIL_MS = 2000;
+const RESET_TAIL_MS = 1000;
 
 /** How long the health check at the end of a soak may take. */
 const RECHECK_MS = 30_000;

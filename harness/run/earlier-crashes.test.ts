@@ -44,3 +44,13 @@ describe('attributeEarlierCrashes', () => {
     expect(left).toHaveLength(1);
   });
 });
+
+describe('attributeEarlierCrashes, asked again a boot later', () => {
+  it('folds a bugcheck already on an older boot instead of counting it again', () => {
+    const rec = bugcheckRecord({ code: 0x50, params: P(9n), source: 'event-log' });
+    const cycles = [cyc(1, false, rec), cyc(2, true)];
+    expect(attributeEarlierCrashes(cycles, [bugcheckRecord({ code: 0x50, params: P(9n), source: 'event-log' })])).toEqual([]);
+    expect(cycles[1]!.crash).toBeUndefined();
+    expect(cycles.filter((c) => c.crash)).toHaveLength(1);
+  });
+});

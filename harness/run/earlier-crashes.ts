@@ -6,8 +6,8 @@ import type { CycleResult } from '../results/schema.js';
  * Crashes a guest recorded of its earlier boots (Windows: event log and dumps, read once a boot is
  * up again) put on the boots they belong to, among `cycles` (the cell's boots so far, oldest first):
  * the boots since the last one that came up, and that one (a crash on its way down). A crash
- * already on a boot (hv-crash's GUEST_PANICKED) is the same bugcheck when code and parameters
- * agree: the witnesses are folded, never counted twice. Otherwise it takes the place of the first
+ * already on any boot (hv-crash's GUEST_PANICKED, or read after an earlier boot) is the same
+ * bugcheck when code and parameters agree: the witnesses are folded, never counted twice. Otherwise it takes the place of the first
  * of those boots that failed without a bugcheck record (a reset or a timeout: what was seen
  * without hv-crash), else the last boot that came up, if it has no crash. Returns the records
  * that found no boot. Changes the cycles in place.
@@ -17,7 +17,8 @@ export function attributeEarlierCrashes(cycles: CycleResult[], earlier: readonly
   const window = cycles.slice(Math.max(0, lastUp));
   const left: CrashRecord[] = [];
   for (const r of earlier) {
-    const same = window.find((c) => c.crash && sameBugcheck(c.crash, r));
+    // Kernel-Power 41 is written during the boot after the crash: asked again a boot later, it is still there.
+    const same = cycles.find((c) => c.crash && sameBugcheck(c.crash, r));
     if (same) {
       same.crash = foldBugcheck(same.crash!, r);
       continue;
