@@ -81,7 +81,7 @@ describe('a Windows cell on real QEMU (OVMF, swtpm, TCG) with a disk that holds 
 
     // The machine: UEFI with the Windows profile and a TPM, on the cell's overlay of the empty disk.
     expect(specs).toHaveLength(1);
-    expect(specs[0]!.boot).toEqual({ kind: 'uefi', profile: 'windows', secureBoot: false, tpm: true });
+    expect(specs[0]!.boot).toEqual({ kind: 'uefi', profile: 'windows', secureBoot: false, tpm: true, nic: 'e1000e', diskBus: 'sata' });
     expect(basename(specs[0]!.disk)).toBe('disk.qcow2');
     // The firmware ran: OVMF clears the serial console (ESC [2J), then prints its boot attempts (BdsDxe: ... Sata(...): Not Found).
     const consoleText = await readFile(join(r.runDir, cell.baseline[0]!.consoleLog), 'latin1');

@@ -80,7 +80,7 @@ export function bootSourceOf(image: BuiltImage, args: string[], entry: BootPolic
   }
   const w = image.recipe.recipe.windows;
   const profile = w ? resolveWindowsProfile(w) : undefined;
-  return { kind: 'uefi', profile: 'windows', secureBoot: profile?.secureBoot, tpm: profile?.tpm };
+  return { kind: 'uefi', profile: 'windows', secureBoot: profile?.secureBoot, tpm: profile?.tpm, ...(profile ? { nic: profile.nic, diskBus: profile.diskBus } : {}) };
 }
 
 /**
