@@ -84,10 +84,10 @@ async function suite(name: string, content: '290' | '291', boot: string): Promis
 const contentCrashes = (fake: FakeWindows) => fake.services.get('sensor') !== undefined && (fake.readFile('C:\\ProgramData\\sensor\\channel.bin')?.toString().includes('BUGCHECK') ?? false);
 
 let paramSeq = 0x1000n;
-/** A bugcheck with its own parameters (they differ per crash: KASLR) and a MEMORY.DMP header that says the same. */
+/** A bugcheck with its own parameters (they differ per crash: KASLR), and MEMORY.DMP and a minidump whose headers say the same. */
 function bugcheck(code: number) {
   const params: [bigint, bigint, bigint, bigint] = [0xffffffffc0000005n, 0xfffff80312340000n + paramSeq++, 0xffffd000a1b2c3d4n, 0n];
-  return { code, params, dump: dumpHeader64({ code, params }) as Buffer };
+  return { code, params, dump: dumpHeader64({ code, params }) as Buffer, minidump: dumpHeader64({ code, params, dumpType: 4 }) as Buffer };
 }
 
 async function run(file: string, provider: FakeWindowsProvider): Promise<{ r: SuiteRun; events: RunEvent[] }> {
@@ -117,6 +117,8 @@ describe('a Windows cell through runSuite against the fake Windows guest', { tim
     // Each boot is a new LastBootUpTime; the health is sc.exe's query block.
     expect(new Set([...cell.baseline, ...cell.cycles].map((c) => c.bootId)).size).toBe(4);
     expect(cell.cycles[0]!.health!.output).toMatch(/STATE\s+: 4\s+RUNNING/);
+    // Boot time is from the reset to SSH answering from the new boot: what boot overhead compares.
+    for (const c of [...cell.baseline, ...cell.cycles]) expect(c.bootMs).toBeGreaterThan(1000);
     // One machine, UEFI with the Windows profile; the guest rebooted itself each time (no host reset).
     expect(provider.specs).toHaveLength(1);
     expect(provider.specs[0]!.boot).toMatchObject({ kind: 'uefi', profile: 'windows' });
@@ -167,6 +169,10 @@ describe('a Windows cell through runSuite against the fake Windows guest', { tim
     expect(first).toMatchObject({ class: 'bugcheck', code: '0x00000050', name: 'PAGE_FAULT_IN_NONPAGED_AREA' });
     expect(witnessesOf(first).sort()).toEqual(['dump', 'event-log']);
     expect(first.excerpt).toMatch(/while it happened: guest reset before ready/);
+    // Both dumps' headers were read, and told the same bugcheck as the two events.
+    const reads = provider.machines[0]!.fake.scripts.filter((x) => /New-Object byte\[\] 8192/.test(x)).join('\n');
+    expect(reads).toMatch(/MEMORY\.DMP/);
+    expect(reads).toMatch(/Minidump\\113026-\d+-01\.dmp/);
     expect(cell.cycles.slice(1).every((c) => c.crash === undefined && c.health?.ok)).toBe(true);
     expect(provider.machines[0]!.qmp.some((l) => l.includes('GUEST_PANICKED'))).toBe(false);
   });

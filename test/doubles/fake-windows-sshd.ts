@@ -72,6 +72,8 @@ export interface BugcheckSpec {
   params: [bigint, bigint, bigint, bigint];
   /** Bytes of C:\Windows\MEMORY.DMP written by the crash. */
   dump?: Buffer;
+  /** Bytes of a small dump written by the crash into C:\Windows\Minidump (MMDDYY-<n>-01.dmp). */
+  minidump?: Buffer;
 }
 
 export interface FakeWindowsOptions {
@@ -391,6 +393,7 @@ export class FakeWindows {
     const t2 = new Date(at.getTime() + 20_000);
     this.addEvent(wer1001Xml(t2, this.nextRecordId, b.code, b.params, 'C:\\Windows\\MEMORY.DMP', this.computer), 1001, 'Microsoft-Windows-WER-SystemErrorReporting', t2);
     if (b.dump) this.writeFile('C:\\Windows\\MEMORY.DMP', b.dump, at);
+    if (b.minidump) this.writeFile(`C:\\Windows\\Minidump\\113026-${this.nextRecordId}-01.dmp`, b.minidump, at);
   }
 
   private later(ms: number, fn: () => void): void {
