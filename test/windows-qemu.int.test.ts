@@ -62,6 +62,8 @@ describe('a Windows cell on real QEMU (OVMF, swtpm, TCG) with a disk that holds 
         specs.push(spec);
         machine = await real.start(spec, signal);
         machine.onEvent((e) => events.push(e));
+        // QMP answers: a reset from the host (system_reset) comes back as its RESET event.
+        await machine.hostReset();
         return machine;
       },
     };
@@ -87,6 +89,7 @@ describe('a Windows cell on real QEMU (OVMF, swtpm, TCG) with a disk that holds 
     const consoleText = await readFile(join(r.runDir, cell.baseline[0]!.consoleLog), 'latin1');
     expect(consoleText).toMatch(/\x1b\[2J|BdsDxe/);
     expect(machine!.accel).toBe('tcg');
+    expect(events.some((e) => e.type === 'reset' && !e.guest)).toBe(true);
     expect(events.some((e) => e.type === 'panic')).toBe(false);
 
     // Nothing left: no QEMU of this run, no swtpm, no scratch folder (overlay and VM files).
