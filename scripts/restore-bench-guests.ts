@@ -98,7 +98,7 @@ export async function coldBoot(ctx: BenchCtx, name: string, base: string, extra?
     throw new Error(`${name}: cold boot failed: ${obs.outcome} ${obs.error ?? obs.crash?.title ?? ''}`);
   }
   const live = liveOf(name, m, t, disk, { readyMs: readyAt - t0, prepMs }, () => text, () => rec.dispose());
-  return { ...live, machine: m, spec, uptimeMs: obs.marker!.uptimeMs };
+  return { ...live, machine: m, spec, uptimeMs: obs.marker!.uptimeMs! };
 }
 
 /** (c): a start from a saved migration stream, on a fresh overlay of its frozen disk. */
@@ -175,5 +175,5 @@ export async function snapshotSource(ctx: BenchCtx, name: string, base: string, 
     await sleep(100);
   }
   const t = await ssh(ctx, q.port);
-  return { name, ssh: t, disk, readyMs: Date.now() - t0, prepMs, console: q.console, panicked: q.panicked, dispose: async () => (await t.close(), await q.stop()), qmp: q.qmp, uptimeMs: marker.uptimeMs };
+  return { name, ssh: t, disk, readyMs: Date.now() - t0, prepMs, console: q.console, panicked: q.panicked, dispose: async () => (await t.close(), await q.stop()), qmp: q.qmp, uptimeMs: marker.uptimeMs! };
 }

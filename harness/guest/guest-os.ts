@@ -1,3 +1,4 @@
+import type { CrashRecord } from '../results/crash-record.js';
 import type { ExecOpts, ExecResult, GuestTransport } from './transport.js';
 
 export type GuestOsName = 'linux' | 'windows';
@@ -33,6 +34,13 @@ export interface GuestOs {
    * evidence is not the console leave it out.
    */
   consoleAllMessages?(t: GuestTransport, signal?: AbortSignal): Promise<void>;
+  /**
+   * Crashes of earlier boots that the guest itself recorded, read once a later boot is up: since
+   * the start of boot `sinceBootId` (one of this guest's boot ids), or since `notBefore` (guest
+   * clock) when there is none yet. Each crash once. OSes whose crashes all show on the console
+   * while they happen leave it out.
+   */
+  crashesSince?(t: GuestTransport, sinceBootId: string | undefined, notBefore: Date, signal?: AbortSignal): Promise<CrashRecord[]>;
   memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory>;
   /** Where an in-guest workload program is put, and the folder its file workloads use. */
   readonly workloadPaths: { program: string; workDir: string };

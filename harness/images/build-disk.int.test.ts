@@ -165,6 +165,6 @@ describe.skipIf(!!skip)('disk userland image (mmdebstrap, systemd, OpenSSH)', ()
     expect((await run('cat /proc/sys/kernel/random/boot_id')).out).toBe(second.bootId);
     expect((await run('test -d /sys/module/dummy && echo loaded')).out).toBe('loaded');
     expect(consoleText).toContain('bootgate-phase agent-load module=dummy');
-    console.log(`${NAME}: ready marker after ${coldSecs.toFixed(1)}s cold (guest uptime ${first.uptimeMs / 1000}s), ${warmSecs.toFixed(1)}s after a warm reboot (uptime ${second.uptimeMs / 1000}s), on ${machine.accel}`);
+    console.log(`${NAME}: ready marker after ${coldSecs.toFixed(1)}s cold (guest uptime ${first.uptimeMs! / 1000}s), ${warmSecs.toFixed(1)}s after a warm reboot (uptime ${second.uptimeMs! / 1000}s), on ${machine.accel}`);
   });
 });

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, stat, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +102,7 @@ describe('ImageCatalog', () => {
     expect((e as ConfigError).toString()).toMatch(/c\.yaml:1: name: name must match the file name \(c\)/);
   });
 
-  it('a Windows recipe points at the user own disk: missing, wrong format, or valid but not bootable here yet', async () => {
+  it('a Windows recipe points at the user own disk: missing, wrong format, or valid and then a catalog entry linking it', async () => {
     const win = (disk: string, extra = '') => `name: win11\nos: windows\nuserland: user-disk\ndisk: ${disk}\n${extra}`;
     await writeFile(join(root, 'images', 'win11.yaml'), win('win11.qcow2', 'windows: { version: 11 }\nmemoryMiB: 4096\ncpus: 2\n'));
     const c = new ImageCatalog(root, cache);
@@ -112,8 +113,15 @@ describe('ImageCatalog', () => {
     e = await c.ensure('win11', () => undefined).catch((x: unknown) => x as ConfigError);
     expect((e as ConfigError).code).toBe('USER_DISK_FORMAT');
     await writeFile(join(root, 'images', 'win11.qcow2'), Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3]), Buffer.alloc(504)]));
-    e = await c.ensure('win11', () => undefined).catch((x: unknown) => x as ConfigError);
-    expect((e as ConfigError).code).toBe('USER_DISK_NOT_RUNNABLE');
+    const img = await c.ensure('win11', () => undefined);
+    // Nothing built: a link to the user's disk, its size and checksum; no kernel, so it boots UEFI.
+    expect(img.manifest).toMatchObject({ os: 'windows', userland: 'user-disk', files: { disk: { path: 'disk.qcow2', size: 512 } } });
+    expect(img.manifest.files.kernel).toBeUndefined();
+    expect(realpathSync(join(img.dir, 'disk.qcow2'))).toBe(realpathSync(join(root, 'images', 'win11.qcow2')));
+    // A disk changed under the lab is noticed (size), and the entry made again.
+    await writeFile(join(root, 'images', 'win11.qcow2'), Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3]), Buffer.alloc(1016)]));
+    expect(await c.verify((await c.list()).find((x) => x.loaded.recipe.name === 'win11')!)).toEqual(['disk.qcow2: size 1024, expected 512']);
+    expect((await c.ensure('win11', () => undefined)).manifest.files.disk.size).toBe(1024);
     await writeFile(join(root, 'images', 'win11.yaml'), win('win11.qcow2'));
     const s = await new ImageCatalog(root, cache).list().catch((x: unknown) => x as ConfigError);
     expect((s as ConfigError).toString()).toMatch(/win11\.yaml:1: windows: a Windows image needs windows:/);

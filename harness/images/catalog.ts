@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { checkUserDisk } from './windows-profile.js';
+import { join } from 'node:path';
+import { userDiskManifest } from './user-disk-image.js';
 import { buildDiskImage } from './build-disk.js';
 import { buildInitramfsImage, type Progress } from './build-initramfs.js';
 import { freshAptState } from './apt-state.js';
@@ -120,15 +120,9 @@ export class ImageCatalog {
     try {
       let manifest: ImageManifest;
       if (loaded.recipe.userland === 'user-disk') {
-        // Nothing to build: the user's own disk, checked where it is. Booting it is not wired yet.
-        const disk = await checkUserDisk(loaded.recipe.disk!, { relativeTo: dirname(loaded.file), file: loaded.file, field: 'disk' });
-        throw new ConfigError(
-          'USER_DISK_NOT_RUNNABLE',
-          `${loaded.recipe.name}: ${disk.format} disk ${disk.path} is valid, but this version of bootgate does not boot ${loaded.recipe.os} user disks yet (see docs/windows-guests.md)`,
-          { file: loaded.file, field: 'userland' },
-        );
-      }
-      if (loaded.recipe.userland === 'initramfs') {
+        // Nothing to build: the user's own disk, checked where it is and linked (user-disk-image.ts).
+        manifest = await userDiskManifest(loaded, out, Date.now());
+      } else if (loaded.recipe.userland === 'initramfs') {
         const { suite, arch } = loaded.recipe;
         if (suite) progress(`reading Debian ${suite} (${arch}) through the lab's own apt state`);
         const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
@@ -165,6 +159,8 @@ export class ImageCatalog {
   /** The image folder and its files owner-only: the initramfs or root disk holds the guest's host private key. */
   private async restrict(dir: string, manifest: ImageManifest): Promise<void> {
     await restrictToOwner(dir, IMAGE_DIR_MODE);
+    // A user's disk is linked, not copied: its permissions are the user's.
+    if (manifest.userland === 'user-disk') return;
     for (const f of Object.values(manifest.files)) if (f) await restrictToOwner(join(dir, f.path), SECRET_FILE_MODE);
   }
 

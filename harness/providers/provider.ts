@@ -19,6 +19,9 @@ export type BootSource =
       secureBoot?: boolean;
       /** A TPM 2.0 (swtpm), which Windows 11 requires. */
       tpm?: boolean;
+      /** Devices the installed OS has drivers for: inbox e1000e and AHCI unless virtio-win's are installed. */
+      nic?: 'e1000e' | 'virtio';
+      diskBus?: 'sata' | 'virtio';
     };
 
 export interface MachineSpec {

@@ -19,6 +19,8 @@ export interface ReadyResult {
    * installed: only those are soaked.
    */
   recheck?: (signal: AbortSignal) => Promise<{ ok: boolean; output: string }>;
+  /** Crashes of earlier boots the guest recorded itself (Windows: event log, dumps), read in this one. */
+  earlier?: CrashRecord[];
 }
 
 export interface BootObservation {
@@ -37,6 +39,8 @@ export interface BootObservation {
   phaseMarks?: Map<string, number>;
   /** When the kernel's real-mode set-up code printed its first line (bzImage boots; before decompression). */
   setupAt?: number;
+  /** Crashes of earlier boots that this boot's guest had recorded (ReadyResult.earlier). */
+  earlier?: CrashRecord[];
 }
 
 export interface WatchBootOptions {
@@ -61,6 +65,11 @@ export interface WatchBootOptions {
   soakMs?: number;
   /** No console output for this long before the ready marker: a hang of its own class. */
   silenceMs?: number;
+  /**
+   * Where the ready marker comes from when the guest prints none (Windows: SSH answers from a new
+   * boot); the console's marker otherwise. A rejection is kept for the timeout's record.
+   */
+  markerProbe?: (signal: AbortSignal) => Promise<ReadyMarker>;
   /** Called once the guest printed its ready marker: connect, check the boot, run health. */
   onMarker: (m: ReadyMarker, signal: AbortSignal) => Promise<ReadyResult>;
   signal?: AbortSignal;
@@ -76,6 +85,12 @@ const FLUSH_MS = 250;
  */
 export const PANIC_PATH_MS = 5000;
 
+/**
+ * A guest that prints nothing (Windows) gives no console output to tell this boot's resets from
+ * the tail of the one that started it: a reset this soon after the start is that tail.
+ */
+const RESET_TAIL_MS = 1000;
+
 /** How long the health check at the end of a soak may take. */
 const RECHECK_MS = 30_000;
 
@@ -89,9 +104,9 @@ export function primaryCrash(records: CrashRecord[]): CrashRecord | undefined {
 
 type Stop = { kind: 'panic' | 'reset' | 'exit' | 'shutdown' | 'silence'; event?: MachineEvent };
 
-function timeoutRecord(os: CrashRecord['os'], what: string, seconds: number): CrashRecord {
+function timeoutRecord(os: CrashRecord['os'], what: string, seconds: number, last?: string): CrashRecord {
   const title = `boot timeout: ${what}`;
-  return { os, source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: `no progress within ${seconds}s` };
+  return { os, source: 'timeout', class: 'boot-timeout', title, signature: signatureOf(title), excerpt: `no progress within ${seconds}s${last ? `; last: ${last}` : ''}` };
 }
 
 /**
@@ -151,7 +166,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   });
   const unevent = o.machine.onEvent((e) => {
     if (e.type === 'panic' || e.type === 'crashloaded') stopResolve({ kind: 'panic', event: e });
-    else if (e.type === 'reset' && e.guest && printed) stopResolve({ kind: 'reset', event: e });
+    else if (e.type === 'reset' && e.guest && (printed || (os === 'windows' && e.at - o.startedAt > RESET_TAIL_MS))) stopResolve({ kind: 'reset', event: e });
     else if (e.type === 'shutdown' && e.guest) stopResolve({ kind: 'shutdown', event: e });
     else if (e.type === 'exit') stopResolve({ kind: 'exit', event: e });
   });
@@ -159,6 +174,18 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   const ac = new AbortController();
   const onOuterAbort = () => ac.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let probeError: string | undefined;
+  o.markerProbe?.(ac.signal).then(
+    (m) => {
+      if (marker) return;
+      clearTimeout(silenceTimer);
+      marker = { m, at: Date.now() };
+      markerResolve();
+    },
+    (e: unknown) => (probeError = e instanceof Error ? e.message : String(e)),
+  );
+  // What a boot that never got ready waited for.
+  const awaited = o.markerProbe ? 'SSH did not answer from a new boot' : 'no ready marker on the console';
   const deadline = o.startedAt + o.timeoutMs;
   const timer = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: ac.signal }).catch(() => 'aborted' as const);
 
@@ -189,7 +216,8 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
   };
 
   const vmState = (stop: Stop | undefined): BootObservation['vmState'] =>
-    stop?.kind === 'exit' || !o.machine.running ? 'exited' : stop?.kind === 'panic' ? 'paused' : 'running';
+    // Windows runs on after GUEST_PANICKED (panic=none) to write its dump and reboot itself.
+    stop?.kind === 'exit' || !o.machine.running ? 'exited' : stop?.kind === 'panic' && os !== 'windows' ? 'paused' : 'running';
 
   // Every return below awaits: the finally clause stops reading the console, and what the guest
   // prints after its panic event must still reach the detector.
@@ -198,7 +226,7 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     const first = await Promise.race([markerSeen.then(() => 'marker' as const), stopped, timer]);
     if (first === 'aborted') return { outcome: 'lab-error', booted: false, error: 'aborted', vmState: vmState(undefined) };
     if (first === 'timeout') {
-      const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, 'no ready marker on the console', o.timeoutMs / 1000);
+      const crash = (await finishCrash(undefined)) ?? timeoutRecord(os, awaited, o.timeoutMs / 1000, probeError);
       return { outcome: crash.class === 'boot-timeout' ? 'timeout' : 'crash', booted: false, crash, vmState: vmState(undefined) };
     }
     if (first !== 'marker') return await endedEarly(first);
@@ -237,20 +265,21 @@ export async function watchBoot(o: WatchBootOptions): Promise<BootObservation> {
     let health = second.r.health;
     const selftest = second.r.selftest;
     const recheck = second.r.recheck;
+    const earlier = second.r.earlier?.length ? { earlier: second.r.earlier } : {};
 
     // Phase 3: settle, or soak a boot with the agent: a crash after ready still belongs to this boot.
     const waitMs = recheck ? Math.max(o.settleMs, o.soakMs ?? 0) : o.settleMs;
     const settle = await Promise.race([sleep(waitMs, 'settled' as const), stopped]);
-    if (settle !== 'settled') return await endedEarly(settle, { readyAt, health, selftest });
+    if (settle !== 'settled') return { ...(await endedEarly(settle, { readyAt, health, selftest })), ...earlier };
     if (recheck && o.soakMs) {
       const again = await Promise.race([recheckHealth(recheck, ac.signal), stopped]);
-      if ('kind' in again) return await endedEarly(again, { readyAt, health, selftest });
+      if ('kind' in again) return { ...(await endedEarly(again, { readyAt, health, selftest })), ...earlier };
       if (health?.ok !== false) health = again;
     }
     pushAll(records, detector.end());
     const crash = primaryCrash(records);
     const outcome: BootOutcome = (health && !health.ok) || (selftest && !selftest.ok) ? 'unhealthy' : 'ready';
-    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, ...(selftest ? { selftest } : {}), crash, vmState: 'running', phaseMarks: phaseMarks(early), ...(setupAt !== undefined ? { setupAt } : {}) };
+    return { outcome, booted: true, marker: marker!.m, markerAt: marker!.at, readyAt, health, ...(selftest ? { selftest } : {}), ...earlier, crash, vmState: 'running', phaseMarks: phaseMarks(early), ...(setupAt !== undefined ? { setupAt } : {}) };
   } finally {
     clearTimeout(silenceTimer);
     ac.abort();

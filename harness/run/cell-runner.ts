@@ -19,6 +19,7 @@ import type { BootObservation, ReadyResult } from './boot-watch.js';
 import type { BaselinePool } from './baseline-pool.js';
 import { CellVm, type StartKind } from './cell-vm.js';
 import { cycleResultOf } from './cycle-result.js';
+import { attributeEarlierCrashes } from './earlier-crashes.js';
 import type { RunEventSink } from './events.js';
 import { LIFECYCLE_STEPS, type AgentAssets, type AgentState } from './lifecycle-steps.js';
 import { SCRATCH_PREFIX, writeOwner } from './leftovers.js';
@@ -230,6 +231,11 @@ export class CellRunner {
     if (signal.aborted) throw new AbortedError('interrupted');
     const cost = phase === 'agent' && obs.outcome === 'ready' && this.state.installed && vm.ssh ? await this.measure(vm.ssh) : {};
     const cycle = cycleResultOf(obs, { index, phase, kind, startedAt: startedIso, consoleLog, step }, cost);
+    // Crashes of the boots before this one, which the guest recorded itself (Windows: event log, dumps).
+    if (obs.earlier) {
+      const earlier = obs.earlier;
+      await this.patch((c) => void attributeEarlierCrashes([...c.baseline, ...c.cycles], earlier));
+    }
     if (!quiet) {
       await this.patch((c) => (phase === 'baseline' ? c.baseline : c.cycles).push(cycle));
       await this.ctx.journal.append({ type: 'cycle', cell: this.id, cycle });

@@ -3,7 +3,7 @@ import type { BuiltImage } from '../images/catalog.js';
 import { LabError } from '../util/errors.js';
 import type { BootPolicy } from '../config/suite-schema.js';
 import { kernelArgProblem } from '../config/kernel-args.js';
-import { kernelArgsOf, pinnedHostKey, WATCHDOG_ARGS } from './cell-vm.js';
+import { bootSourceOf, kernelArgsOf, pinnedHostKey, sshUserOf, WATCHDOG_ARGS } from './cell-vm.js';
 
 const image = (os: 'linux' | 'windows', hostKey?: string) => ({ manifest: { name: 'img', os, ...(hostKey ? { hostKey } : {}) } }) as unknown as BuiltImage;
 
@@ -31,5 +31,24 @@ describe('kernelArgsOf', () => {
   it('a suite may not turn the hung-task watchdog off', () => {
     expect(kernelArgProblem('sysctl.kernel.hung_task_timeout_secs=0')).toMatch(/hung-task watchdog/);
     expect(kernelArgProblem('sysctl.kernel.hung_task_timeout_secs=30')).toBeUndefined();
+  });
+});
+
+describe('a Windows image: how it boots and who logs in', () => {
+  const win = (windows: Record<string, unknown>) =>
+    ({ manifest: { name: 'win', os: 'windows', files: { disk: { path: 'disk.qcow2' } } }, recipe: { recipe: { os: 'windows', windows } } }) as unknown as BuiltImage;
+  it('UEFI with the profile: TPM by version, the devices the installed system has drivers for', () => {
+    expect(bootSourceOf(win({ version: 11, secureBoot: false, nic: 'virtio', diskBus: 'virtio', sshUser: 'Administrator' }), [])).toEqual({
+      kind: 'uefi',
+      profile: 'windows',
+      secureBoot: false,
+      tpm: true,
+      nic: 'virtio',
+      diskBus: 'virtio',
+    });
+  });
+  it('the lab key logs in as the profile user, root on Linux', () => {
+    expect(sshUserOf(win({ version: 10, sshUser: 'labadmin' }))).toBe('labadmin');
+    expect(sshUserOf({ recipe: { recipe: { os: 'linux' } } } as unknown as BuiltImage)).toBe('root');
   });
 });

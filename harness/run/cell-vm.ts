@@ -56,6 +56,18 @@ export function pinnedHostKey(image: BuiltImage): string | undefined {
   return key;
 }
 
+/** The account the lab key logs in as: root on Linux, the Windows profile's administrator. */
+export function sshUserOf(image: BuiltImage): string {
+  const w = image.recipe.recipe.windows;
+  return w ? resolveWindowsProfile(w).sshUser : 'root';
+}
+
+/**
+ * How long a Windows guest may take to reboot itself: after `shutdown /r` (services stop first),
+ * and after a bugcheck (GUEST_PANICKED with panic=none), while it writes its dump.
+ */
+export const WINDOWS_SELF_RESET_MS = 120_000;
+
 /**
  * How the image boots: its kernel given directly when it has one (at its PVH entry unless the
  * suite asks for the bzImage, or the kernel has none), else UEFI firmware with its OS's profile.
@@ -68,7 +80,7 @@ export function bootSourceOf(image: BuiltImage, args: string[], entry: BootPolic
   }
   const w = image.recipe.recipe.windows;
   const profile = w ? resolveWindowsProfile(w) : undefined;
-  return { kind: 'uefi', profile: 'windows', secureBoot: profile?.secureBoot, tpm: profile?.tpm };
+  return { kind: 'uefi', profile: 'windows', secureBoot: profile?.secureBoot, tpm: profile?.tpm, ...(profile ? { nic: profile.nic, diskBus: profile.diskBus } : {}) };
 }
 
 /**
@@ -81,6 +93,15 @@ export class CellVm {
   ssh?: SshTransport;
   readonly recorder = new ConsoleRecorder();
   private readonly overlay: string;
+  /** A guest's host key learned at its first connection, when the image pins none (a user's Windows disk): pinned from then on. */
+  private learnedHostKey?: string;
+  /** The current boot's start, and the machine's last guest reset and panic (host times). */
+  private bootStartedAt = 0;
+  private lastGuestReset = 0;
+  private lastPanic = 0;
+  /** The boot id of the last boot that came up, and when the cell first started a machine (host clock). */
+  private lastReadyBootId?: string;
+  private firstStart?: number;
 
   constructor(private readonly o: CellVmOptions) {
     this.overlay = join(o.workDir, 'disk.qcow2');
@@ -103,10 +124,24 @@ export class CellVm {
    * folder), watched until ready, crashed, hung or gone. Times are from the start of this boot.
    */
   async boot(how: StartKind, consoleLog: string, onReady: (ssh: SshTransport, signal: AbortSignal) => Promise<ReadyResult>): Promise<BootObservation> {
-    const { image, labKey, boot, guest, signal } = this.o;
-    const hostKey = pinnedHostKey(image);
+    const { boot, guest, signal } = this.o;
     await this.recorder.switchTo(join(this.o.runDir, consoleLog));
     const startedAt = await this.start(how);
+    this.bootStartedAt = startedAt;
+    this.firstStart ??= startedAt;
+    const connect = (sig: AbortSignal) =>
+      waitForSsh({
+        host: this.machine!.ssh.host,
+        port: this.machine!.ssh.port,
+        username: sshUserOf(this.o.image),
+        privateKey: this.o.labKey.privateKey,
+        hostKey: this.hostKeyPolicy(),
+        deadlineMs: Math.max(1000, startedAt + boot.timeout - Date.now()),
+        readyTimeoutMs: 20_000,
+        signal: sig,
+      });
+    // A guest that prints no ready marker (Windows) is ready when SSH answers from a new boot.
+    const markerProbe = guest.name === 'windows' ? (sig: AbortSignal) => this.probeNewBoot(connect, sig) : undefined;
     const obs = await watchBoot({
       machine: this.machine!,
       os: guest.name,
@@ -116,31 +151,52 @@ export class CellVm {
       readyGraceMs: this.o.readyGraceMs,
       settleMs: boot.settle,
       soakMs: boot.soak,
-      silenceMs: boot.silence,
+      silenceMs: markerProbe ? undefined : boot.silence,
       signal,
+      markerProbe,
       onMarker: async (marker, sig) => {
-        const ssh = await waitForSsh({
-          host: this.machine!.ssh.host,
-          port: this.machine!.ssh.port,
-          username: 'root',
-          privateKey: labKey.privateKey,
-          hostKey: { expected: hostKey },
-          deadlineMs: Math.max(1000, startedAt + boot.timeout - Date.now()),
-          readyTimeoutMs: 20_000,
-          signal: sig,
-        });
-        this.ssh = ssh;
+        const ssh = this.ssh ?? (this.ssh = await connect(sig));
         // The boot id read over SSH must be the one on the console: proof that this is the new boot.
         const id = await guest.bootId(ssh, sig);
         if (id !== marker.bootId) throw new Error(`SSH reached boot ${id}, the console says ${marker.bootId}`);
         await guest.consoleAllMessages?.(ssh, sig);
-        return onReady(ssh, sig);
+        // What the guest recorded of the boots since the last one that came up (Windows: bugchecks).
+        const earlier = guest.crashesSince ? await guest.crashesSince(ssh, this.lastReadyBootId, new Date(this.firstStart!), sig) : [];
+        this.lastReadyBootId = id;
+        return { ...(await onReady(ssh, sig)), ...(earlier.length ? { earlier } : {}) };
       },
     });
     if (obs.markerAt !== undefined) obs.markerAt -= startedAt;
     if (obs.readyAt !== undefined) obs.readyAt -= startedAt;
     if (obs.setupAt !== undefined) obs.setupAt -= startedAt;
     return obs;
+  }
+
+  /** The image's pinned host key, else the one this cell's guest showed first (then pinned). */
+  private hostKeyPolicy(): { expected?: string; onFirstSeen?: (key: string) => void } {
+    const expected = pinnedHostKey(this.o.image) ?? this.learnedHostKey;
+    return expected ? { expected } : { onFirstSeen: (k) => (this.learnedHostKey = k) };
+  }
+
+  /**
+   * SSH from a boot other than the last one that came up: the session is kept for onMarker. A
+   * guest going down may still answer from its old boot for a moment: that session is dropped.
+   */
+  private async probeNewBoot(connect: (sig: AbortSignal) => Promise<SshTransport>, sig: AbortSignal): Promise<{ bootId: string }> {
+    for (;;) {
+      const ssh = await connect(sig);
+      try {
+        const bootId = await this.o.guest.bootId(ssh, sig);
+        if (bootId !== this.lastReadyBootId) {
+          this.ssh = ssh;
+          return { bootId };
+        }
+      } catch (e) {
+        if (sig.aborted) throw e;
+      }
+      await ssh.close();
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   /** Starts the boot and returns its host time: the VM start for a cold boot, the reset for a warm one. */
@@ -151,7 +207,7 @@ export class CellVm {
       this.ssh = undefined;
       const m = this.machine!;
       const reset = new Promise<number | undefined>((resolve) => {
-        const t = setTimeout(() => (off(), resolve(undefined)), 30_000);
+        const t = setTimeout(() => (off(), resolve(undefined)), this.o.guest.name === 'windows' ? WINDOWS_SELF_RESET_MS : 30_000);
         const off = m.onEvent((e) => {
           if (e.type === 'reset' || e.type === 'exit') {
             clearTimeout(t);
@@ -174,6 +230,9 @@ export class CellVm {
     await this.ssh?.close();
     this.ssh = undefined;
     if (how === 'warm-host' && this.machine?.running) {
+      // Windows reboots itself after a bugcheck, once its dump is written: that reset starts the next boot.
+      const own = this.o.guest.name === 'windows' ? await this.ownReset() : undefined;
+      if (own !== undefined) return own;
       await this.machine.hostReset();
       return Date.now();
     }
@@ -186,8 +245,32 @@ export class CellVm {
     return this.machine.startedAt;
   }
 
+  /**
+   * The guest's own reset since the current boot started, waited for a while after a bugcheck;
+   * undefined when there is none (a hung guest): the host resets it then.
+   */
+  private async ownReset(): Promise<number | undefined> {
+    if (this.lastGuestReset > this.bootStartedAt) return this.lastGuestReset;
+    if (this.lastPanic <= this.bootStartedAt) return undefined;
+    const m = this.machine!;
+    return new Promise<number | undefined>((resolve) => {
+      const t = setTimeout(() => (off(), resolve(undefined)), WINDOWS_SELF_RESET_MS);
+      const off = m.onEvent((e) => {
+        if (e.type === 'reset' || e.type === 'exit') {
+          clearTimeout(t);
+          off();
+          resolve(e.type === 'reset' ? e.at : undefined);
+        }
+      });
+    });
+  }
+
   private attached(m: Machine): void {
     this.recorder.attach(m);
+    m.onEvent((e) => {
+      if (e.type === 'reset' && e.guest) this.lastGuestReset = e.at;
+      if (e.type === 'panic') this.lastPanic = e.at;
+    });
     if (process.env.BOOTGATE_TRACE) {
       const t0 = m.startedAt;
       const id = this.o.cellId;
@@ -242,9 +325,9 @@ export class CellVm {
     const ssh = await waitForSsh({
       host: this.machine.ssh.host,
       port: this.machine.ssh.port,
-      username: 'root',
+      username: sshUserOf(this.o.image),
       privateKey: labKey.privateKey,
-      hostKey: { expected: pinnedHostKey(this.o.image) },
+      hostKey: this.hostKeyPolicy(),
       deadlineMs: this.o.boot.timeout,
       readyTimeoutMs: 20_000,
       signal,

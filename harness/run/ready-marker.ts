@@ -1,7 +1,8 @@
 /** The line the guest's init prints on the serial console once its userland is up. */
 export interface ReadyMarker {
   bootId: string;
-  uptimeMs: number;
+  /** The guest's uptime at the marker; unknown when the marker is not the console's (Windows: SSH answered). */
+  uptimeMs?: number;
 }
 
 const MARKER = /bootgate-ready boot_id=([0-9a-f-]+) uptime=([\d.]+)\r?\n/;

@@ -72,6 +72,8 @@ export interface BugcheckSpec {
   params: [bigint, bigint, bigint, bigint];
   /** Bytes of C:\Windows\MEMORY.DMP written by the crash. */
   dump?: Buffer;
+  /** Bytes of a small dump written by the crash into C:\Windows\Minidump (MMDDYY-<n>-01.dmp). */
+  minidump?: Buffer;
 }
 
 export interface FakeWindowsOptions {
@@ -221,6 +223,13 @@ export class FakeWindows {
   denyServiceControl = false;
   up = true;
   connections = 0;
+  /**
+   * When set, the machine around the guest decides its boots (test/doubles/fake-windows-provider.ts):
+   * a reboot goes down and calls this instead of booting again by itself.
+   */
+  onPowerCycle?: () => void;
+  /** Called after each exec was answered, with its decoded script (or the raw command line). */
+  afterExec?: (script: string) => void;
 
   private readonly computer: string;
   private nextRecordId = 3000;
@@ -328,17 +337,19 @@ export class FakeWindows {
 
   private onExec(stream: ServerChannel, command: string, stdin: string): void {
     this.execs.push(command);
+    const scriptsBefore = this.scripts.length;
     let reply: Reply;
     try {
       reply = this.run(command, stdin);
     } catch (e) {
       reply = { stderr: `fake windows: ${(e as Error).message}\r\n`, code: 1 };
     }
+    const after = () => this.afterExec?.(this.scripts.length > scriptsBefore ? this.scripts.at(-1)! : command);
     if (reply.reboot && this.rebootDrop === 'before-exit') {
       // The guest goes down before sshd reports the exit status.
       this.up = false;
       this.later(50, () => this.dropAll());
-      this.later(this.rebootDowntimeMs, () => this.boot());
+      this.later(this.rebootDowntimeMs, () => this.rebooted());
       return;
     }
     if (reply.stdout) stream.write(reply.stdout);
@@ -351,8 +362,38 @@ export class FakeWindows {
     if (reply.reboot) {
       this.up = false;
       this.later(100, () => this.dropAll());
-      this.later(this.rebootDowntimeMs, () => this.boot());
+      this.later(this.rebootDowntimeMs, () => this.rebooted());
     }
+    after();
+  }
+
+  private rebooted(): void {
+    if (this.onPowerCycle) this.onPowerCycle();
+    else this.boot();
+  }
+
+  /** The guest stops at once (a bugcheck, a reset from the host): sshd goes with it. */
+  powerOff(): void {
+    this.up = false;
+    this.dropAll();
+  }
+
+  /** A boot that reaches sshd (for the machine that drives boots through onPowerCycle). */
+  bootNow(): void {
+    this.boot();
+  }
+
+  /**
+   * What a bugcheck at `at` leaves: MEMORY.DMP (when the spec has its bytes) at once, Kernel-Power
+   * 41 early in the next boot and WER's 1001 once it processed the dump.
+   */
+  recordBugcheck(b: BugcheckSpec, at: Date): void {
+    const t41 = new Date(at.getTime() + 2000);
+    this.addEvent(kernelPower41Xml(t41, this.nextRecordId, b.code, b.params, this.computer), 41, 'Microsoft-Windows-Kernel-Power', t41);
+    const t2 = new Date(at.getTime() + 20_000);
+    this.addEvent(wer1001Xml(t2, this.nextRecordId, b.code, b.params, 'C:\\Windows\\MEMORY.DMP', this.computer), 1001, 'Microsoft-Windows-WER-SystemErrorReporting', t2);
+    if (b.dump) this.writeFile('C:\\Windows\\MEMORY.DMP', b.dump, at);
+    if (b.minidump) this.writeFile(`C:\\Windows\\Minidump\\113026-${this.nextRecordId}-01.dmp`, b.minidump, at);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -644,10 +685,7 @@ export class FakeWindows {
     if (this.crashOnNextBoot) {
       const b = this.crashOnNextBoot;
       this.crashOnNextBoot = undefined;
-      this.addEvent(kernelPower41Xml(new Date(now.getTime() + 2000), this.nextRecordId, b.code, b.params, this.computer), 41, 'Microsoft-Windows-Kernel-Power', new Date(now.getTime() + 2000));
-      const t2 = new Date(now.getTime() + 20_000);
-      this.addEvent(wer1001Xml(t2, this.nextRecordId, b.code, b.params, 'C:\\Windows\\MEMORY.DMP', this.computer), 1001, 'Microsoft-Windows-WER-SystemErrorReporting', t2);
-      if (b.dump) this.writeFile('C:\\Windows\\MEMORY.DMP', b.dump, now);
+      this.recordBugcheck(b, now);
     }
     this.bootTime = now;
     this.bootCount++;

@@ -2,7 +2,12 @@ import { LabError } from '../../util/errors.js';
 import type { GuestMemory, GuestOs } from '../guest-os.js';
 import type { ExecOpts, ExecResult, GuestTransport } from '../transport.js';
 import { psFields, runPs } from './powershell.js';
-import { lastBootUpTime, requestReboot } from './windows-guest.js';
+import { mergeBugchecks } from '../../detect/windows/bugcheck-merge.js';
+import type { CrashRecord } from '../../results/crash-record.js';
+import { fetchDumpHeader, lastBootUpTime, listDumps, parseRoundtripUtc, readBugcheckEvents, requestReboot } from './windows-guest.js';
+
+/** Dumps read per boot at most: with Overwrite on, MEMORY.DMP is one file; minidumps pile up. */
+const MAX_DUMPS = 4;
 
 /** Free physical memory and the nonpaged pool, in KiB, as KEY=value lines (psFields). */
 export const MEMORY_SCRIPT = [
@@ -28,6 +33,25 @@ export class WindowsGuest implements GuestOs {
 
   async bootId(t: GuestTransport, signal?: AbortSignal): Promise<string> {
     return (await lastBootUpTime(t, { signal })).raw;
+  }
+
+  /**
+   * Bugchecks since a boot: Kernel-Power 41 and WER 1001 from the System log, and the headers of
+   * MEMORY.DMP and minidumps written since, one record per bugcheck (detect/windows/bugcheck-merge.ts).
+   * A 1001 that WER writes minutes into the boot is missed when asked earlier; its 41 is there.
+   */
+  async crashesSince(t: GuestTransport, sinceBootId: string | undefined, notBefore: Date, signal?: AbortSignal): Promise<CrashRecord[]> {
+    const since = (sinceBootId && parseRoundtripUtc(sinceBootId)) || notBefore;
+    const records = await readBugcheckEvents(t, since, { signal });
+    const dumps = (await listDumps(t, { signal })).filter((d) => {
+      const at = parseRoundtripUtc(d.lastWriteUtc);
+      return at !== undefined && at.getTime() >= since.getTime();
+    });
+    for (const d of dumps.slice(0, MAX_DUMPS)) {
+      const h = await fetchDumpHeader(t, d.path, { signal });
+      if (h.result.ok) records.push({ ...h.result.record, excerpt: [h.result.record.excerpt, d.path].filter(Boolean).join('\n') });
+    }
+    return mergeBugchecks(records);
   }
 
   async memory(t: GuestTransport, signal?: AbortSignal): Promise<GuestMemory> {

@@ -27,6 +27,6 @@ export async function prepareMachineArgs(i: { spec: MachineSpec; accel: 'kvm' | 
     const dir = join(spec.workDir, 'tpm');
     helpers.push(await startSwtpm({ stateDir: dir, ctrlSocket: join(dir, 'swtpm.sock'), signal: i.signal }));
   }
-  const args = windowsQemuArgs({ ...i, firmware, tpmSocket: helpers[0]?.socket, diskFormat: 'qcow2', secureBoot: spec.boot.secureBoot });
+  const args = windowsQemuArgs({ ...i, firmware, tpmSocket: helpers[0]?.socket, diskFormat: 'qcow2', secureBoot: spec.boot.secureBoot, nic: spec.boot.nic, diskBus: spec.boot.diskBus });
   return { args, helpers };
 }

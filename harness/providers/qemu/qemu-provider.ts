@@ -1,6 +1,7 @@
 import { exec, execCapture } from '../../util/exec.js';
 import { chooseAccel } from './accel.js';
 import { QemuMachine } from './qemu-machine.js';
+import { overlayCreateArgs } from './windows-args.js';
 import type { HostTool, Machine, MachineSpec, Provider } from '../provider.js';
 
 /** VMs as local qemu-system-x86_64 child processes. */
@@ -23,7 +24,8 @@ export class QemuProvider implements Provider {
   }
 
   async createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void> {
-    await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay], { signal });
+    // A user's VHDX is named for its format in the image folder (images/user-disk-image.ts).
+    await exec('qemu-img', overlayCreateArgs(base, base.endsWith('.vhdx') ? 'vhdx' : 'qcow2', overlay), { signal });
   }
 
   async start(spec: MachineSpec, signal?: AbortSignal): Promise<Machine> {
