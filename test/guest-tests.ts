@@ -70,6 +70,14 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     ],
     matrix: true,
   },
+  // Boot smoke of the arm64 images (qemu-system-aarch64, virt, TCG here): 6 builds, 6 boots to the ready marker and an SSH login.
+  'test/arm64-boot.int.test.ts': {
+    images: [
+      'debian-6.1-generic-arm64', 'debian-6.1-cloud-arm64', 'debian-6.1-rt-arm64',
+      'debian-6.12-generic-arm64', 'debian-6.12-cloud-arm64', 'debian-6.12-rt-arm64',
+    ],
+    matrix: true,
+  },
   // Both sensors on the three new kernel families, generic flavour: 12 cells, 27 boots, three build containers (once).
   'test/kernel-years-sensors.int.test.ts': {
     suites: ['suites/kernel-years.yaml'],

@@ -31,6 +31,8 @@ export interface MachineSpec {
   boot: BootSource;
   memoryMiB: number;
   cpus: number;
+  /** The guest's architecture (Debian's name): which QEMU system emulator and machine run it. Default amd64. */
+  arch?: 'amd64' | 'arm64';
   /** TCP port inside the guest forwarded to a free 127.0.0.1 port. */
   guestSshPort: number;
   /**

@@ -66,8 +66,9 @@ export function runId(suite: string): string {
 }
 
 /** How a cell's kernel starts, as bootSourceOf (run/cell-vm.ts) will start it. */
-function kernelEntryOf(img: BuiltImage, wanted: 'pvh' | 'bzimage'): 'pvh' | 'bzimage' | 'uefi' {
+function kernelEntryOf(img: BuiltImage, wanted: 'pvh' | 'bzimage'): 'pvh' | 'bzimage' | 'image' | 'uefi' {
   if (!img.manifest.files.kernel) return 'uefi';
+  if (img.recipe.recipe.arch === 'arm64') return 'image';
   return wanted === 'pvh' && img.pvh && 'kernel' in img.pvh ? 'pvh' : 'bzimage';
 }
 
@@ -119,7 +120,7 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }), deferBuilds }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
   for (const [name, img] of prepared.images) {
-    if (s.suite.boot.kernelEntry === 'pvh' && img.pvh && 'why' in img.pvh) o.emit({ type: 'prepare', message: `image ${name} boots its bzImage: ${img.pvh.why}` });
+    if (s.suite.boot.kernelEntry === 'pvh' && img.recipe.recipe.arch === 'amd64' && img.pvh && 'why' in img.pvh) o.emit({ type: 'prepare', message: `image ${name} boots its bzImage: ${img.pvh.why}` });
   }
   const id = resumed ? resumed.run.id : runId(s.suite.name);
   const runDir = resumed ? resolve(o.resume!) : join(o.resultsDir, id);
