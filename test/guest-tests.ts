@@ -78,6 +78,8 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     ],
     matrix: true,
   },
+  // The quickstart on arm64 6.1 and 6.12 (TCG): 4 cells, 14 boots of 35-75 s each.
+  'test/quickstart-arm64.int.test.ts': { suites: ['suites/quickstart-arm64.yaml'], images: ['debian-6.1-generic-arm64', 'debian-6.12-generic-arm64'], matrix: true },
   // Both sensors on the three new kernel families, generic flavour: 12 cells, 27 boots, three build containers (once).
   'test/kernel-years-sensors.int.test.ts': {
     suites: ['suites/kernel-years.yaml'],
