@@ -55,6 +55,16 @@ describe('arm64 oops on a real console (content 291, 6.1.0-57-arm64, TCG)', () =
   });
 });
 
+describe('arm64 oops on a real 6.12 console (content 291, 6.12.117+deb12-arm64, TCG)', () => {
+  it('is the same record as on 6.1 (the 6.12 header adds UID: to the CPU line)', () => {
+    const text = readFileSync(fileURLToPath(new URL('./testdata/arm64/sensor-291-6.12.117+deb12-arm64.log', import.meta.url)), 'utf8');
+    expect(text).toContain('CPU: 0 UID: 0 PID:');
+    const r = only(text);
+    expect(r).toMatchObject({ class: 'null-deref', title: 'BUG: unable to handle kernel NULL pointer dereference in sensor_parse_channel', function: 'sensor_parse_channel', module: 'sensor', tainted: 'OE' });
+    expect(r.signature).toBe(only(REAL).signature);
+  });
+});
+
 describe('arm64 oops formats (hand-made)', () => {
   const oops = (fault: string, esr: string, pc: string, lr: string, trace: string[]) =>
     log([fault, 'Mem abort info:', `  ESR = 0x${esr}`, `Internal error: Oops: ${esr} [#1] PREEMPT SMP`, 'Modules linked in: sensor(OE+) ext4', 'CPU: 0 UID: 0 PID: 126 Comm: modprobe Tainted: G           OE      6.12.117+deb12-arm64 #1  Debian 6.12.117-1~deb12u1', `pc : ${pc}`, `lr : ${lr}`, 'sp : ffff800008253690', 'Call trace:', ...trace.map((f) => ` ${f}`), '---[ end trace 0000000000000000 ]---', 'Kernel panic - not syncing: Oops: Fatal exception']);
