@@ -111,6 +111,8 @@ export interface Provider {
   /** Why this host runs guests the way it does (e.g. "TCG: /dev/kvm is missing"), said once. */
   describe(): Promise<string>;
   createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void>;
+  /** The guest architectures its machines run; absent: every one (the qemu provider). */
+  readonly arches?: readonly ('amd64' | 'arm64')[];
   /** Its machines can save their state (Machine.saveState) and start from one (MachineSpec.restoreFrom): shared baselines need both. */
   readonly canRestore?: boolean;
   /**
