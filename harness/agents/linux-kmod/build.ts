@@ -4,6 +4,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
 import { execCapture, type ExecResult } from '../../util/exec.js';
 import { pathExists } from '../../util/fsutil.js';
+import { crossCompilerPackage } from './cross-build.js';
 import { checkVermagic, readModinfo } from './modinfo.js';
 
 /**
@@ -181,8 +182,7 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
     if (!opts.runMake) await execCapture(cc, ['--version'], { signal });
   } catch (e) {
     if ((e as { code?: string }).code === 'HOST_TOOL_MISSING') {
-      // Debian names a cross compiler's package after its triplet: gcc-12-aarch64-linux-gnu for aarch64-linux-gnu-gcc-12.
-      const pkg = opts.cross ? cc.replace(new RegExp(`^${opts.cross.prefix.replace(/[.+]/g, '\\$&')}(.*)$`), `$1-${opts.cross.prefix.slice(0, -1)}`) : cc;
+      const pkg = opts.cross ? crossCompilerPackage(cc, opts.cross.prefix) : cc;
       throw new LabError('HOST_TOOL_MISSING', `${cc}, the compiler kernel ${kernelRelease} was built with, is not installed on this host (apt-get install ${pkg})`, {
         cause: e,
       });

@@ -22,3 +22,8 @@ export function crossBuildOf(arch: 'arm64', suite: string | undefined): CrossBui
   }
   return { arch, prefix: 'aarch64-linux-gnu-', suite: s };
 }
+
+/** Debian names a cross compiler's package after its triplet: aarch64-linux-gnu-gcc-12 is in gcc-12-aarch64-linux-gnu. Pure. */
+export function crossCompilerPackage(cc: string, prefix: string): string {
+  return cc.startsWith(prefix) ? `${cc.slice(prefix.length)}-${prefix.slice(0, -1)}` : cc;
+}
