@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossBuildOf, crossCompilerPackage } from './cross-build.js';
+import { KmodAgent } from './kmod-agent.js';
 
 describe('cross builds of modules for arm64 kernels', () => {
   it("uses Debian 12's cross compiler for Debian 12's kernels, bookworm when the recipe names no suite", () => {
@@ -12,5 +13,10 @@ describe('cross builds of modules for arm64 kernels', () => {
   it('names the Debian package of a missing cross compiler', () => {
     expect(crossCompilerPackage('aarch64-linux-gnu-gcc-12', 'aarch64-linux-gnu-')).toBe('gcc-12-aarch64-linux-gnu');
     expect(crossCompilerPackage('gcc-12', 'aarch64-linux-gnu-')).toBe('gcc-12');
+  });
+  it('refuses an in-tree module for an arm64 image rather than look for it in the host lists', async () => {
+    const agent = new KmodAgent({ name: 'test_bpf', cacheDir: '/nonexistent' });
+    const guest = { os: 'linux' as const, kernelRelease: '6.1.0-57-arm64', kernelPackage: 'linux-image-6.1.0-57-arm64', kernelPackageVersion: '6.1.192-3', arch: 'arm64' as const };
+    await expect(agent.prepare({ version: 'in-tree', inTree: true, guest })).rejects.toMatchObject({ code: 'KMOD_IN_TREE_ARCH' });
   });
 });

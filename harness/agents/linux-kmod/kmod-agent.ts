@@ -125,6 +125,8 @@ export class KmodAgent implements AgentDriver {
 
   private async prepareInTree(opts: PrepareOptions, release: string): Promise<PreparedBuild> {
     const { kernelPackage, kernelPackageVersion } = opts.guest;
+    // in-tree.ts reads the host's apt lists (amd64): an arm64 kernel package is not there.
+    if ((opts.guest.arch ?? 'amd64') !== 'amd64') throw new ConfigError('KMOD_IN_TREE_ARCH', `build ${opts.version}: in-tree modules are taken for amd64 images only so far, not ${opts.guest.arch}`);
     if (!kernelPackage || !kernelPackageVersion) {
       throw new ConfigError('KMOD_IN_TREE_IMAGE', `build ${opts.version}: an in-tree module comes from the image's Debian kernel package, and this image records none (rebuild it: \`bootgate images build\`)`);
     }
