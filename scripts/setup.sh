@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-PKGS=(qemu-system-x86 qemu-utils kmod binutils cpio e2fsprogs xz-utils zstd make gcc libc6-dev libelf-dev zlib1g-dev clang llvm bpftool libbpf-dev dwarves mmdebstrap ovmf swtpm swtpm-tools libxml2-utils chromium ca-certificates redis-server docker.io lz4)
+PKGS=(qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu qemu-utils kmod binutils cpio e2fsprogs xz-utils zstd make gcc libc6-dev libelf-dev zlib1g-dev clang llvm bpftool libbpf-dev dwarves mmdebstrap ovmf swtpm swtpm-tools libxml2-utils chromium ca-certificates redis-server docker.io lz4)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 echo "setup: updating apt package lists (kernels and guest userland come from them)"

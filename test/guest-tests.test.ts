@@ -37,9 +37,9 @@ describe('test/guest-tests.ts', () => {
     }
   });
 
-  it('npm test boots the two generic initramfs images; the matrix every Linux image', async () => {
+  it('npm test boots the two generic initramfs images and one arm64 image; the matrix every Linux image', async () => {
     const defaults = Object.keys(GUEST_TESTS).filter((f) => !MATRIX_FILES.includes(f));
-    expect(imagesFor(defaults)).toEqual(['debian-6.1-generic', 'debian-6.12-generic']);
+    expect(imagesFor(defaults)).toEqual(['debian-6.1-generic', 'debian-6.12-generic', 'debian-6.1-generic-arm64']);
     const linux = (await loadAllRecipes(ROOT)).filter((l) => l.recipe.os === 'linux').map((l) => l.recipe.name);
     expect(imagesFor(MATRIX_FILES).sort()).toEqual(linux.sort());
     expect(imagesFor(['test/no-such.int.test.ts', 'harness/run/cell-runner.test.ts'])).toEqual([]);

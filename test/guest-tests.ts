@@ -70,6 +70,20 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
     ],
     matrix: true,
   },
+  // Boot smoke of the arm64 images (qemu-system-aarch64, virt, TCG here): 6 builds, 6 boots to the ready marker and an SSH login.
+  'test/arm64-boot.int.test.ts': {
+    images: [
+      'debian-6.1-generic-arm64', 'debian-6.1-cloud-arm64', 'debian-6.1-rt-arm64',
+      'debian-6.12-generic-arm64', 'debian-6.12-cloud-arm64', 'debian-6.12-rt-arm64',
+    ],
+    matrix: true,
+  },
+  // One arm64 boot in npm test: 6.1 under qemu-system-aarch64 to SSH (35-40 s under TCG here, plus a 36 s image build on a fresh machine).
+  'test/arm64-smoke.int.test.ts': { images: ['debian-6.1-generic-arm64'] },
+  // ebpf-vs-kmod on arm64 6.1 and 6.12: 8 cells, about 22 boots; the eBPF sensor built for arm64 (sysroot of arm64 libraries).
+  'test/ebpf-vs-kmod-arm64.int.test.ts': { suites: ['suites/ebpf-vs-kmod-arm64.yaml'], images: ['debian-6.1-generic-arm64', 'debian-6.12-generic-arm64'], matrix: true },
+  // The quickstart on arm64 6.1 and 6.12 (TCG): 4 cells, 14 boots of 35-75 s each.
+  'test/quickstart-arm64.int.test.ts': { suites: ['suites/quickstart-arm64.yaml'], images: ['debian-6.1-generic-arm64', 'debian-6.12-generic-arm64'], matrix: true },
   // Both sensors on the three new kernel families, generic flavour: 12 cells, 27 boots, three build containers (once).
   'test/kernel-years-sensors.int.test.ts': {
     suites: ['suites/kernel-years.yaml'],

@@ -11,7 +11,7 @@ let single: RunResult | undefined;
 describe('kernel matrix: every Debian 12 image, for real', () => {
   it('content 290 passes and content 291 boot-loops in sensor_parse_channel on every image', async () => {
     const list = await bootgate(['images', 'list', '--json']);
-    const linux = (JSON.parse(list.stdout) as { name: string; os: string; distro: string }[]).filter((i) => i.os === 'linux' && i.distro === 'debian-12').map((i) => i.name);
+    const linux = (JSON.parse(list.stdout) as { name: string; os: string; distro: string; arch: string }[]).filter((i) => i.os === 'linux' && i.distro === 'debian-12' && i.arch === 'amd64').map((i) => i.name);
     expect(linux.length).toBeGreaterThanOrEqual(7);
 
     const results = mkdtempSync(join(tmpdir(), 'bootgate-km-'));

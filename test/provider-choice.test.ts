@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSuite } from '../harness/config/suite.js';
-import { bootgate } from './cli-helpers.js';
+import { bootgate, ROOT } from './cli-helpers.js';
 import { makeSuiteLab } from './fixtures/suite-lab.js';
 import { MINIMAL_SUITE } from './fixtures/minimal-suite.js';
 
@@ -26,5 +26,12 @@ describe('provider choice', () => {
     const r = await bootgate(['run', 'suites/quickstart.yaml', '--provider', 'dokcer']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toBe('bootgate: error: --provider: no provider "dokcer" (known: qemu, docker): did you mean `docker`?\n');
+  });
+
+  it('the docker provider refuses arm64 images at the suite\'s images line, before anything is built, exit 2', async () => {
+    const results = await makeSuiteLab('bootgate-provider-arch-');
+    const r = await bootgate(['run', 'suites/quickstart-arm64.yaml', '--provider', 'docker', '--results', results]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`bootgate: error: ${join(ROOT, 'suites', 'quickstart-arm64.yaml')}:7: images: the docker provider runs amd64 guests only, not debian-6.1-generic-arm64 (arm64), debian-6.12-generic-arm64 (arm64): run them with the qemu provider\n`);
   });
 });

@@ -11,6 +11,8 @@ export interface GuestInfo {
   kernelPackageVersion?: string;
   /** The Debian suite the image's kernel comes from when it is not the host's (recipe `suite:`): headers and build tools come from there too. */
   aptSuite?: string;
+  /** The guest's architecture (Debian's name; default amd64): agents build for it (cross-compiled on another host). */
+  arch?: 'amd64' | 'arm64';
 }
 
 /** What prepare() is asked to make ready: a build of the suite for one image. */

@@ -5,6 +5,7 @@ import { chmod, copyFile, cp, mkdir, readFile, readdir, stat, symlink, writeFile
 import { dirname, join } from 'node:path';
 import { aptDownload, candidateVersion, debExtract } from './debs.js';
 import { sharedLibClosure } from './elf-deps.js';
+import { USERLAND_ARCHES } from './userland-arch.js';
 import { decompressModule } from './module-file.js';
 import { loadOrder, parseModulesDep, moduleName } from './module-order.js';
 import type { LoadedRecipe } from './recipe.js';
@@ -31,7 +32,8 @@ export function releaseInSeries(release: string, series: string): boolean {
 /**
  * Build the kernel + busybox/dropbear initramfs + state disk of one recipe into outDir. The
  * kernel comes from `apt` (the recipe's suite) when given, else the host's lists; the userland
- * is always the host's Debian 12 busybox and dropbear: a lab tool, the same in every image.
+ * is always Debian 12's busybox and dropbear: a lab tool, the same in every image, of the host's
+ * lists for amd64 and of `userlandApt` (bookworm of the image's arch) for another architecture.
  */
 export async function buildInitramfsImage(
   loaded: LoadedRecipe,
@@ -42,6 +44,8 @@ export async function buildInitramfsImage(
   apt?: AptState,
   /** The shared .deb cache by sha256 (deb-cache.ts), when the caller keeps one. */
   debCache?: string,
+  /** Debian 12 of the image's architecture, when it is not the host's (arm64): where busybox and dropbear come from. */
+  userlandApt?: AptState,
 ): Promise<ImageManifest> {
   const t0 = Date.now();
   const { recipe } = loaded;
@@ -53,17 +57,26 @@ export async function buildInitramfsImage(
   versions[kernelPkg] = await candidateVersion(kernelPkg, signal, apt);
   const kernelPkgs = await kernelPackageParts(kernelPkg, signal, apt);
   for (const p of kernelPkgs.slice(1)) versions[p] = await candidateVersion(p, signal, apt);
-  for (const p of USERLAND_PACKAGES) versions[p] = await candidateVersion(p, signal);
+  for (const p of USERLAND_PACKAGES) versions[p] = await candidateVersion(p, signal, userlandApt);
   const pkgs = [...kernelPkgs, ...USERLAND_PACKAGES];
+  const ua = USERLAND_ARCHES[recipe.arch];
 
   progress(`downloading ${pkgs.length} packages (${kernelPkg} ${versions[kernelPkg]}${apt ? ` from ${apt}` : ''})`);
   const debs = [
     ...(await aptDownload(kernelPkgs.map((p) => `${p}=${versions[p]}`), join(work, 'debs-kernel'), signal, apt, debCache)),
-    ...(await aptDownload(USERLAND_PACKAGES.map((p) => `${p}=${versions[p]}`), join(work, 'debs'), signal, undefined, debCache)),
+    ...(await aptDownload(USERLAND_PACKAGES.map((p) => `${p}=${versions[p]}`), join(work, 'debs'), signal, userlandApt, debCache)),
   ];
   const pkgRoot = join(work, 'pkgroot');
   progress('unpacking packages');
   for (const d of debs) await debExtract(d, pkgRoot, signal);
+  // The host key is made by running dropbearkey here: for a guest of another architecture, the
+  // host's own build of the same Debian 12 dropbear does it (no emulator needed).
+  const toolRoot = userlandApt ? join(work, 'toolroot') : pkgRoot;
+  if (userlandApt) {
+    const hostPkgs = [];
+    for (const p of USERLAND_PACKAGES) hostPkgs.push(`${p}=${await candidateVersion(p, signal)}`);
+    for (const d of await aptDownload(hostPkgs, join(work, 'debs-host'), signal, undefined, debCache)) await debExtract(d, toolRoot, signal);
+  }
 
   const releases = await readdir(join(pkgRoot, 'lib/modules')).catch(() => readdir(join(pkgRoot, 'usr/lib/modules')));
   const release = releases[0];
@@ -99,11 +112,11 @@ export async function buildInitramfsImage(
     await mkdir(join(st, dirname(lib)), { recursive: true });
     await cp(join(pkgRoot, lib), join(st, lib), { dereference: true });
   }
-  // The dynamic loader, at the path the binaries ask for.
-  await mkdir(join(st, 'lib64'), { recursive: true });
-  await cp(join(pkgRoot, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'), join(st, 'lib64/ld-linux-x86-64.so.2'), { dereference: true });
-  await mkdir(join(st, 'lib/x86_64-linux-gnu'), { recursive: true });
-  await symlink('/lib64/ld-linux-x86-64.so.2', join(st, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2')).catch(() => undefined);
+  // The dynamic loader, at the path the binaries ask for, and in its multiarch folder.
+  await mkdir(join(st, dirname(ua.interp)), { recursive: true });
+  await cp(join(pkgRoot, ua.loader), join(st, ua.interp), { dereference: true });
+  await mkdir(join(st, dirname(ua.loader)), { recursive: true });
+  await symlink(`/${ua.interp}`, join(st, ua.loader)).catch(() => undefined);
 
   const loadList: string[] = [];
   for (const path of order) {
@@ -122,11 +135,12 @@ export async function buildInitramfsImage(
   await writeFile(join(st, 'etc/hostname'), `${recipe.name}\n`);
 
   progress('generating the guest host key');
-  const loader = join(pkgRoot, 'lib/x86_64-linux-gnu/ld-linux-x86-64.so.2');
-  const libPath = [join(pkgRoot, 'lib/x86_64-linux-gnu'), join(pkgRoot, 'usr/lib/x86_64-linux-gnu')].join(':');
+  const host = USERLAND_ARCHES.amd64;
+  const loader = join(toolRoot, host.loader);
+  const libPath = [join(toolRoot, 'lib', host.triplet), join(toolRoot, 'usr/lib', host.triplet)].join(':');
   const hostKeyFile = join(st, 'etc/dropbear/dropbear_ed25519_host_key');
-  await exec(loader, ['--library-path', libPath, join(pkgRoot, 'usr/bin/dropbearkey'), '-t', 'ed25519', '-f', hostKeyFile], { signal });
-  const pub = await exec(loader, ['--library-path', libPath, join(pkgRoot, 'usr/bin/dropbearkey'), '-y', '-f', hostKeyFile], { signal });
+  await exec(loader, ['--library-path', libPath, join(toolRoot, 'usr/bin/dropbearkey'), '-t', 'ed25519', '-f', hostKeyFile], { signal });
+  const pub = await exec(loader, ['--library-path', libPath, join(toolRoot, 'usr/bin/dropbearkey'), '-y', '-f', hostKeyFile], { signal });
   const hostKeyLine = /^(ssh-ed25519 \S+)/m.exec(pub.stdout)?.[1];
   if (!hostKeyLine) throw new LabError('IMAGE_HOSTKEY', 'dropbearkey printed no public key');
 

@@ -92,6 +92,8 @@ export class ImageCatalog {
   private async withPvh(img: BuiltImage, signal?: AbortSignal): Promise<BuiltImage> {
     const k = img.manifest.files.kernel;
     if (!k) return img;
+    // PVH is an x86 entry point; an arm64 kernel is an Image that QEMU's -kernel starts as it is.
+    if (img.recipe.recipe.arch !== 'amd64') return { ...img, pvh: { why: `PVH is an x86 entry point: an ${img.recipe.recipe.arch} kernel boots as its Image` } };
     try {
       return { ...img, pvh: { kernel: await ensurePvhKernel(join(img.dir, k.path), join(img.dir, PVH_KERNEL), signal) } };
     } catch (e) {
@@ -125,8 +127,11 @@ export class ImageCatalog {
       } else if (loaded.recipe.userland === 'initramfs') {
         const { suite, arch } = loaded.recipe;
         if (suite) progress(`reading Debian ${suite} (${arch}) through the lab's own apt state`);
-        const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;
-        manifest = await buildInitramfsImage(loaded, out, work, progress, signal, apt, join(this.cache, 'debs'));
+        // Another architecture than the host's always goes through its own apt state: the host's lists hold amd64 alone.
+        const kernelSuite = suite ?? (arch === 'amd64' ? undefined : 'bookworm');
+        const apt = kernelSuite ? await freshAptState(this.cache, kernelSuite, arch, signal) : undefined;
+        const userlandApt = arch === 'amd64' ? undefined : await freshAptState(this.cache, 'bookworm', arch, signal);
+        manifest = await buildInitramfsImage(loaded, out, work, progress, signal, apt, join(this.cache, 'debs'), userlandApt);
       } else if (loaded.recipe.userland === 'disk') {
         const { suite, arch } = loaded.recipe;
         const apt = suite ? await freshAptState(this.cache, suite, arch, signal) : undefined;

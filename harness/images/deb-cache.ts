@@ -31,6 +31,19 @@ export function parsePrintUris(text: string): DebUri[] {
 }
 
 /**
+ * The printed files in the order of pkgs: apt prints them in an order of its own (libc6-dev
+ * before libbpf-dev, whatever was asked), and each is found by its file name, `<name>_<version>_<arch>.deb`. Pure.
+ */
+export function inPackageOrder(pkgs: string[], uris: DebUri[]): DebUri[] {
+  return pkgs.map((p) => {
+    const name = p.split('=')[0]!.split(':')[0]!;
+    const u = uris.find((x) => x.file.startsWith(`${name}_`));
+    if (!u) throw new LabError('DEB_URIS', `apt-get --print-uris named no file for ${p} (${uris.map((x) => x.file).join(' ')})`);
+    return u;
+  });
+}
+
+/**
  * The .deb files of pkgs in dir (as `apt-get download` leaves them), taken from the cache where it
  * has them and downloaded (then added to it) where not. Returns the files in dir, in pkgs' order.
  */
@@ -38,8 +51,9 @@ export async function cachedDebDownload(pkgs: string[], dir: string, o: { cacheD
   const opts = o.apt?.options() ?? [];
   await mkdir(dir, { recursive: true });
   await mkdir(o.cacheDir, { recursive: true });
-  const uris = parsePrintUris((await exec('apt-get', [...opts, '-q', '--print-uris', 'download', ...pkgs], { signal: o.signal })).stdout);
-  if (uris.length !== pkgs.length) throw new LabError('DEB_URIS', `apt-get --print-uris named ${uris.length} files for ${pkgs.length} packages (${pkgs.join(' ')})`);
+  const printed = parsePrintUris((await exec('apt-get', [...opts, '-q', '--print-uris', 'download', ...pkgs], { signal: o.signal })).stdout);
+  if (printed.length !== pkgs.length) throw new LabError('DEB_URIS', `apt-get --print-uris named ${printed.length} files for ${pkgs.length} packages (${pkgs.join(' ')})`);
+  const uris = inPackageOrder(pkgs, printed);
   const missing: string[] = [];
   for (const [i, u] of uris.entries()) {
     const cached = join(o.cacheDir, `${u.sha256}.deb`);

@@ -3,7 +3,8 @@ import { exec } from '../util/exec.js';
 import { LabError } from '../util/errors.js';
 import { pathExists } from '../util/fsutil.js';
 
-const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib64', 'lib', 'usr/lib'];
+// A package tree holds one architecture's libraries: both triplets are looked in (amd64, arm64).
+const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu', 'lib/aarch64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'lib64', 'lib', 'usr/lib'];
 
 /** NEEDED entries of one ELF file, read with readelf. */
 async function needed(file: string, signal?: AbortSignal): Promise<string[]> {

@@ -18,7 +18,7 @@ export const recipeSchema = z
      * as the Debian 12 recipes always did.
      */
     suite: z.string().regex(/^[a-z]+(-backports)?$/, 'a Debian suite such as bullseye, trixie, sid or bookworm-backports').optional(),
-    /** The guest's architecture; only amd64 images are built so far. */
+    /** The guest's architecture: amd64 (qemu-system-x86_64) or arm64 (qemu-system-aarch64, virt machine; initramfs images only). */
     arch: z.enum(['amd64', 'arm64']).default('amd64'),
     kernel: z
       .object({
@@ -40,7 +40,7 @@ export const recipeSchema = z
   .superRefine((r, ctx) => {
     if (r.userland === 'user-disk' && !r.disk) ctx.addIssue({ code: 'custom', path: ['disk'], message: 'a user-disk image needs disk: the path of your qcow2 or VHDX image' });
     if (r.os === 'windows' && !r.windows) ctx.addIssue({ code: 'custom', path: ['windows'], message: 'a Windows image needs windows: { version: 10 | 11 | server-2019 | ... }' });
-    if (r.arch !== 'amd64' && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['arch'], message: `${r.arch} images cannot be built yet: only amd64` });
+    if (r.arch !== 'amd64' && r.userland === 'disk') ctx.addIssue({ code: 'custom', path: ['arch'], message: `${r.arch} images are built with userland: initramfs only (the systemd disk is amd64)` });
     if (r.suite && r.userland === 'user-disk') ctx.addIssue({ code: 'custom', path: ['suite'], message: 'a user disk is not built from Debian packages: suite: does not apply' });
     if (r.os === 'linux' && !r.kernel && r.userland !== 'user-disk') ctx.addIssue({ code: 'custom', path: ['kernel'], message: 'a Linux image built here needs kernel: { package, series, flavour }' });
   });

@@ -34,6 +34,8 @@ export interface MachineSpec {
   boot: BootSource;
   memoryMiB: number;
   cpus: number;
+  /** The guest's architecture (Debian's name): which QEMU system emulator and machine run it. Default amd64. */
+  arch?: 'amd64' | 'arm64';
   /** TCP port inside the guest forwarded to a free 127.0.0.1 port. */
   guestSshPort: number;
   /**
@@ -112,6 +114,8 @@ export interface Provider {
   /** Why this host runs guests the way it does (e.g. "TCG: /dev/kvm is missing"), said once. */
   describe(): Promise<string>;
   createOverlay(base: string, overlay: string, signal?: AbortSignal): Promise<void>;
+  /** The guest architectures its machines run; absent: every one (the qemu provider). */
+  readonly arches?: readonly ('amd64' | 'arm64')[];
   /** Its machines can save their state (Machine.saveState) and start from one (MachineSpec.restoreFrom): shared baselines need both. */
   readonly canRestore?: boolean;
   /**

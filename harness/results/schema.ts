@@ -152,8 +152,8 @@ export const cellSchema = z.object({
     name: z.string(),
     kernelRelease: z.string().optional(),
     recipeHash: z.string().optional(),
-    /** How the kernel was started: at its PVH entry (unpacked by the lab), as the packaged bzImage, or by UEFI firmware from the disk. Absent in runs from before it was recorded. */
-    entry: z.enum(['pvh', 'bzimage', 'uefi']).optional(),
+    /** How the kernel was started: at its PVH entry (unpacked by the lab), as the packaged bzImage, as an arm64 Image (QEMU's -kernel on the virt machine), or by UEFI firmware from the disk. Absent in runs from before it was recorded. */
+    entry: z.enum(['pvh', 'bzimage', 'image', 'uefi']).optional(),
   }),
   agent: z.object({
     name: z.string(),

@@ -290,6 +290,7 @@ export class CellVm {
       boot: bootSourceOf(image, kernelArgsOf(image, this.o.boot, this.o.labKey.publicKey), this.o.boot.kernelEntry),
       memoryMiB: r.memoryMiB,
       cpus: r.cpus,
+      arch: r.arch,
       guestSshPort: 22,
       instructionClock: this.o.instructionClock,
       ...(this.o.generationId ? { generationId: true } : {}),

@@ -149,7 +149,7 @@ export async function prepareSuite(
         tasks.push(async () => {
           const where = { file: s.file, line: s.lineOf([...path, 'builds', bi]), field: fieldOf([...path, 'builds', bi]) };
           const m = img.manifest;
-          const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined, aptSuite: img.recipe.recipe.suite };
+          const guest = { os: img.recipe.recipe.os, kernelRelease: m.kernelRelease, kernelPackage: m.kernelPackage, kernelPackageVersion: m.kernelPackage ? m.packages[m.kernelPackage] : undefined, aptSuite: img.recipe.recipe.suite, arch: img.recipe.recipe.arch };
           try {
             const built = await agent.prepare({ version: b.version, ...(b.source !== undefined ? { source: s.resolvePath(b.source) } : {}), ...(b.inTree ? { inTree: true } : {}), guest, ...(b.make ? { make: b.make } : {}), signal: o.signal, progress: o.progress });
             builds.set(key, built);

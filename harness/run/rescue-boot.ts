@@ -53,6 +53,7 @@ export async function rescueAtConsole(o: RescueBootOptions): Promise<{ removed: 
         boot: bootSourceOf(o.image, kernelArgsOf(o.image, { ...o.boot, kernelArgs: [...(o.boot.kernelArgs ?? []), ...o.args] }, o.labKey.publicKey), o.boot.kernelEntry),
         memoryMiB: o.image.recipe.recipe.memoryMiB,
         cpus: o.image.recipe.recipe.cpus,
+        arch: o.image.recipe.recipe.arch,
         guestSshPort: 22,
       },
       o.signal,

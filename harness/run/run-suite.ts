@@ -3,7 +3,7 @@ import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { PreparedBuild } from '../agents/agent.js';
-import type { BuiltImage } from '../images/catalog.js';
+import type { BuiltImage, ImageCatalog } from '../images/catalog.js';
 import type { CellPlan } from '../config/matrix.js';
 import { loadSuite, type LoadedSuite } from '../config/suite.js';
 import { ensureLabKey } from '../guest/lab-keys.js';
@@ -65,9 +65,21 @@ export function runId(suite: string): string {
   return `${suite}-${t}-${randomBytes(2).toString('hex')}`;
 }
 
+/** Images of an architecture the provider does not run: refused before anything is built (exit 2), naming them. */
+async function refuseForeignArches(provider: Provider, images: Iterable<string>, catalog: ImageCatalog, where: { file: string; line?: number; field: string }): Promise<void> {
+  if (!provider.arches) return;
+  const foreign: string[] = [];
+  for (const name of images) {
+    const arch = (await catalog.find(name)).loaded.recipe.arch;
+    if (!provider.arches.includes(arch)) foreign.push(`${name} (${arch})`);
+  }
+  if (foreign.length) throw new ConfigError('PROVIDER_ARCH', `the ${provider.name} provider runs ${provider.arches.join(', ')} guests only, not ${foreign.join(', ')}: run them with the qemu provider`, where);
+}
+
 /** How a cell's kernel starts, as bootSourceOf (run/cell-vm.ts) will start it. */
-function kernelEntryOf(img: BuiltImage, wanted: 'pvh' | 'bzimage'): 'pvh' | 'bzimage' | 'uefi' {
+function kernelEntryOf(img: BuiltImage, wanted: 'pvh' | 'bzimage'): 'pvh' | 'bzimage' | 'image' | 'uefi' {
   if (!img.manifest.files.kernel) return 'uefi';
+  if (img.recipe.recipe.arch === 'arm64') return 'image';
   return wanted === 'pvh' && img.pvh && 'kernel' in img.pvh ? 'pvh' : 'bzimage';
 }
 
@@ -108,18 +120,19 @@ async function runLocked(o: RunSuiteOptions, resumed: JournalState | undefined, 
   // On a queue each cell runs alone on some worker, booting its own baselines.
   const queueUrl = queueUrlOf(o.queue?.url, resumed?.run.queue?.url);
   const sharedBaselines = queueUrl ? false : o.sharedBaselines;
-  // The provider's own set-up (dockerd, its base image) belongs to where the VMs run: a worker does its own.
-  if (!queueUrl) await provider.prepare?.((m) => o.emit({ type: 'prepare', message: m }), o.signal);
   const { names, catalog } = await suiteImageNames(o, s);
   // Only what the selected cells use is built: a shard does not build another shard's images.
   const plan = planRun(s.suite, names, selection, sharesBaselines(s.suite, sharedBaselines));
+  if (!queueUrl) await refuseForeignArches(provider, plan.images, catalog, { file: s.file, line: s.lineOf(['images']), field: 'images' });
+  // The provider's own set-up (dockerd, its base image) belongs to where the VMs run: a worker does its own.
+  if (!queueUrl) await provider.prepare?.((m) => o.emit({ type: 'prepare', message: m }), o.signal);
   // Cells boot while the builds they do not need yet are made: not when resuming (a resume checks every
   // build against the run's) nor on a queue (the enqueuer records every build, workers make their own).
   const deferBuilds = !resumed && !queueUrl;
   const prepared = await prepareSuite({ ...o, progress: (m) => o.emit({ type: 'prepare', message: m }), deferBuilds }, s, plan.images, catalog);
   const labKey = await ensureLabKey(join(o.cacheDir, 'lab'));
   for (const [name, img] of prepared.images) {
-    if (s.suite.boot.kernelEntry === 'pvh' && img.pvh && 'why' in img.pvh) o.emit({ type: 'prepare', message: `image ${name} boots its bzImage: ${img.pvh.why}` });
+    if (s.suite.boot.kernelEntry === 'pvh' && img.recipe.recipe.arch === 'amd64' && img.pvh && 'why' in img.pvh) o.emit({ type: 'prepare', message: `image ${name} boots its bzImage: ${img.pvh.why}` });
   }
   const id = resumed ? resumed.run.id : runId(s.suite.name);
   const runDir = resumed ? resolve(o.resume!) : join(o.resultsDir, id);

@@ -95,6 +95,19 @@ export interface ElfFacts {
 }
 
 export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
+
+/**
+ * A build for another architecture than the host's: the BPF target's register layout
+ * (`__TARGET_ARCH_<bpfArch>`), Debian's cross compiler, and a sysroot of that architecture's
+ * libraries (sysroot.ts) the loader is linked against; the loader must then be of `machine`.
+ */
+export interface EbpfCross {
+  bpfArch: string;
+  cc: string;
+  sysroot: string;
+  machine: number;
+}
 export const EM_BPF = 247;
 
 export async function readElfFacts(path: string): Promise<ElfFacts | undefined> {
@@ -124,6 +137,7 @@ export interface BuildEbpfOptions {
   sourceDir: string;
   /** Final directory of the artifacts; written atomically (a scratch dir renamed into place). */
   outDir: string;
+  cross?: EbpfCross;
   signal?: AbortSignal;
 }
 
@@ -176,7 +190,8 @@ export async function buildEbpf(o: BuildEbpfOptions): Promise<EbpfBuild> {
     await cp(sourceDir, src, { recursive: true, filter: (p) => p === sourceDir || !isArtifact(basename(p)) });
     const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
     for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'CFLAGS', 'LDFLAGS']) delete env[k];
-    const r = await execCapture('make', ['-C', src, `OUT=${out}`, 'CC=gcc', `CLANG=${tc.clang}`, `BPFTOOL=${tc.bpftool}`], { env, signal });
+    const crossArgs = o.cross ? [`CC=${o.cross.cc}`, `BPF_ARCH=${o.cross.bpfArch}`, `SYSROOT=${o.cross.sysroot}`] : ['CC=gcc'];
+    const r = await execCapture('make', ['-C', src, `OUT=${out}`, ...crossArgs, `CLANG=${tc.clang}`, `BPFTOOL=${tc.bpftool}`], { env, signal });
     if (r.code !== 0) {
       const text = `${r.stdout}\n${r.stderr}`.split(`${src}/`).join(`${sourceDir}/`);
       const errors = text.split('\n').filter((l) => /\berror\b|undefined reference|\*\*\*/i.test(l));
@@ -195,7 +210,7 @@ export async function buildEbpf(o: BuildEbpfOptions): Promise<EbpfBuild> {
       if (n.endsWith('.bpf.o')) {
         if (elf?.machine !== EM_BPF) throw new ConfigError('EBPF_BUILD_INVALID', `${n} built from ${sourceDir} is not a BPF object`, { file: sourceDir });
         objects.push(n);
-      } else if (elf?.machine === EM_X86_64 && ((await stat(p)).mode & 0o111) !== 0) {
+      } else if (elf?.machine === (o.cross?.machine ?? EM_X86_64) && ((await stat(p)).mode & 0o111) !== 0) {
         executables.push(n);
       }
     }
@@ -214,7 +229,7 @@ export async function buildEbpf(o: BuildEbpfOptions): Promise<EbpfBuild> {
       );
     }
     const size = (await stat(join(out, loader))).size;
-    const detail = `CO-RE build for every kernel: ${loader} (static, ${(size / 2 ** 20).toFixed(1)} MiB) + ${objects.join(', ')}; ${tc.clangVersion || 'clang'}; built in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
+    const detail = `CO-RE build for every kernel${o.cross ? ` of ${o.cross.bpfArch}` : ''}: ${loader} (static, ${(size / 2 ** 20).toFixed(1)} MiB) + ${objects.join(', ')}; ${tc.clangVersion || 'clang'}; built in ${((Date.now() - t0) / 1000).toFixed(1)}s`;
     await chmod(join(out, loader), 0o755);
     await writeFile(join(out, MANIFEST), JSON.stringify({ loader, objects, detail }, null, 2) + '\n');
 

@@ -9,6 +9,7 @@ import { fileNamePart } from '../../util/paths.js';
 import { shellWord } from '../../util/shell-quote.js';
 import { treeHash } from '../../util/tree-hash.js';
 import { buildEbpf, cachedEbpfBuild } from './build.js';
+import { arm64Cross } from './sysroot.js';
 import { cachedPackageBuild, PACKAGE_DESCRIPTOR, packageBuildKey, readPackageSpec, stagePackageAgent, type PackageBuildManifest } from './package.js';
 
 export interface EbpfAgentOptions {
@@ -238,12 +239,14 @@ export class EbpfAgent implements AgentDriver {
       });
     }
     const src = await treeHash(source);
-    // Not keyed by kernel release: one CO-RE build serves every image.
-    const outDir = join(builds, `${stem}-${src.slice(0, 12)}`, 'ebpf-core');
+    // Not keyed by kernel release: one CO-RE build serves every image of an architecture.
+    const arch = opts.guest.arch ?? 'amd64';
+    const outDir = join(builds, `${stem}-${src.slice(0, 12)}`, arch === 'amd64' ? 'ebpf-core' : `ebpf-core-${arch}`);
     let b = await cachedEbpfBuild(outDir);
     if (!b) {
-      opts.progress?.(`building ${this.o.name} ${opts.version} (eBPF, CO-RE: one build for every kernel)`);
-      b = await buildEbpf({ sourceDir: source, outDir, signal: opts.signal });
+      opts.progress?.(`building ${this.o.name} ${opts.version} (eBPF, CO-RE: one build for every ${arch} kernel)`);
+      const cross = arch === 'amd64' ? undefined : await arm64Cross(this.o.cacheDir, opts.signal);
+      b = await buildEbpf({ sourceDir: source, outDir, cross, signal: opts.signal });
     }
     const files: Record<string, string> = { loader: b.loader };
     for (const obj of b.objects) files[`object:${basename(obj)}`] = obj;

@@ -4,6 +4,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import { ConfigError, LabError, throwIfAborted } from '../../util/errors.js';
 import { execCapture, type ExecResult } from '../../util/exec.js';
 import { pathExists } from '../../util/fsutil.js';
+import { crossCompilerPackage } from './cross-build.js';
 import { checkVermagic, readModinfo } from './modinfo.js';
 
 /**
@@ -35,6 +36,8 @@ export interface BuildKmodOptions {
    * suite (kbuild-container.ts), whose kbuild binaries and compiler the host cannot run or lacks.
    */
   runMake?: MakeRunner;
+  /** Cross-compile for another architecture: kbuild's ARCH and the compiler prefix (Debian's cross compiler, e.g. aarch64-linux-gnu-). */
+  cross?: { arch: string; prefix: string };
   signal?: AbortSignal;
 }
 
@@ -174,12 +177,13 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
 
   // The kernel's own compiler must be on the host (a build environment brings its own): a module
   // built with another one may not load.
-  const cc = kernelCompiler(await readFile(join(headersDir, '.kernelvariables'), 'utf8').catch(() => undefined));
+  const cc = `${opts.cross?.prefix ?? ''}${kernelCompiler(await readFile(join(headersDir, '.kernelvariables'), 'utf8').catch(() => undefined))}`;
   try {
     if (!opts.runMake) await execCapture(cc, ['--version'], { signal });
   } catch (e) {
     if ((e as { code?: string }).code === 'HOST_TOOL_MISSING') {
-      throw new LabError('HOST_TOOL_MISSING', `${cc}, the compiler kernel ${kernelRelease} was built with, is not installed on this host (apt-get install ${cc})`, {
+      const pkg = opts.cross ? crossCompilerPackage(cc, opts.cross.prefix) : cc;
+      throw new LabError('HOST_TOOL_MISSING', `${cc}, the compiler kernel ${kernelRelease} was built with, is not installed on this host (apt-get install ${pkg})`, {
         cause: e,
       });
     }
@@ -192,7 +196,8 @@ export async function buildKmod(opts: BuildKmodOptions): Promise<BuildKmodResult
   try {
     await cp(sourceDir, src, { recursive: true, filter: (p) => p === sourceDir || !isBuildArtifact(basename(p)) });
     const jobs = Math.max(1, availableParallelism());
-    const r = await (opts.runMake ?? hostMake)(['-C', headersDir, `M=${src}`, `-j${jobs}`, 'modules', ...makeVars], { scratch, cc, env: buildEnv(), signal });
+    const crossArgs = opts.cross ? [`ARCH=${opts.cross.arch}`, `CROSS_COMPILE=${opts.cross.prefix}`] : [];
+    const r = await (opts.runMake ?? hostMake)(['-C', headersDir, `M=${src}`, `-j${jobs}`, ...crossArgs, 'modules', ...makeVars], { scratch, cc, env: buildEnv(), signal });
     const output = `${r.stdout}\n${r.stderr}`;
     const diag = summarizeBuildOutput(output, src, sourceDir);
     if (r.code !== 0) {

@@ -37,6 +37,12 @@ export interface FetchKernelHeadersOptions {
   apt?: AptState;
   /** The shared .deb cache by sha256 (images/deb-cache.ts), when the caller keeps one. */
   debCache?: string;
+  /**
+   * For headers of another architecture than the host's (arm64 on amd64): the host's own apt state
+   * of the kernel's suite, where linux-kbuild-* (fixdep, modpost: programs run at build time) is
+   * taken from, in the host's architecture, instead of the kernel's.
+   */
+  hostKbuildApt?: AptState;
   signal?: AbortSignal;
 }
 
@@ -196,7 +202,7 @@ async function readMarker(marker: string, kernelRelease: string): Promise<Header
 }
 
 /** The packages (pinned `name=version`) that make up the headers of a release. */
-async function headerPackages(kernelRelease: string, signal?: AbortSignal, apt?: AptState): Promise<string[]> {
+async function headerPackages(kernelRelease: string, signal?: AbortSignal, apt?: AptState): Promise<[string, string, string]> {
   const pkg = `linux-headers-${kernelRelease}`;
   const version = await candidateVersion(pkg, signal, apt);
   const common = await resolveDependsOn(pkg, 'linux-headers-', signal, apt);
@@ -223,8 +229,11 @@ export async function fetchKernelHeaders(opts: FetchKernelHeadersOptions): Promi
   // crash or a concurrent fetch never leaves a half-made tree under the final name.
   const tmp = await mkdtemp(join(cacheDir, `.linux-headers-${kernelRelease}.tmp-`));
   try {
-    const packages = await headerPackages(kernelRelease, signal, opts.apt);
-    const debs = await aptDownload(packages, join(tmp, 'debs'), signal, opts.apt, opts.debCache);
+    const [headers, common, kbuild] = await headerPackages(kernelRelease, signal, opts.apt);
+    const packages = [headers, common, kbuild];
+    const debs = await aptDownload(opts.hostKbuildApt ? [headers, common] : packages, join(tmp, 'debs'), signal, opts.apt, opts.debCache);
+    // The same linux-kbuild version, built for the host: its programs run here while the module is cross-compiled.
+    if (opts.hostKbuildApt) debs.push(...(await aptDownload([kbuild], join(tmp, 'debs-host'), signal, opts.hostKbuildApt, opts.debCache)));
     for (const deb of debs) {
       throwIfAborted(signal);
       await debExtract(deb, join(tmp, 'root'), signal);

@@ -7,6 +7,7 @@ import type { GuestTransport } from '../../guest/transport.js';
 import { buildKmod, makeVarArgs } from './build.js';
 import { fetchKernelHeaders, headersCachePaths } from './headers.js';
 import { containerMake } from './kbuild-container.js';
+import { crossBuildOf } from './cross-build.js';
 import { freshAptState } from '../../images/apt-state.js';
 import { fetchInTreeModule } from './in-tree.js';
 import { findPrebuiltModule, isSourceFolder } from './prebuilt.js';
@@ -106,13 +107,17 @@ export class KmodAgent implements AgentDriver {
       const vars = makeVarArgs(opts.make, source);
       opts.progress?.(`building ${this.o.name} ${opts.version} for ${release}${vars.length ? ` (${vars.join(' ')})` : ''}`);
       // A kernel of another suite: its headers from that suite's archive, make in that suite's userland.
-      const suite = opts.guest.aptSuite;
-      const apt = suite ? await freshAptState(this.o.cacheDir, suite, 'amd64', opts.signal) : undefined;
+      // An arm64 kernel (Debian 12's, gcc-12 as the host's): cross-built here (cross-build.ts).
+      const arch = opts.guest.arch ?? 'amd64';
+      const cross = arch === 'amd64' ? undefined : crossBuildOf(arch, opts.guest.aptSuite);
+      const suite = cross ? cross.suite : opts.guest.aptSuite;
+      const apt = suite ? await freshAptState(this.o.cacheDir, suite, arch, opts.signal) : undefined;
+      const hostKbuildApt = cross ? await freshAptState(this.o.cacheDir, cross.suite, 'amd64', opts.signal) : undefined;
       const headersCache = join(this.o.cacheDir, 'headers');
-      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: headersCache, apt, debCache: join(this.o.cacheDir, 'debs'), signal: opts.signal });
-      const runMake = suite ? containerMake({ suite, headersRoot: headersCachePaths(headersCache, release).dir, progress: opts.progress }) : undefined;
+      const headersDir = await fetchKernelHeaders({ kernelRelease: release, cacheDir: headersCache, apt, hostKbuildApt, debCache: join(this.o.cacheDir, 'debs'), signal: opts.signal });
+      const runMake = suite && !cross ? containerMake({ suite, headersRoot: headersCachePaths(headersCache, release).dir, progress: opts.progress }) : undefined;
       await mkdir(outDir, { recursive: true });
-      const r = await buildKmod({ sourceDir: source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, runMake, signal: opts.signal });
+      const r = await buildKmod({ sourceDir: source, kernelRelease: release, headersDir, outDir, moduleName: this.module, makeVars: opts.make, runMake, cross, signal: opts.signal });
       return { version: opts.version, files: { ko: r.koPath }, detail: `built from source: ${r.vermagic.trim()}` };
     }
     return { version: opts.version, files: { ko }, detail: `built from source for ${release} (cached)` };
@@ -120,6 +125,8 @@ export class KmodAgent implements AgentDriver {
 
   private async prepareInTree(opts: PrepareOptions, release: string): Promise<PreparedBuild> {
     const { kernelPackage, kernelPackageVersion } = opts.guest;
+    // in-tree.ts reads the host's apt lists (amd64): an arm64 kernel package is not there.
+    if ((opts.guest.arch ?? 'amd64') !== 'amd64') throw new ConfigError('KMOD_IN_TREE_ARCH', `build ${opts.version}: in-tree modules are taken for amd64 images only so far, not ${opts.guest.arch}`);
     if (!kernelPackage || !kernelPackageVersion) {
       throw new ConfigError('KMOD_IN_TREE_IMAGE', `build ${opts.version}: an in-tree module comes from the image's Debian kernel package, and this image records none (rebuild it: \`bootgate images build\`)`);
     }

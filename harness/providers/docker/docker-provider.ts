@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type Docker from 'dockerode';
 import { exec } from '../../util/exec.js';
+import { ConfigError } from '../../util/errors.js';
 import type { HostTool, Machine, MachineSpec, Provider } from '../provider.js';
 import { chooseAccel } from '../qemu/accel.js';
 import { ensureBaseImage } from './base-image.js';
@@ -60,7 +61,12 @@ export class DockerProvider implements Provider {
     await exec('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay], { signal });
   }
 
+  /** Its base image holds qemu-system-x86 alone. */
+  readonly arches = ['amd64'] as const;
+
   async start(spec: MachineSpec, signal?: AbortSignal): Promise<Machine> {
+    // The base image holds qemu-system-x86 alone: refused before a container is made, not a QEMU error inside one.
+    if ((spec.arch ?? 'amd64') !== 'amd64') throw new ConfigError('DOCKER_ARCH_UNSUPPORTED', `${spec.name}: the docker provider runs amd64 guests only (its base image has qemu-system-x86); run ${spec.arch} images with the qemu provider`);
     const { docker, image, owner } = await this.prepare(undefined, signal);
     const { accel } = await chooseAccel();
     return DockerMachine.start({ docker, image, spec, accel, owner, hostCpus: availableParallelism(), signal });

@@ -44,4 +44,22 @@ describe('qemuArgs', () => {
     expect(after(r, '-device')).toContain('vmgenid,guid=auto');
     expect(after(r, '-incoming')).toEqual([`exec:cat '/w/it'\\''s state.bin'`]);
   });
+  it('runs an arm64 guest on the virt machine: PL011 console, PCI virtio disk, PCI pvpanic, no x86 devices', () => {
+    const a = qemuArgs({ spec: { ...spec, arch: 'arm64', generationId: true }, accel: 'tcg', qmpSocket: '/w/q.sock', sshPort: 40000 });
+    expect(after(a, '-machine')).toEqual(['virt,gic-version=max']);
+    expect(after(a, '-cpu')).toEqual(['max']);
+    expect(after(a, '-append')[0]).toMatch(/^console=ttyAMA0,115200 /);
+    expect(after(a, '-drive')[0]).toMatch(/^file=\/w\/disk\.qcow2,if=none,id=d0,/);
+    expect(after(a, '-device')).toEqual(['virtio-blk-pci,drive=d0', 'virtio-net-pci,netdev=n0', 'pvpanic-pci']);
+    expect(after(a, '-netdev')[0]).toContain('restrict=on');
+    // The amd64 line is what it was.
+    const x = qemuArgs({ spec, accel: 'tcg', qmpSocket: '/w/q.sock', sshPort: 40000 });
+    expect(after(x, '-machine')).toEqual(['q35']);
+    expect(after(x, '-append')[0]).toMatch(/^console=ttyS0,115200 /);
+  });
+  it('takes KVM and the host CPU for an arm64 guest on an arm64 host', () => {
+    const a = qemuArgs({ spec: { ...spec, arch: 'arm64' }, accel: 'kvm', qmpSocket: '/w/q.sock', sshPort: 40000 });
+    expect(after(a, '-cpu')).toEqual(['host']);
+    expect(after(a, '-accel')).toEqual(['kvm']);
+  });
 });

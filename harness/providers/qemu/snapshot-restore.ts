@@ -105,7 +105,7 @@ export async function startFromState(
   signal?: AbortSignal,
 ): Promise<Machine> {
   const full: MachineSpec = { ...spec, disk: overlay, restoreFrom: saved.stateFile };
-  const diff = restoreKeyMismatch(saved.key, restoreKeyOf(full, (await chooseAccel()).accel));
+  const diff = restoreKeyMismatch(saved.key, restoreKeyOf(full, (await chooseAccel(spec.arch)).accel));
   if (diff.length) throw new RestoreMismatchError(`${spec.name}: the saved state ${saved.stateFile} was saved from another machine (${diff.join('; ')})`);
   await provider.createOverlay(saved.disk, overlay, signal);
   return provider.start(full, signal);

@@ -20,6 +20,10 @@ describe('cell jobs', () => {
     // A Linux-only worker is never offered a Windows cell.
     expect(queuesServed(['x86_64'])).not.toContain(queueNameOf(needsOf({ os: 'windows', memoryMiB: 1 }).caps));
     expect(queuesServed(['arm64'])).toEqual(['bootgate.arm64']);
+    // An arm64 image goes to workers that name arm64 (an arm64 host, or an x86 one under TCG), never to x86_64 alone.
+    expect(needsOf({ os: 'linux', memoryMiB: 512, arch: 'arm64' }).caps).toEqual(['arm64']);
+    expect(queuesServed(['x86_64'])).not.toContain(queueNameOf(needsOf({ os: 'linux', memoryMiB: 1, arch: 'arm64' }).caps));
+    expect(queuesServed(['arm64', 'x86_64'])).toContain('bootgate.arm64');
   });
 
   it("forwards a cell's own events, not the worker's run-start, prepare lines or cell-end", () => {

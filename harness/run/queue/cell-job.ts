@@ -39,9 +39,13 @@ export const jobIdOf = (runId: string, cellId: string) => `${runId}/${cellId}`;
  */
 export const queueNameOf = (caps: string[]) => `bootgate.${[...caps].sort().join('.')}`;
 
-/** What a cell of an image needs. Every image of the catalog is x86_64 (QEMU's x86 system emulator). */
-export function needsOf(image: { os: 'linux' | 'windows'; memoryMiB: number }): CellNeeds {
-  return { caps: (image.os === 'windows' ? ['windows', 'x86_64'] : ['x86_64']).sort(), memoryMiB: image.memoryMiB };
+/**
+ * What a cell of an image needs: the emulator of its architecture (x86_64 for amd64 images, arm64 for
+ * arm64 ones, which an x86 host runs under TCG when its worker names arm64 too), and windows for Windows.
+ */
+export function needsOf(image: { os: 'linux' | 'windows'; memoryMiB: number; arch?: 'amd64' | 'arm64' }): CellNeeds {
+  const arch = image.arch === 'arm64' ? 'arm64' : 'x86_64';
+  return { caps: (image.os === 'windows' ? ['windows', arch] : [arch]).sort(), memoryMiB: image.memoryMiB };
 }
 
 /** The queues a worker with these capabilities serves: every set of needs they cover (one architecture each). */
