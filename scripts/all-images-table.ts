@@ -1,0 +1,43 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadRun } from '../harness/results/run-files.js';
+import type { CellResult } from '../harness/results/schema.js';
+import { BootgateError, EXIT } from '../harness/util/errors.js';
+import { cellProblems, verdictTable } from './all-images-verdicts.js';
+
+/**
+ * `node dist/scripts/all-images-table.js RUN [RUN...]`: the verdict table of the all-images suite
+ * (suites/all-images.yaml), from one run or from the parts of one split with --cells (a cell in a
+ * later run replaces the same cell in an earlier one). Writes `all-images.md` into the first run's
+ * folder and prints it. Exit 0 when every cell is as the rule expects, 1 when one is not, 2 bad input.
+ */
+async function main(paths: string[]): Promise<number> {
+  if (paths.length === 0) {
+    process.stderr.write('usage: node dist/scripts/all-images-table.js RUN [RUN...] (a results folder of suites/all-images.yaml, or several)\n');
+    return EXIT.config;
+  }
+  const cells = new Map<string, CellResult>();
+  let first: string | undefined;
+  let wallMs = 0;
+  for (const p of paths) {
+    const { run, runDir } = await loadRun(p);
+    first ??= runDir;
+    if (run.startedAt && run.endedAt) wallMs += Date.parse(run.endedAt) - Date.parse(run.startedAt);
+    for (const c of run.cells) cells.set(c.id, c);
+  }
+  const all = [...cells.values()].sort((a, b) => a.image.name.localeCompare(b.image.name) || a.id.localeCompare(b.id));
+  const text = `# all-images: verdicts\n\nFrom ${paths.length} run(s), ${Math.round(wallMs / 1000)} s of run wall time in all.\n\n${verdictTable(all)}`;
+  const out = join(first!, 'all-images.md');
+  await writeFile(out, text);
+  process.stdout.write(`${text}\n(written to ${out})\n`);
+  return all.some((c) => cellProblems(c).length > 0) ? EXIT.fail : EXIT.pass;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  // Bad input is one line naming the file (and field), never a stack trace.
+  if (!(e instanceof BootgateError)) throw e;
+  process.stderr.write(`all-images-table: ${e.toString()}\n`);
+  process.exitCode = e.exitCode;
+}
