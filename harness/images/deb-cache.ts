@@ -40,17 +40,21 @@ export async function cachedDebDownload(pkgs: string[], dir: string, o: { cacheD
   await mkdir(o.cacheDir, { recursive: true });
   const uris = parsePrintUris((await exec('apt-get', [...opts, '-q', '--print-uris', 'download', ...pkgs], { signal: o.signal })).stdout);
   if (uris.length !== pkgs.length) throw new LabError('DEB_URIS', `apt-get --print-uris named ${uris.length} files for ${pkgs.length} packages (${pkgs.join(' ')})`);
-  const missing: string[] = [];
-  for (const [i, u] of uris.entries()) {
+  // apt-get prints the files in its own order, not pkgs' (with pkgs[i] for uris[i], a cached
+  // file could be taken for another package's): each file is tied to its package by name.
+  const pkgOf = (u: DebUri) => pkgs.find((p) => p.split('=')[0] === u.file.split('_')[0]);
+  const missing: DebUri[] = [];
+  for (const u of uris) {
     const cached = join(o.cacheDir, `${u.sha256}.deb`);
     // Checked at every use (a kernel .deb hashes in a fraction of a second): a damaged copy is fetched again.
     if ((await stat(cached).catch(() => undefined))?.size === u.size && (await sha256File(cached)) === u.sha256) await copyFile(cached, join(dir, u.file), constants.COPYFILE_FICLONE);
-    else missing.push(pkgs[i]!);
+    else missing.push(u);
   }
-  if (missing.length > 0) await exec('apt-get', [...opts, 'download', '-q', ...missing], { cwd: dir, signal: o.signal });
-  for (const u of uris) {
+  const toFetch = missing.map((u) => pkgOf(u));
+  if (toFetch.some((p) => p === undefined)) throw new LabError('DEB_URIS', `apt-get --print-uris named files that match none of ${pkgs.join(' ')}: ${missing.map((u) => u.file).join(' ')}`);
+  if (missing.length > 0) await exec('apt-get', [...opts, 'download', '-q', ...(toFetch as string[])], { cwd: dir, signal: o.signal });
+  for (const u of missing) {
     const cached = join(o.cacheDir, `${u.sha256}.deb`);
-    if (!missing.includes(pkgs[uris.indexOf(u)]!)) continue;
     const got = await sha256File(join(dir, u.file)).catch(() => undefined);
     if (got !== u.sha256) throw new LabError('DEB_CHECKSUM', `${u.file} from ${u.url}: sha256 ${got ?? 'missing'}, the archive's lists say ${u.sha256}`);
     // Copied in under a private name, then renamed: a reader never sees half a file.
@@ -58,5 +62,5 @@ export async function cachedDebDownload(pkgs: string[], dir: string, o: { cacheD
     await copyFile(join(dir, u.file), tmp, constants.COPYFILE_FICLONE);
     await rename(tmp, cached);
   }
-  return uris.map((u) => join(dir, u.file));
+  return pkgs.map((p) => join(dir, (uris.find((u) => pkgOf(u) === p) ?? uris[pkgs.indexOf(p)]!).file));
 }
