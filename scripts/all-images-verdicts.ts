@@ -110,3 +110,23 @@ export function verdictTable(cells: readonly Cell[]): string {
     '',
   ].join('\n');
 }
+
+export interface ImageCost {
+  image: string;
+  kernel: string;
+  buildSeconds?: number;
+  sizeMiB?: number;
+  /** Cold boots of the image without the agent, power-on to the ready marker (the runs' baselines), in seconds. */
+  coldBoots: number[];
+}
+
+/** What each image costs: build, size, cold boot (the runs' baseline boots, which share the host with the cells). */
+export function costTable(rows: readonly ImageCost[]): string {
+  const s = (x: number | undefined) => (x === undefined ? '?' : String(x));
+  return [
+    '| image | kernel | build s | size MiB | cold boot to ready s |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.image} | ${r.kernel} | ${s(r.buildSeconds)} | ${s(r.sizeMiB)} | ${r.coldBoots.length ? r.coldBoots.join(', ') : '?'} |`),
+    '',
+  ].join('\n');
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CellResult } from '../harness/results/schema.js';
-import { archOf, cellProblems, expectation, kernelSeries, verdictTable } from '../scripts/all-images-verdicts.js';
+import { archOf, cellProblems, costTable, expectation, kernelSeries, verdictTable } from '../scripts/all-images-verdicts.js';
 
 // The agent's real health outputs (test/fixtures/verifier/README.md); the cells around them are
 // built here, since the rule under test reads only these fields.
@@ -71,5 +71,14 @@ describe('the all-images expectation rule', () => {
     expect(cellProblems({ ...e291old!, cycles: [{ ...crashed }] })).toContain('a boot failed or crashed: a refused program must not');
     expect(cellProblems({ ...e291new!, verdict: 'pass' })[0]).toMatch(/^verdict pass, expected fail/);
     expect(verdictTable([{ ...e291new!, verdict: 'pass' }])).toMatch(/\*\*UNEXPECTED\*\* pass/);
+  });
+
+  it('the cost table: every boot measured, a missing figure as ?', () => {
+    const t = costTable([
+      { image: OLD, kernel: '5.10.0-46-amd64', buildSeconds: 21.7, sizeMiB: 11.2, coldBoots: [25.6, 16.1] },
+      { image: NEW, kernel: '6.1.0-57-amd64', coldBoots: [] },
+    ]);
+    expect(t).toContain('| debian-11-5.10-generic | 5.10.0-46-amd64 | 21.7 | 11.2 | 25.6, 16.1 |');
+    expect(t).toContain('| debian-6.1-generic | 6.1.0-57-amd64 | ? | ? | ? |');
   });
 });
