@@ -10,10 +10,12 @@ import { cellProblems, costTable, verdictTable, type ImageCost } from './all-ima
 /**
  * `node dist/scripts/all-images-table.js RUN [RUN...]`: the verdict table of the all-images suite
  * (suites/all-images.yaml), from one run or from the parts of one split with --cells (a cell in a
- * later run replaces the same cell in an earlier one), and what each image costs: build seconds
+ * later run replaces the same cell in an earlier one when it finished), and what each image costs: build seconds
  * and size from the catalog, cold boots from the runs' baselines. Writes `all-images.md` into the
  * first run's folder and prints it. Exit 0 when every cell is as the rule expects, 1 when one is not, 2 bad input.
  */
+const finished = (c: CellResult) => c.status === 'done' && c.stopped?.cause !== 'interrupted';
+
 async function main(paths: string[]): Promise<number> {
   if (paths.length === 0) {
     process.stderr.write('usage: node dist/scripts/all-images-table.js RUN [RUN...] (a results folder of suites/all-images.yaml, or several)\n');
@@ -27,7 +29,9 @@ async function main(paths: string[]): Promise<number> {
     const { run, runDir } = await loadRun(p);
     first ??= runDir;
     if (run.startedAt && run.endedAt) wallMs += Date.parse(run.endedAt) - Date.parse(run.startedAt);
-    for (const c of run.cells) cells.set(c.id, c);
+    // A later run's cell replaces an earlier one only when it finished: a part run with --cells
+    // leaves the other cells pending, an interrupted one leaves them stopped.
+    for (const c of run.cells) if (finished(c) || !cells.has(c.id)) cells.set(c.id, c);
     for (const b of run.baselines ?? []) {
       const ms = b.cycles.find((cy) => cy.kind === 'cold' && cy.bootMs !== undefined)?.bootMs;
       if (ms !== undefined) coldBoots.set(b.image, [...(coldBoots.get(b.image) ?? []), Math.round(ms / 100) / 10]);
