@@ -78,7 +78,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   },
   // The sensor (module and eBPF, 290 and 291) on every Linux image (suite images: os=linux, so an
   // image added to the catalog joins; list it here too): 68 cells, 153 boots, a module build per
-  // kernel (containers for other suites), about 50 minutes at -j 2 under TCG here.
+  // kernel (containers for other suites): about 90 minutes of wall time here, TCG, on a loaded host.
   'test/all-images.int.test.ts': {
     suites: ['suites/all-images.yaml'],
     images: [
