@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { rm } from 'node:fs/promises';
+import { readBootTime } from '../images/boot-time.js';
 import { ImageCatalog } from '../images/catalog.js';
 import { parseConcurrency } from './concurrency-option.js';
 import { EXIT } from '../util/errors.js';
@@ -18,7 +19,8 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
     .option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => {
       const all = await catalog().list();
-      const rows = all.map((e) => ({
+      const boots = await Promise.all(all.map((e) => (e.manifest ? readBootTime(e.dir) : undefined)));
+      const rows = all.map((e, i) => ({
         name: e.loaded.recipe.name,
         os: e.loaded.recipe.os,
         arch: e.loaded.recipe.arch,
@@ -29,6 +31,8 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
         built: !!e.manifest,
         size: e.manifest ? Object.values(e.manifest.files).reduce((a, f) => a + (f?.size ?? 0), 0) : 0,
         buildSeconds: e.manifest?.buildSeconds,
+        // Cold boot to the ready marker, when scripts/boot-times.ts measured it on this host.
+        ...(boots[i] ? { bootSeconds: boots[i].seconds, bootAccel: boots[i].accel } : {}),
         recipeHash: e.loaded.hash,
       }));
       if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

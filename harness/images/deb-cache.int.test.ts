@@ -36,5 +36,12 @@ describe('the shared .deb cache by sha256', () => {
     const [third] = await cachedDebDownload(['zlib1g'], join(root, 'd'), { cacheDir: cache, apt: online });
     expect(await sha256File(third!)).toBe(sha);
     expect(await sha256File(join(cache, `${sha}.deb`))).toBe(sha);
+
+    // apt prints lsb-base first whatever the order asked: a cached zlib1g beside a new lsb-base
+    // is still told apart, and the files come back in the order asked.
+    const pair = await cachedDebDownload(['zlib1g', 'lsb-base'], join(root, 'e'), { cacheDir: cache, apt: online });
+    expect(pair.map((f) => f.split('/').at(-1)!.split('_')[0])).toEqual(['zlib1g', 'lsb-base']);
+    expect(await sha256File(pair[0]!)).toBe(sha);
+    expect((await readdir(cache)).length).toBe(2);
   }, 180_000);
 });

@@ -6,6 +6,7 @@
  *   sensor-ebpf check  [-c CONTENT] [-o OBJECT]      parse + verify only: nothing is attached
  *   sensor-ebpf status [-p PINDIR] [-s STATEDIR]     exit 0 only when the program is attached
  *   sensor-ebpf unload [-p PINDIR]
+ *   sensor-ebpf explain LOG                          a verifier log: a missing kernel feature, or the content
  *
  * `load` parses the content file (the same format and the same parser logic as the kernel
  * module, including its bug: a rule's field is checked against the template, not against the
@@ -15,6 +16,11 @@
  * console and exits non-zero, and the machine boots without the sensor. Content that passes
  * is attached to sched_process_exec; the link and the maps are pinned in bpffs, so the
  * program stays attached after the loader exits (no daemon).
+ *
+ * A kernel too old for the program (the verifier does not know a helper it calls: bpf_strncmp
+ * came in 5.17) is not the content's fault: the loader says so and falls back to the compat
+ * program built from the same source without that helper (sensor-compat.bpf.o), which does not
+ * enforce string rules. It runs in reduced functionality, and `status` reports that as unhealthy.
  *
  * Linked statically (libbpf, libelf, libz, libc): it runs in a busybox initramfs.
  */
@@ -51,6 +57,8 @@
 #define LOG_FILE_NAME		"verifier.log"
 #define REFUSED_FILE_NAME	"refused"
 #define LOADED_FILE_NAME	"loaded"
+#define FALLBACK_FILE_NAME	"fallback"	/* the compat program runs: why */
+#define COMPAT_OBJECT_NAME	"sensor-compat.bpf.o"
 
 static const char *content_path = DEFAULT_CONTENT;
 static const char *object_path;
@@ -116,8 +124,11 @@ static void write_state(const char *name, const char *text)
 
 static void clear_state(void)
 {
-	/* Not LOADED_FILE_NAME: a refused reload leaves the previous program (and its record) in place. */
-	const char *names[] = { REFUSED_FILE_NAME, LOG_FILE_NAME };
+	/*
+	 * Not LOADED_FILE_NAME: a refused reload leaves the previous program (and its record) in
+	 * place. FALLBACK_FILE_NAME goes: a later load decides again which program runs.
+	 */
+	const char *names[] = { REFUSED_FILE_NAME, LOG_FILE_NAME, FALLBACK_FILE_NAME };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -595,6 +606,105 @@ static int refuse(const struct sensor_config *cfg, const char *why, const char *
 	return code;
 }
 
+/* Helpers the program calls that not every kernel has: named in the fallback's message. */
+static const struct {
+	int id;
+	const char *name, *since;
+} late_helpers[] = {
+	{ 182, "bpf_strncmp", "5.17" },
+};
+
+/*
+ * Whether the verifier refused the program because this kernel lacks a helper it calls (the
+ * kernel is too old: the compat program may load) rather than for what the program does with
+ * the content. The kernel's messages (kernel/bpf/verifier.c): "invalid func unknown#N" (an id
+ * past this kernel's last helper), "unknown func NAME#N" (5.x: not offered to this program
+ * type), "program of this type cannot use helper NAME#N" (6.x). On true, out holds one line:
+ * the verifier's message and the helper it names.
+ */
+static bool missing_helper(const char *vlog, char *out, size_t size)
+{
+	static const char *const forms[] = { "invalid func ", "unknown func ", "program of this type cannot use helper " };
+	char name[64], line[160];
+	unsigned int i, k;
+	const char *at;
+	int id;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		at = strstr(vlog, forms[i]);
+		if (!at || sscanf(at + strlen(forms[i]), "%63[^#\n]#%d", name, &id) != 2)
+			continue;
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"), at);
+		for (k = 0; k < sizeof(late_helpers) / sizeof(late_helpers[0]); k++)
+			if (late_helpers[k].id == id) {
+				snprintf(out, size, "%s: the helper %s#%d is missing (it came in Linux %s)", line,
+					 late_helpers[k].name, id, late_helpers[k].since);
+				return true;
+			}
+		snprintf(out, size, "%s: helper #%d is missing on this kernel", line, id);
+		return true;
+	}
+	return false;
+}
+
+/* The compat object beside the given one, or NULL when there is none (or it is that one). */
+static char *compat_object(const char *object)
+{
+	const char *slash = strrchr(object, '/');
+	char *p;
+
+	if (!strcmp(slash ? slash + 1 : object, COMPAT_OBJECT_NAME))
+		return NULL;
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - object + 1) : 0, object, COMPAT_OBJECT_NAME) < 0)
+		return NULL;
+	if (access(p, R_OK)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* How many rules the compat program does not enforce (string operators). */
+static unsigned int string_rules(const struct sensor_config *cfg)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < cfg->nr_rules; i++)
+		n += cfg->rules[i].op >= OP_EXACT && cfg->rules[i].op <= OP_CONTAINS;
+	return n;
+}
+
+/* One verifier log, classified as `load` does: for `sensor-ebpf explain LOG` (and its tests). */
+static int cmd_explain(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *log = calloc(1, VERIFIER_LOG_SIZE), out[512], *p;
+	size_t n;
+
+	if (!f || !log) {
+		fprintf(stderr, PFX "cannot read %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	n = fread(log, 1, VERIFIER_LOG_SIZE - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	if (missing_helper(log, out, sizeof(out))) {
+		printf("missing-helper: %s\n", out);
+		return 0;
+	}
+	p = strstr(log, "outside of the allowed memory range");
+	if (!p)
+		p = strstr(log, "invalid access to map value");
+	if (p) {
+		while (p > log && p[-1] != '\n')
+			p--;
+		printf("content: %.*s\n", (int)strcspn(p, "\n"), p);
+		return 0;
+	}
+	printf("other: %s\n", tail_lines(log, 1));
+	return 0;
+}
+
 static void unpin_all(void)
 {
 	const char *names[] = { "link", "stats", "config" };
@@ -629,6 +739,57 @@ static const char *default_object(const char *argv0)
 	return DEFAULT_OBJECT;
 }
 
+/*
+ * Open an object, give it the rules and load it: the verifier runs. 0 when it loaded (*objp);
+ * else the object is closed, why says what failed, and the code is refuse()'s: 1 the verifier
+ * refused it (vlog holds its log), 3 anything else.
+ */
+static int load_object(const char *path, const struct sensor_config *cfg, char *vlog,
+		       struct bpf_object **objp, char *why, size_t size)
+{
+	struct bpf_object *obj;
+	struct bpf_map *rodata, *bss;
+	struct bpf_program *prog;
+	int err;
+
+	vlog[0] = '\0';
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		snprintf(why, size, "cannot open %s: %s", path, strerror(errno));
+		return 3;
+	}
+	rodata = bpf_object__find_map_by_name(obj, ".rodata");
+	bss = bpf_object__find_map_by_name(obj, ".bss");
+	prog = bpf_object__find_program_by_name(obj, "sensor_exec");
+	if (!rodata || !bss || !prog || bpf_map__value_size(rodata) != sizeof(*cfg) ||
+	    bpf_map__value_size(bss) != sizeof(struct sensor_stats)) {
+		bpf_object__close(obj);
+		snprintf(why, size, "the object %s does not match this loader (.rodata/.bss/sensor_exec)", path);
+		return 3;
+	}
+	/* The rules become read-only data: frozen before the verifier runs. */
+	if (bpf_map__set_initial_value(rodata, cfg, sizeof(*cfg))) {
+		bpf_object__close(obj);
+		snprintf(why, size, "cannot prepare the program");
+		return 3;
+	}
+	/* Our own log buffer: on failure libbpf reloads at log level 1 into it. */
+	bpf_program__set_log_buf(prog, vlog, VERIFIER_LOG_SIZE);
+	err = bpf_object__load(obj);
+	if (err) {
+		bpf_object__close(obj);
+		if (*vlog) {
+			snprintf(why, size, "verifier rejected the program%s",
+				 strlen(vlog) >= VERIFIER_LOG_SIZE - 1 ? " (log truncated)" : "");
+			return 1;
+		}
+		snprintf(why, size, "cannot load the program: %s", strerror(-err));
+		return 3;
+	}
+	*objp = obj;
+	return 0;
+}
+
 /* load (attach = true) or check (attach = false). */
 static int cmd_load(bool attach)
 {
@@ -637,7 +798,8 @@ static int cmd_load(bool attach)
 	struct bpf_program *prog;
 	struct bpf_map *rodata, *bss;
 	struct bpf_link *link;
-	char *vlog = NULL, *p, *label;
+	char why[PATH_MAX + 768], missing[512], fallback[768] = "";
+	char *vlog, *compat = NULL, *p, *label;
 	int err;
 
 	if (!cfg)
@@ -651,55 +813,46 @@ static int cmd_load(bool attach)
 		return refuse(cfg, parse_error, NULL, 2);
 
 	libbpf_set_print(libbpf_print);
-	obj = bpf_object__open_file(object_path, NULL);
-	if (!obj) {
-		char why[PATH_MAX + 64];
-
-		snprintf(why, sizeof(why), "cannot open %s: %s", object_path, strerror(errno));
-		return refuse(cfg, why, NULL, 3);
-	}
-	rodata = bpf_object__find_map_by_name(obj, ".rodata");
-	bss = bpf_object__find_map_by_name(obj, ".bss");
-	prog = bpf_object__find_program_by_name(obj, "sensor_exec");
-	if (!rodata || !bss || !prog || bpf_map__value_size(rodata) != sizeof(*cfg) ||
-	    bpf_map__value_size(bss) != sizeof(struct sensor_stats)) {
-		bpf_object__close(obj);
-		return refuse(cfg, "the object does not match this loader (.rodata/.bss/sensor_exec)", NULL, 3);
-	}
-	/* The rules become read-only data: frozen before the verifier runs. */
-	err = bpf_map__set_initial_value(rodata, cfg, sizeof(*cfg));
 	vlog = calloc(1, VERIFIER_LOG_SIZE);
-	if (err || !vlog) {
-		bpf_object__close(obj);
+	if (!vlog)
 		return refuse(cfg, "cannot prepare the program", NULL, 3);
+	err = load_object(object_path, cfg, vlog, &obj, why, sizeof(why));
+	if (err == 1 && missing_helper(vlog, missing, sizeof(missing)) && (compat = compat_object(object_path))) {
+		/* The kernel is too old for the program, the content is not at fault: the compat program. */
+		fflush(stdout);
+		each_line(tail_lines(vlog, CONSOLE_LOG_LINES), print_verifier_line, NULL);
+		snprintf(fallback, sizeof(fallback), "the verifier refused the full program: %s", missing);
+		say("%s; falling back to %s (string rules not enforced)", fallback, COMPAT_OBJECT_NAME);
+		err = load_object(compat, cfg, vlog, &obj, why, sizeof(why));
+		if (err)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " (%s, the fallback after: %s)",
+				 COMPAT_OBJECT_NAME, missing);
+		free(compat);
 	}
-	/* Our own log buffer: on failure libbpf reloads at log level 1 into it. */
-	bpf_program__set_log_buf(prog, vlog, VERIFIER_LOG_SIZE);
-
-	err = bpf_object__load(obj);
 	if (err) {
-		char why[256];
-		int code;
-
-		if (*vlog) {
-			if (attach)
-				write_state(LOG_FILE_NAME, vlog);
-			snprintf(why, sizeof(why), "verifier rejected the program%s",
-				 strlen(vlog) >= VERIFIER_LOG_SIZE - 1 ? " (log truncated)" : "");
-			code = 1;
-		} else {
-			snprintf(why, sizeof(why), "cannot load the program: %s", strerror(-err));
-			code = 3;
-		}
-		bpf_object__close(obj);
-		err = refuse(cfg, why, vlog, code);
+		if (err == 1 && attach)
+			write_state(LOG_FILE_NAME, vlog);
+		err = refuse(cfg, why, err == 1 ? vlog : NULL, err);
 		free(vlog);
 		return err;
 	}
 	free(vlog);
+	rodata = bpf_object__find_map_by_name(obj, ".rodata");
+	bss = bpf_object__find_map_by_name(obj, ".bss");
+	prog = bpf_object__find_program_by_name(obj, "sensor_exec");
 	label = content_label(cfg);
+	if (*fallback) {
+		char head[sizeof(fallback)];
+
+		/* One line, first in `status`: what a cell's verdict quotes. */
+		snprintf(head, sizeof(head), "reduced functionality (%s, %u of %u rules not enforced): %s",
+			 COMPAT_OBJECT_NAME, string_rules(cfg), cfg->nr_rules, fallback);
+		snprintf(fallback, sizeof(fallback), "%s", head);
+	}
 	if (!attach) {
 		say("%s verified: %u rules accepted by the verifier", label, cfg->nr_rules);
+		if (*fallback)
+			say("%s", fallback);
 		bpf_object__close(obj);
 		return 0;
 	}
@@ -741,6 +894,11 @@ static int cmd_load(bool attach)
 	say("loaded version %s %s fields %u", SENSOR_VERSION, label, cfg->nr_fields);
 	say("watching exec with %u rules from %s (link pinned at %s/link)", cfg->nr_rules, content_path, pin_dir);
 	write_state(LOADED_FILE_NAME, content_path);
+	if (*fallback) {
+		say("%s", fallback);
+		strncat(fallback, "\n", sizeof(fallback) - strlen(fallback) - 1);
+		write_state(FALLBACK_FILE_NAME, fallback);
+	}
 	/* The pinned link keeps the program attached: leave without detaching. */
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);
@@ -789,7 +947,7 @@ static int cmd_status(void)
 	struct bpf_link_info li = {};
 	struct bpf_prog_info pi = {};
 	__u32 len;
-	char *p = path_in(pin_dir, "link"), *text;
+	char *p = path_in(pin_dir, "link"), *text, *reduced;
 	int link_fd, prog_fd, err;
 	unsigned int i;
 
@@ -824,6 +982,12 @@ static int cmd_status(void)
 		say("cannot read the pinned maps in %s: %s", pin_dir, strerror(-err));
 		return 3;
 	}
+	p = path_in(state_dir, FALLBACK_FILE_NAME);
+	reduced = slurp(p);
+	free(p);
+	/* The compat program runs: attached, but not the whole sensor. First, so a verdict quotes it. */
+	if (reduced && *reduced)
+		printf(PFX "%s", reduced);
 	p = path_in(state_dir, LOADED_FILE_NAME);
 	text = slurp(p);
 	free(p);
@@ -857,7 +1021,9 @@ static int cmd_status(void)
 	free(text);
 	close(prog_fd);
 	close(link_fd);
-	return 0;
+	err = reduced && *reduced ? 1 : 0;
+	free(reduced);
+	return err;
 }
 
 static int cmd_unload(void)
@@ -875,6 +1041,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: sensor-ebpf load|check [-c CONTENT] [-o OBJECT] [-p PINDIR] [-s STATEDIR]\n"
 		"       sensor-ebpf status|unload [-p PINDIR] [-s STATEDIR]\n"
+		"       sensor-ebpf explain LOG\n"
 		"       sensor-ebpf version\n");
 	return 2;
 }
@@ -888,6 +1055,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	cmd = argv[1];
+	if (!strcmp(cmd, "explain"))
+		return argc == 3 ? cmd_explain(argv[2]) : usage();
 	optind = 2;
 	while ((opt = getopt(argc, argv, "c:o:p:s:")) != -1) {
 		switch (opt) {

@@ -127,6 +127,19 @@ static __always_inline void gather(struct sensor_inputs *in, struct task_struct 
  */
 #define STR_AT(v, off) ((v)->s + ((off) & (SENSOR_STR_LEN - 1)))
 
+#ifdef SENSOR_COMPAT
+/*
+ * The compat program (sensor-compat.bpf.o), for kernels without bpf_strncmp (before 5.17): the
+ * loader falls back to it when the verifier refuses the full program for that helper. String
+ * rules are not enforced there (reduced functionality, which `status` reports as unhealthy); the
+ * input is still read (its length) so that the verifier checks every rule's field as before.
+ */
+static __always_inline bool str_match(const volatile struct sensor_rule *r, struct sensor_value *v)
+{
+	(void)r;
+	return v->n < 0;	/* a length is never negative: no string rule matches */
+}
+#else
 static __always_inline bool str_match(const volatile struct sensor_rule *r, struct sensor_value *v)
 {
 	const __u32 vlen = r->value_len;	/* a constant to the verifier */
@@ -153,6 +166,7 @@ static __always_inline bool str_match(const volatile struct sensor_rule *r, stru
 	}
 	return false;
 }
+#endif
 
 static __always_inline bool rule_matches(const volatile struct sensor_rule *r, struct sensor_value *v)
 {

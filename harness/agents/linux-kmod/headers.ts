@@ -209,7 +209,9 @@ async function headerPackages(kernelRelease: string, signal?: AbortSignal, apt?:
   const kbuild = await resolveDependsOn(pkg, 'linux-kbuild-', signal, apt);
   // -common comes from the same source package, so it has the same version. linux-kbuild-*
   // does too, unless the archive only still carries a newer one (then take that).
-  const kbuildPinned = (await execCapture('apt-cache', [...(apt?.options() ?? []), 'show', '-q', `${kbuild}=${version}`], { signal })).code === 0;
+  // apt-cache show exits 0 for a version it does not know (it prints nothing): read its output.
+  const shown = await execCapture('apt-cache', [...(apt?.options() ?? []), 'show', '-q', `${kbuild}=${version}`], { signal });
+  const kbuildPinned = shown.code === 0 && /^Package: /m.test(shown.stdout);
   return [`${pkg}=${version}`, `${common}=${version}`, kbuildPinned ? `${kbuild}=${version}` : kbuild];
 }
 
