@@ -48,3 +48,40 @@ describe('bootgate run --list, --cells, --shard', () => {
     expect(r.stderr).toMatch(/shard 3\/3 has no cells; nothing to run/);
   });
 });
+
+/** `images list` with selectors reads recipes only (a fresh machine lists unbuilt images too). */
+describe('bootgate images list SELECTOR...', () => {
+  type Row = { name: string; arch: string; distro: string; os: string };
+  const list = async (...sel: string[]) => {
+    const r = await bootgate(['images', 'list', '--json', ...sel]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Row[];
+  };
+
+  it('selects as a suite does: arch, distro, kernel series, globs; several selectors are a union', async () => {
+    const all = await list();
+    expect(all.length).toBeGreaterThanOrEqual(20);
+    const arm = await list('arch=arm64');
+    expect(arm.length).toBeGreaterThan(0);
+    expect(arm.every((r) => r.arch === 'arm64')).toBe(true);
+    expect(arm.length).toBe(all.filter((r) => r.arch === 'arm64').length);
+    const d13 = await list('distro=debian-13');
+    expect(d13.length).toBeGreaterThan(0);
+    expect(d13.every((r) => r.distro === 'debian-13')).toBe(true);
+    const old = await list('kernel<6.0');
+    const recent = await list('kernel>=6.12');
+    expect(old.length).toBeGreaterThan(0);
+    expect(recent.length).toBeGreaterThan(0);
+    expect(old.filter((r) => recent.some((x) => x.name === r.name))).toEqual([]);
+    const both = await list('kernel<6.0', 'arch=arm64');
+    expect(both.map((r) => r.name).sort()).toEqual([...old, ...arm].map((r) => r.name).sort());
+    expect((await list('debian-sid-*')).every((r) => r.name.startsWith('debian-sid-'))).toBe(true);
+  });
+
+  it('refuses a condition it cannot read: exit 2, one line naming it', async () => {
+    const r = await bootgate(['images', 'list', 'colour=red']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('"colour=red"');
+  });
+});

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { rm } from 'node:fs/promises';
 import { readBootTime } from '../images/boot-time.js';
 import { ImageCatalog } from '../images/catalog.js';
+import { SelectorError, selectImages } from '../images/select.js';
 import { parseConcurrency } from './concurrency-option.js';
 import { EXIT } from '../util/errors.js';
 import { Limiter } from '../util/limiter.js';
@@ -16,9 +17,23 @@ export function imagesCommand(setCode: (c: number) => void, signal: () => AbortS
   cmd
     .command('list')
     .description('every image recipe, and whether it is built')
+    .argument('[selectors...]', "only these images: names, globs or conditions as in a suite's images: (arch=arm64, distro=debian-13, kernel>=6.12, 'kernel<6.0')")
     .option('--json', 'as JSON')
-    .action(async (o: { json?: boolean }) => {
-      const all = await catalog().list();
+    .action(async (selectors: string[], o: { json?: boolean }) => {
+      let all = await catalog().list();
+      if (selectors.length > 0) {
+        const recipes = all.map((e) => e.loaded.recipe);
+        let wanted: Set<string>;
+        try {
+          wanted = new Set(selectors.flatMap((s) => selectImages(s, recipes)));
+        } catch (e) {
+          if (!(e instanceof SelectorError)) throw e;
+          process.stderr.write(`bootgate: error: ${e.message}\n`);
+          setCode(EXIT.config);
+          return;
+        }
+        all = all.filter((e) => wanted.has(e.loaded.recipe.name));
+      }
       const boots = await Promise.all(all.map((e) => (e.manifest ? readBootTime(e.dir) : undefined)));
       const rows = all.map((e, i) => ({
         name: e.loaded.recipe.name,
