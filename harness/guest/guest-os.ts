@@ -11,6 +11,15 @@ export interface GuestMemory {
   kernelKiB: number;
 }
 
+export interface GuestBoots {
+  /** Prints the lab's ready marker on the console (Linux); else ready is SSH answering from a new boot. */
+  readonly consoleReadyMarker: boolean;
+  /** How long the guest may take from a reboot request, or from a crash it restarts after, to its reset. */
+  readonly selfResetMs: number;
+  /** Restarts itself after a crash, once its dump is written (Windows with panic=none): that reset starts the next boot. */
+  readonly resetsAfterCrash: boolean;
+}
+
 /**
  * What the cell runner asks of a guest, whatever its OS: one adapter per OS (guest/linux,
  * guest/windows), chosen by the image's `os` through guest/registry.ts. The runner itself knows
@@ -18,6 +27,8 @@ export interface GuestMemory {
  */
 export interface GuestOs {
   readonly name: GuestOsName;
+  /** How this OS boots, as the runner waits for it. */
+  readonly boots: GuestBoots;
   /**
    * Ask the guest to reboot itself and return once asked. The connection drops as the guest goes
    * down: that is no error. The runner learns that the reboot happened from the machine's events.

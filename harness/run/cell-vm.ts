@@ -63,12 +63,6 @@ export function sshUserOf(image: BuiltImage): string {
 }
 
 /**
- * How long a Windows guest may take to reboot itself: after `shutdown /r` (services stop first),
- * and after a bugcheck (GUEST_PANICKED with panic=none), while it writes its dump.
- */
-export const WINDOWS_SELF_RESET_MS = 120_000;
-
-/**
  * How the image boots: its kernel given directly when it has one (at its PVH entry unless the
  * suite asks for the bzImage, or the kernel has none), else UEFI firmware with its OS's profile.
  */
@@ -141,7 +135,7 @@ export class CellVm {
         signal: sig,
       });
     // A guest that prints no ready marker (Windows) is ready when SSH answers from a new boot.
-    const markerProbe = guest.name === 'windows' ? (sig: AbortSignal) => this.probeNewBoot(connect, sig) : undefined;
+    const markerProbe = !guest.boots.consoleReadyMarker ? (sig: AbortSignal) => this.probeNewBoot(connect, sig) : undefined;
     const obs = await watchBoot({
       machine: this.machine!,
       os: guest.name,
@@ -207,7 +201,7 @@ export class CellVm {
       this.ssh = undefined;
       const m = this.machine!;
       const reset = new Promise<number | undefined>((resolve) => {
-        const t = setTimeout(() => (off(), resolve(undefined)), this.o.guest.name === 'windows' ? WINDOWS_SELF_RESET_MS : 30_000);
+        const t = setTimeout(() => (off(), resolve(undefined)), this.o.guest.boots.selfResetMs);
         const off = m.onEvent((e) => {
           if (e.type === 'reset' || e.type === 'exit') {
             clearTimeout(t);
@@ -231,7 +225,7 @@ export class CellVm {
     this.ssh = undefined;
     if (how === 'warm-host' && this.machine?.running) {
       // Windows reboots itself after a bugcheck, once its dump is written: that reset starts the next boot.
-      const own = this.o.guest.name === 'windows' ? await this.ownReset() : undefined;
+      const own = this.o.guest.boots.resetsAfterCrash ? await this.ownReset() : undefined;
       if (own !== undefined) return own;
       await this.machine.hostReset();
       return Date.now();
@@ -254,7 +248,7 @@ export class CellVm {
     if (this.lastPanic <= this.bootStartedAt) return undefined;
     const m = this.machine!;
     return new Promise<number | undefined>((resolve) => {
-      const t = setTimeout(() => (off(), resolve(undefined)), WINDOWS_SELF_RESET_MS);
+      const t = setTimeout(() => (off(), resolve(undefined)), this.o.guest.boots.selfResetMs);
       const off = m.onEvent((e) => {
         if (e.type === 'reset' || e.type === 'exit') {
           clearTimeout(t);

@@ -24,6 +24,9 @@ export const MEMORY_SCRIPT = [
  */
 export class WindowsGuest implements GuestOs {
   readonly name = 'windows' as const;
+  // No console marker; after `shutdown /r` (services stop first) or a bugcheck (its dump written
+  // first, panic=none) Windows may take up to two minutes to reset itself.
+  readonly boots = { consoleReadyMarker: false, selfResetMs: 120_000, resetsAfterCrash: true };
   readonly workloadPaths = { program: 'C:\\ProgramData\\bootgate\\bootgate-workload.exe', workDir: 'C:\\ProgramData\\bootgate\\work' };
 
   async requestReboot(t: GuestTransport): Promise<void> {
