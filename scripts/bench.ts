@@ -1,23 +1,30 @@
 /**
  * `npm run bench`: every boot-cost figure of the lab in one run, printed and written to
- * results/bench/bench-<time>.json. Figures, not assertions: the host may be shared and loaded,
- * so each figure is a ratio of two sides measured in the same rounds, one after the other: the
- * geometric mean of the per-round ratios, its 95% bootstrap interval and the number of rounds.
- * Pairing by round cancels the host's load drift, which a ratio of medians carries whole.
+ * results/bench/bench-<time>.json. Figures, not assertions: the host may be shared and loaded.
+ * Each comparison runs its two sides side by side (two loops at the same time, each starting its
+ * next cycle when the last ends) and pairs their cycle times by time window: two boots in the
+ * same seconds see the same shared host, two boots a few seconds apart do not (measured here:
+ * the ratio of two raw boots started together varies by 3%, of two started apart by ~18%). Each
+ * ratio is the geometric mean of the per-window ratios, with its 95% bootstrap interval.
  *
- *   npm run bench                       cycles, scaling, memory, detect, matrix (plan)
+ *   npm run bench                       cycles, scaling, memory, detect, matrix (plan): about 19 min under TCG
  *   npm run bench -- cycles scaling     only those sections
- *   BENCH_ROUNDS=24 npm run bench       more rounds (default 16: about 15 minutes under TCG)
+ *   BENCH_SCALE=2 npm run bench         twice the windows in every side-by-side span
+ *   BENCH_WINDOW_SECONDS=30             longer windows (default 20)
+ *   BENCH_ROUNDS=5                      rounds of the scaling section (default 3)
  *   npm run bench -- cpu                -cpu max against a leaner model under TCG (BENCH_LEAN_CPU, default qemu64)
  *   npm run bench -- matrix-run         also run the kernel matrix for its wall time (about 9 min under TCG)
  *   npm run bench -- agent              the agent's workload overhead (suites/overhead.yaml)
  *
  * Sections:
- * - cycles: per round, for each kernel entry (bzImage as packaged, PVH), a raw QEMU boot to the
- *   ready marker and a harness warm cycle (reboot, boot, SSH, boot id, health), and a harness
- *   cold PVH cycle (a new VM). Gives full-cycle throughput against raw, warm against cold, what
- *   SSH and health cost, and the boot path's gain (PVH against bzImage, same kernel).
- * - scaling: one VM alone against two at once, raw and harness (throughput at 2 / at 1).
+ * - cycles: A/A (raw PVH beside raw PVH: the method's own spread); a harness warm PVH cycle
+ *   (reboot, boot, SSH, boot id, health) beside a raw QEMU PVH boot to the ready marker (the
+ *   harness's share of raw throughput, and where a cycle goes); raw bzImage beside raw PVH and
+ *   harness warm bzImage beside harness warm PVH (the boot path's gain, same kernel); a harness
+ *   cold cycle (a new VM) beside a warm one. The harness process's own CPU per cycle is stated
+ *   apart: it runs on the cores both sides share.
+ * - scaling: one VM alone against two at once, raw and harness (warm cycles): load 1 and load 2
+ *   cannot run together, so these are sequential windows in rounds of alternating order.
  * - memory: the Node process's peak RSS while 8 harness VMs boot at once.
  * - detect: `bootgate detect` on 100 MB console logs (scripts/bench-detect-cli.ts).
  * - matrix: boots per cell of the kernel matrix, own baselines against shared ones (from the plan).
@@ -39,9 +46,14 @@ import { median, pairedRatio, pct, ratioOfMedians } from '../harness/util/stats.
 import { cacheRoot, projectRoot } from '../harness/util/paths.js';
 import { HarnessLoop, rawBoot, type CycleSample, type Entry, type LoopContext } from './bench/boot-loops.js';
 import { compare, line, seconds, type Comparison } from './bench/figures.js';
+import { sideBySide, throughputTogether, type Loop, type SideBySide } from './bench/side-by-side.js';
 
 const IMAGE = process.env.BENCH_IMAGE ?? 'debian-6.1-generic';
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Side-by-side spans are counted in windows of this length; BENCH_SCALE stretches every span. */
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_SECONDS ?? 20) * 1000;
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const span = (windows: number): number => Math.max(1, Math.round(windows * SCALE)) * WINDOW_MS;
 const ENTRIES: Entry[] = ['bzimage', 'pvh'];
 
 const report: Record<string, unknown> = {};
@@ -53,59 +65,80 @@ async function context(image: BuiltImage, dir: string): Promise<LoopContext> {
   return { image, provider: new QemuProvider(), accel, labKey: await ensureLabKey(join(cacheRoot(), 'lab')), dir, signal: ac.signal };
 }
 
-async function cycles(x: LoopContext): Promise<void> {
-  // Per round: both entries raw and warm, and a cold PVH cycle; every comparison pairs the two
-  // sides of one round, so a busy stretch of the host falls on both alike.
-  const raw = new Map<Entry, number[]>(ENTRIES.map((e) => [e, []]));
-  const warm = new Map<Entry, CycleSample[]>(ENTRIES.map((e) => [e, []]));
-  const cold: CycleSample[] = [];
-  const loops = new Map<Entry, HarnessLoop>(ENTRIES.map((e) => [e, new HarnessLoop(x, e, `warm-${e}`)]));
-  type Step = () => Promise<void>;
-  const steps: Step[] = [
-    ...ENTRIES.map((e): Step => async () => void raw.get(e)!.push(await rawBoot(x, e))),
-    ...ENTRIES.map((e): Step => async () => void warm.get(e)!.push(await loops.get(e)!.cycle('warm'))),
-    async () => {
-      const c = new HarnessLoop(x, 'pvh', `cold-${cold.length}`);
-      try {
-        cold.push(await c.cycle('cold'));
-      } finally {
-        await c.dispose();
-      }
-    },
-  ];
-  try {
-    // The warm loops need a booted guest to reboot: their first (cold) boot is not a sample.
-    for (const e of ENTRIES) await loops.get(e)!.cycle('cold');
-    for (let i = 0; i < ROUNDS; i++) {
-      // Alternate the order, so what comes first in a round (a cooler or busier host) is not one side's.
-      for (const step of i % 2 ? [...steps].reverse() : steps) await step();
-      const w = warm.get('pvh')!.at(-1)!;
-      console.log(`  round ${i + 1}/${ROUNDS}: raw bzImage ${seconds(raw.get('bzimage')!.at(-1)!)}, raw PVH ${seconds(raw.get('pvh')!.at(-1)!)}; harness warm bzImage ${seconds(warm.get('bzimage')!.at(-1)!.totalMs)}, PVH ${seconds(w.totalMs)} (reboot ${seconds(w.rebootMs ?? 0)}, marker ${seconds(w.markerMs)}, ssh ${seconds(w.sshMs)}, health ${seconds(w.healthMs)}); cold PVH ${seconds(cold.at(-1)!.totalMs)}`);
+const rawLoop = (x: LoopContext, entry: Entry, label: string, cpu?: string): Loop => ({ label, next: async () => ({ ms: await rawBoot(x, entry, cpu) }) });
+const warmLoop = (l: HarnessLoop, label: string): Loop<CycleSample> => ({
+  label,
+  next: async () => {
+    const s = await l.cycle('warm');
+    return { ms: s.totalMs, detail: s };
+  },
+});
+let coldSerial = 0;
+const coldLoop = (x: LoopContext, label: string): Loop<CycleSample> => ({
+  label,
+  next: async () => {
+    const l = new HarnessLoop(x, 'pvh', `cold-${++coldSerial}`);
+    try {
+      const s = await l.cycle('cold');
+      return { ms: s.totalMs, detail: s };
+    } finally {
+      await l.dispose();
     }
-  } finally {
-    for (const l of loops.values()) await l.dispose();
-  }
-  const total = (xs: CycleSample[]) => xs.map((s) => s.totalMs);
-  const r = raw.get('pvh')!;
-  const w = warm.get('pvh')!;
-  const figures = {
+  },
+});
+
+/** Runs two loops side by side for `windows` windows; `a` is the denominator's side of the ratio b/a. */
+async function pair<A, B>(what: string, a: Loop<A>, b: Loop<B>, windows: number, target?: string): Promise<{ c: Comparison | undefined; run: SideBySide<A, B> }> {
+  console.log(`  ${what}: ${a.label} beside ${b.label}, ${span(windows) / 1000} s`);
+  const run = await sideBySide(a, b, span(windows), WINDOW_MS, ac.signal, (m) => console.log(m));
+  const c = compare(what, { label: a.label, xs: run.pairs.a }, { label: b.label, xs: run.pairs.b }, target);
+  console.log(line(c));
+  return { c, run };
+}
+
+const ms = <D>(xs: { ms: number }[]): number[] => xs.map((s) => s.ms);
+const details = <D>(xs: { detail?: D }[]): D[] => xs.flatMap((s) => (s.detail === undefined ? [] : [s.detail]));
+
+async function cycles(x: LoopContext): Promise<void> {
+  // Every comparison runs its two sides at the same time (side by side), paired by window: two
+  // boots in the same seconds see the same shared host, two a few seconds apart do not.
+  const warm = new Map<Entry, HarnessLoop>(ENTRIES.map((e) => [e, new HarnessLoop(x, e, `warm-${e}`)]));
+  try {
+    // A warm loop needs a booted guest to reboot: its first (cold) boot is not a sample.
+    for (const l of warm.values()) await l.cycle('cold');
+    console.log(`== cycles (${x.accel}, side by side, ${WINDOW_MS / 1000} s windows)`);
+    const aa = await pair('A/A: raw PVH / raw PVH (the method\'s own spread; 1 expected)', rawLoop(x, 'pvh', 'raw PVH (1)'), rawLoop(x, 'pvh', 'raw PVH (2)'), 4);
     // Cycles per minute go as 1/time: raw time over harness time is the harness's share of raw throughput.
-    throughputWarm: compare('harness warm cycle throughput / raw QEMU to marker (PVH)', { label: 'harness warm', xs: total(w) }, { label: 'raw', xs: r }, '>= 0.90'),
-    throughputCold: compare('harness cold cycle throughput / raw QEMU to marker (PVH)', { label: 'harness cold', xs: total(cold) }, { label: 'raw', xs: r }),
-    warmVsCold: compare('warm cycle time / cold cycle time (PVH)', { label: 'cold', xs: total(cold) }, { label: 'warm', xs: total(w) }),
-    medians: { rawMs: Math.round(median(r)), warm: phaseMedians(w), cold: phaseMedians(cold) },
-  };
-  console.log(`== cycles (${x.accel}, ${ROUNDS} rounds)`);
-  for (const k of ['throughputWarm', 'throughputCold', 'warmVsCold'] as const) console.log(line(figures[k]));
-  console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
-  console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
-  const path = {
-    rawBootToMarker: compare('boot to marker, PVH / bzImage (raw QEMU)', { label: 'bzImage', xs: raw.get('bzimage')! }, { label: 'PVH', xs: r }, '<= 0.70'),
-    harnessWarmCycle: compare('harness warm cycle, PVH / bzImage', { label: 'bzImage', xs: total(warm.get('bzimage')!) }, { label: 'PVH', xs: total(w) }),
-  };
-  console.log('== boot path: PVH entry (after) against the packaged bzImage (before), same kernel, same rounds');
-  for (const c of Object.values(path)) console.log(line(c));
-  report.cycles = { pvh: figures, bootPath: path, samples: { raw: Object.fromEntries(raw), warm: Object.fromEntries(warm), coldPvh: cold } };
+    const thr = await pair('harness warm cycle throughput / raw QEMU to marker (PVH)', warmLoop(warm.get('pvh')!, 'harness warm PVH'), rawLoop(x, 'pvh', 'raw PVH'), 12, '>= 0.90');
+    const rawPath = await pair('boot to marker, PVH / bzImage (raw QEMU)', rawLoop(x, 'bzimage', 'raw bzImage'), rawLoop(x, 'pvh', 'raw PVH'), 5, '<= 0.70');
+    const harPath = await pair('harness warm cycle, PVH / bzImage', warmLoop(warm.get('bzimage')!, 'harness warm bzImage'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 4);
+    const wc = await pair('warm cycle time / cold cycle time (PVH)', coldLoop(x, 'harness cold PVH'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 6);
+    const w = details(thr.run.a);
+    const cold = details(wc.run.a);
+    // The harness process runs on the same cores as both sides, so its CPU slows both alike and
+    // the side-by-side ratio does not show it: it is stated apart, per harness cycle.
+    const nodeCpuPerCycleMs = thr.run.nodeCpuMs / Math.max(1, thr.run.a.length);
+    const medianCycle = median(ms(thr.run.a));
+    const charged = thr.c && round3(thr.c.ratio * (1 - nodeCpuPerCycleMs / medianCycle));
+    const figures = {
+      aa: aa.c,
+      throughputWarm: thr.c,
+      // Cold against raw was not run side by side: it is the product of the two ratios that were.
+      throughputColdDerived: thr.c && wc.c ? round3(thr.c.ratio * wc.c.ratio) : undefined,
+      warmVsCold: wc.c,
+      harnessProcess: { cpuMsPerWarmCycle: Math.round(nodeCpuPerCycleMs), shareOfCycle: round3(nodeCpuPerCycleMs / medianCycle), throughputWarmCharged: charged },
+      medians: { rawMs: Math.round(median(ms(thr.run.b))), warm: phaseMedians(w), cold: phaseMedians(cold) },
+    };
+    console.log(`  the harness process's own CPU: ${figures.harnessProcess.cpuMsPerWarmCycle} ms per warm cycle (${(figures.harnessProcess.shareOfCycle * 100).toFixed(1)}% of a cycle); charged wholly to the harness side, throughput share ${charged?.toFixed(3) ?? '-'}`);
+    console.log(`  harness cold cycle throughput / raw (raw/warm times warm/cold): ${figures.throughputColdDerived ?? '-'}`);
+    console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
+    console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
+    const path = { rawBootToMarker: rawPath.c, harnessWarmCycle: harPath.c };
+    const keep = <A, B>(r: SideBySide<A, B>) => ({ spanMs: r.spanMs, windowMs: r.windowMs, windows: r.pairs, a: r.a, b: r.b });
+    report.cycles = { pairing: `side by side, ${WINDOW_MS / 1000} s windows`, pvh: figures, bootPath: path, samples: { aa: keep(aa.run), throughput: keep(thr.run), rawPath: keep(rawPath.run), harnessPath: keep(harPath.run), warmVsCold: keep(wc.run) } };
+  } finally {
+    for (const l of warm.values()) await l.dispose();
+  }
 }
 
 /**
@@ -118,52 +151,45 @@ async function cpuModel(x: LoopContext): Promise<void> {
     return;
   }
   const lean = process.env.BENCH_LEAN_CPU ?? 'qemu64';
-  const max: number[] = [];
-  const other: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const pair: [string, number[]][] = [['max', max], [lean, other]];
-    for (const [cpu, xs] of i % 2 ? pair.reverse() : pair) xs.push(await rawBoot(x, 'pvh', cpu));
-    console.log(`  round ${i + 1}/${ROUNDS}: -cpu max ${seconds(max.at(-1)!)}, -cpu ${lean} ${seconds(other.at(-1)!)}`);
-  }
-  const c = compare(`raw boot to marker, -cpu ${lean} / -cpu max (PVH, TCG)`, { label: 'max', xs: max }, { label: lean, xs: other });
-  console.log(`== cpu model (TCG)`);
-  console.log(line(c));
-  report.cpuModel = { lean, comparison: c, samples: { max, [lean]: other } };
+  console.log('== cpu model (TCG)');
+  const { c, run } = await pair(`raw boot to marker, -cpu ${lean} / -cpu max (PVH, TCG)`, rawLoop(x, 'pvh', 'max'), rawLoop(x, 'pvh', lean, lean), 6);
+  report.cpuModel = { lean, comparison: c, samples: { max: ms(run.a), [lean]: ms(run.b) } };
 }
 
 function phaseMedians(xs: CycleSample[]): { totalMs: number; markerMs: number; sshMs: number; healthMs: number; rebootMs: number } {
-  const m = (f: (s: CycleSample) => number) => Math.round(median(xs.map(f)));
+  const m = (f: (s: CycleSample) => number) => (xs.length ? Math.round(median(xs.map(f))) : 0);
   return { totalMs: m((s) => s.totalMs), markerMs: m((s) => s.markerMs), sshMs: m((s) => s.sshMs), healthMs: m((s) => s.healthMs), rebootMs: m((s) => s.rebootMs ?? 0) };
 }
 
-/** Wall time of n boots started together. */
-async function together<T>(n: number, f: (i: number) => Promise<T>): Promise<number> {
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, (_, i) => f(i)));
-  return performance.now() - t0;
-}
-
+/**
+ * One VM against two at once, raw and harness (warm cycles, as a run's cells reboot): each side's
+ * throughput over a window of loops running together. Load 1 and load 2 cannot run at the same
+ * time, so these windows are one after the other, in alternating order, and noisier than a
+ * side-by-side pair.
+ */
 async function scaling(x: LoopContext, rounds: number): Promise<void> {
+  const windowMs = Number(process.env.BENCH_SCALING_WINDOW_SECONDS ?? 20) * 1000;
+  const warm = [new HarnessLoop(x, 'pvh', 'scale-0'), new HarnessLoop(x, 'pvh', 'scale-1')];
   const s = { raw1: [] as number[], raw2: [] as number[], har1: [] as number[], har2: [] as number[] };
-  const harnessCold = async (tag: string) => {
-    const l = new HarnessLoop(x, 'pvh', tag);
-    try {
-      await l.cycle('cold');
-    } finally {
-      await l.dispose();
+  try {
+    await Promise.all(warm.map((l) => l.cycle('cold')));
+    const steps: [keyof typeof s, () => Loop[]][] = [
+      ['raw1', () => [rawLoop(x, 'pvh', 'raw')]],
+      ['raw2', () => [rawLoop(x, 'pvh', 'raw a'), rawLoop(x, 'pvh', 'raw b')]],
+      ['har1', () => [warmLoop(warm[0]!, 'harness')]],
+      ['har2', () => warm.map((l, i) => warmLoop(l, `harness ${i}`))],
+    ];
+    for (let i = 0; i < rounds; i++) {
+      for (const [k, loops] of i % 2 ? [...steps].reverse() : steps) s[k].push((await throughputTogether(loops(), windowMs, ac.signal)).perMinute);
+      const f = (v: number) => v.toFixed(1);
+      console.log(`  round ${i + 1}/${rounds} (cycles per minute): raw 1 ${f(s.raw1.at(-1)!)}, raw 2 at once ${f(s.raw2.at(-1)!)}, harness 1 ${f(s.har1.at(-1)!)}, harness 2 at once ${f(s.har2.at(-1)!)}`);
     }
-  };
-  for (let i = 0; i < rounds; i++) {
-    s.raw1.push(await together(1, () => rawBoot(x, 'pvh')));
-    s.raw2.push(await together(2, () => rawBoot(x, 'pvh')));
-    s.har1.push(await together(1, () => harnessCold(`scale1-${i}`)));
-    s.har2.push(await together(2, (j) => harnessCold(`scale2-${i}-${j}`)));
-    console.log(`  round ${i + 1}/${rounds}: raw 1 ${seconds(s.raw1.at(-1)!)}, raw 2 at once ${seconds(s.raw2.at(-1)!)}, harness 1 ${seconds(s.har1.at(-1)!)}, harness 2 at once ${seconds(s.har2.at(-1)!)}`);
+  } finally {
+    await Promise.all(warm.map((l) => l.dispose()));
   }
-  // Throughput at 2 over throughput at 1: 2 x t1 / t2, per round; the harness's share of raw is paired by round.
-  const per = (one: number[], two: number[]) => one.map((t, i) => (2 * t) / two[i]!);
-  const rawScaling = per(s.raw1, s.raw2);
-  const harScaling = per(s.har1, s.har2);
+  // Scaling is throughput at 2 over throughput at 1, per round; the harness's share of raw is paired by round.
+  const rawScaling = s.raw2.map((t, i) => t / s.raw1[i]!);
+  const harScaling = s.har2.map((t, i) => t / s.har1[i]!);
   const share = pairedRatio(rawScaling, harScaling);
   const fig = {
     rawScaling: round3(median(rawScaling)),
@@ -171,9 +197,10 @@ async function scaling(x: LoopContext, rounds: number): Promise<void> {
     harnessShareOfRawScaling: share && { ratio: round3(share.ratio), ciLow: round3(share.ciLow), ciHigh: round3(share.ciHigh), pairs: share.pairs },
     target: '>= 0.95',
     rounds,
-    samples: s,
+    windowMs,
+    cyclesPerMinute: s,
   };
-  console.log(`== parallel scaling (PVH, ${x.accel}, ${cpus().length} cpus): raw ${fig.rawScaling}x, harness ${fig.harnessScaling}x (medians over ${rounds} rounds)`);
+  console.log(`== parallel scaling (PVH warm cycles, ${x.accel}, ${cpus().length} cpus): raw ${fig.rawScaling}x, harness ${fig.harnessScaling}x (medians over ${rounds} rounds of ${windowMs / 1000} s windows)`);
   const h = fig.harnessShareOfRawScaling;
   console.log(h ? `  harness scaling / raw scaling: ${h.ratio.toFixed(3)} (95% CI ${h.ciLow.toFixed(3)}..${h.ciHigh.toFixed(3)}, ${h.pairs} paired rounds); target >= 0.95` : '  (too few samples)');
   report.scaling = fig;
@@ -268,7 +295,7 @@ try {
     if (!image.pvh || !('kernel' in image.pvh)) throw new Error(`${IMAGE} has no PVH kernel: ${image.pvh && 'why' in image.pvh ? image.pvh.why : 'not a direct-kernel image'}`);
     const x = await context(image, dir);
     if (wants('cycles')) await cycles(x);
-    if (wants('scaling')) await scaling(x, Math.max(2, Math.round(ROUNDS / 4)));
+    if (wants('scaling')) await scaling(x, ROUNDS);
     if (wants('cpu')) await cpuModel(x);
     if (wants('memory')) await memory(x, 8);
   }

@@ -32,6 +32,7 @@ export const GUEST_TESTS: Readonly<Record<string, GuestTest>> = {
   'harness/providers/qemu/snapshot-restore.int.test.ts': { images: [G61] }, // a guest saved once, started twice from its state, one rebooted: 2 boots, 2 restores
   'test/cleanup.int.test.ts': { images: [G61] }, // its own one-cell suite: stopped early, timed out twice, a VM killed and the cell retried: 7 boots
   'test/selftest.int.test.ts': { images: [G61] }, // its own one-cell suite: 3 boots
+  'test/warm-reboot.int.test.ts': { images: [G61] }, // CellVm alone: 4 boots
   'test/recovery.int.test.ts': { suites: ['suites/recovery.yaml'], images: [G61] }, // a boot loop (3 boots), then the drills: 2 + 3 + 3 boots
   // bootgate fuzz from content 290: the module (1 boot, a restore per crash, 3 boots to confirm), then the eBPF sensor (1 boot).
   'test/fuzz.int.test.ts': { suites: ['suites/quickstart.yaml', 'suites/ebpf-sensor.yaml'], images: [G61] },

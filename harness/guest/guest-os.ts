@@ -18,6 +18,12 @@ export interface GuestBoots {
   readonly selfResetMs: number;
   /** Restarts itself after a crash, once its dump is written (Windows with panic=none): that reset starts the next boot. */
   readonly resetsAfterCrash: boolean;
+  /**
+   * May a reboot it asks for end the QEMU process, its next boot starting in a new one
+   * (boot.warmReboot auto, under TCG)? True where the guest keeps nothing but its disk across a
+   * reboot (Linux here); Windows keeps UEFI variables and TPM state beside the disk, not tried in a new process.
+   */
+  readonly rebootInNewProcess: boolean;
 }
 
 /**

@@ -93,6 +93,12 @@ export interface Machine {
   writeConsole?(text: string): void;
   /** A hard reset from the host; resumes the guest when it was paused by a panic. */
   hostReset(): Promise<void>;
+  /**
+   * on: a reset ends the machine (an `exit` event) rather than resetting it in place, so that
+   * the guest's next boot starts in a new process; off: resets happen in place again. Providers
+   * that cannot leave it out.
+   */
+  exitAtReset?(on: boolean): Promise<void>;
   /** Stop the VM (graceful quit, then kill) and remove its scratch files. Safe to call twice. */
   dispose(): Promise<void>;
   readonly running: boolean;

@@ -18,6 +18,8 @@ export const cycleSchema = z.object({
   phase: z.enum(['baseline', 'agent']),
   /** cold: a new VM process; warm: the guest rebooted inside the same VM. */
   kind: z.enum(['cold', 'warm']),
+  /** A warm boot: the guest's reboot reset the machine in place, or ended its process and the same disk booted in a new one (boot.warmReboot). */
+  restart: z.enum(['reset', 'new-process']).optional(),
   booted: z.boolean(),
   /** ready: marker, SSH and health (and the self-test) all answered; unhealthy: health or self-test failed; crash, timeout: the agent's problem or not is judged per cell; lab-error: the lab failed. */
   outcome: z.enum(['ready', 'crash', 'timeout', 'unhealthy', 'lab-error']),

@@ -33,6 +33,8 @@ export interface BootObservation {
   health?: { ok: boolean; output: string };
   selftest?: SelftestRecord;
   error?: string;
+  /** A warm boot: how the guest's reboot was carried out (boot.warmReboot). */
+  restart?: 'reset' | 'new-process';
   /** The VM is paused at a panic (needs a host reset) or gone (needs a cold boot). */
   vmState: 'running' | 'paused' | 'exited';
   /** `bootgate-phase` marks the guest printed before ready (name -> kernel uptime ms). */

@@ -9,6 +9,7 @@ import { saveMachineState, startFromState, type SavedState } from '../providers/
 import { ConsoleRecorder } from './console-recorder.js';
 import { watchBoot, type BootObservation, type ReadyResult } from './boot-watch.js';
 import { LabError } from '../util/errors.js';
+import { warmRestartOf, type WarmRestart } from './warm-reboot.js';
 
 /** How a boot starts: a new VM process, the guest rebooting itself, or a reset from the host. */
 export type StartKind = 'cold' | 'warm-guest' | 'warm-host';
@@ -95,6 +96,8 @@ export class CellVm {
   private lastPanic = 0;
   /** The boot id of the last boot that came up, and when the cell first started a machine (host clock). */
   private lastReadyBootId?: string;
+  /** How the last guest-asked reboot was carried out. */
+  private lastRestart?: WarmRestart;
   private firstStart?: number;
 
   constructor(private readonly o: CellVmOptions) {
@@ -160,6 +163,7 @@ export class CellVm {
         return { ...(await onReady(ssh, sig)), ...(earlier.length ? { earlier } : {}) };
       },
     });
+    if (how === 'warm-guest' && this.lastRestart) obs.restart = this.lastRestart;
     if (obs.markerAt !== undefined) obs.markerAt -= startedAt;
     if (obs.readyAt !== undefined) obs.readyAt -= startedAt;
     if (obs.setupAt !== undefined) obs.setupAt -= startedAt;
@@ -210,15 +214,21 @@ export class CellVm {
           }
         });
       });
+      const newProcess = warmRestartOf(this.o.boot.warmReboot ?? 'auto', { accel: m.accel, canExitAtReset: !!m.exitAtReset }, this.o.guest.boots.rebootInNewProcess) === 'new-process';
+      if (newProcess) await m.exitAtReset!(true);
       await this.o.guest.requestReboot(ssh);
       const at = await reset;
       await ssh.close();
+      this.lastRestart = 'reset';
       if (at !== undefined) return at;
       // The guest did not reboot on request: force it, the boot still counts as warm.
       if (m.running) {
+        if (newProcess) await m.exitAtReset!(false);
         await m.hostReset();
         return Date.now();
       }
+      // The guest's own reset ended the process (as asked, or QEMU exited): the same disk boots in a new one.
+      this.lastRestart = 'new-process';
       return this.start('cold');
     }
     await this.ssh?.close();

@@ -17,6 +17,7 @@ export function cycleResultOf(obs: BootObservation, f: CycleFacts, extra: Partia
     index: f.index,
     phase: f.phase,
     kind: f.kind,
+    ...(obs.restart ? { restart: obs.restart } : {}),
     booted: obs.booted,
     outcome: obs.outcome,
     startedAt: f.startedAt,

@@ -86,8 +86,10 @@ export interface CycleSample {
   sshMs: number;
   /** The health command (`cat /proc/uptime`, as a suite's simplest health is). */
   healthMs: number;
-  /** For warm cycles: from the reboot request to the guest's reset (QMP RESET). */
+  /** For warm cycles: from the reboot request to the guest's reset (QMP RESET), or to the new QEMU process's start. */
   rebootMs?: number;
+  /** For warm cycles: how the reboot was carried out. */
+  restart?: 'reset' | 'new-process';
 }
 
 /** A harness cell VM that boots again and again: cold first, then warm reboots, each timed. */
@@ -139,14 +141,15 @@ export class HarnessLoop {
     if (!obs.booted || obs.markerAt === undefined) throw new Error(`${this.name}: ${how} boot failed: ${obs.outcome} ${obs.error ?? ''}`);
     this.booted = true;
     // A warm boot starts at the guest's reset; the reboot request before it is part of the cycle.
-    const bootStart = how === 'warm-guest' ? (resetAt ?? t0) : this.vm.machine!.startedAt;
+    // A warm boot in a new process (boot.warmReboot) starts with that process.
+    const bootStart = how === 'warm-guest' && obs.restart !== 'new-process' ? (resetAt ?? t0) : this.vm.machine!.startedAt;
     return {
       kind,
       totalMs: end - t0,
       markerMs: obs.markerAt,
       sshMs: Math.max(0, sshAt - bootStart - obs.markerAt),
       healthMs,
-      ...(how === 'warm-guest' ? { rebootMs: bootStart - t0 } : {}),
+      ...(how === 'warm-guest' ? { rebootMs: bootStart - t0, ...(obs.restart ? { restart: obs.restart } : {}) } : {}),
     };
   }
 

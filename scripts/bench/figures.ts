@@ -4,8 +4,9 @@ import { median, pairedRatio } from '../../harness/util/stats.js';
 export interface Comparison {
   what: string;
   /**
-   * b over a: the geometric mean of the per-round ratios b_i / a_i (each round measures both
-   * sides one after the other), and its 95% bootstrap interval over the rounds.
+   * b over a: the geometric mean of the per-pair ratios b_i / a_i (a pair is a time window in
+   * which both sides ran side by side, or a round of sequential windows), and its 95% bootstrap
+   * interval over the pairs.
    */
   ratio: number;
   ciLow: number;
@@ -19,7 +20,7 @@ export interface Comparison {
   target?: string;
 }
 
-/** Compares two series measured in the same rounds: a[i] and b[i] come from round i. */
+/** Compares two series measured in pairs: a[i] and b[i] come from the same window or round. */
 export function compare(what: string, a: { label: string; xs: number[] }, b: { label: string; xs: number[] }, target?: string): Comparison | undefined {
   const r = pairedRatio(a.xs, b.xs);
   if (!r) return undefined;
@@ -41,7 +42,7 @@ const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 export function line(c: Comparison | undefined): string {
   if (!c) return '  (too few samples)';
-  return `  ${c.what}: ${c.ratio.toFixed(3)} (95% CI ${c.ciLow.toFixed(3)}..${c.ciHigh.toFixed(3)}, +-${c.resolutionPct}%, ${c.pairs} paired rounds); ${c.b.label} ${(c.b.medianMs / 1000).toFixed(2)} s / ${c.a.label} ${(c.a.medianMs / 1000).toFixed(2)} s (medians)${c.target ? `; target ${c.target}` : ''}`;
+  return `  ${c.what}: ${c.ratio.toFixed(3)} (95% CI ${c.ciLow.toFixed(3)}..${c.ciHigh.toFixed(3)}, +-${c.resolutionPct}%, ${c.pairs} pairs); ${c.b.label} ${(c.b.medianMs / 1000).toFixed(2)} s / ${c.a.label} ${(c.a.medianMs / 1000).toFixed(2)} s (medians)${c.target ? `; target ${c.target}` : ''}`;
 }
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;

@@ -9,7 +9,7 @@ export function meminfoKiB(meminfo: string, key: string): number {
 /** Linux guests over SSH: a root shell, busybox or a full Debian userland. */
 export class LinuxGuest implements GuestOs {
   readonly name = 'linux' as const;
-  readonly boots = { consoleReadyMarker: true, selfResetMs: 30_000, resetsAfterCrash: false };
+  readonly boots = { consoleReadyMarker: true, selfResetMs: 30_000, resetsAfterCrash: false, rebootInNewProcess: true };
   readonly workloadPaths = { program: '/opt/bootgate/bootgate-workload', workDir: '/var/lib/bootgate-work' };
 
   async requestReboot(t: GuestTransport): Promise<void> {

@@ -26,7 +26,7 @@ export class WindowsGuest implements GuestOs {
   readonly name = 'windows' as const;
   // No console marker; after `shutdown /r` (services stop first) or a bugcheck (its dump written
   // first, panic=none) Windows may take up to two minutes to reset itself.
-  readonly boots = { consoleReadyMarker: false, selfResetMs: 120_000, resetsAfterCrash: true };
+  readonly boots = { consoleReadyMarker: false, selfResetMs: 120_000, resetsAfterCrash: true, rebootInNewProcess: false };
   readonly workloadPaths = { program: 'C:\\ProgramData\\bootgate\\bootgate-workload.exe', workDir: 'C:\\ProgramData\\bootgate\\work' };
 
   async requestReboot(t: GuestTransport): Promise<void> {

@@ -133,6 +133,12 @@ export class QemuMachine implements Machine {
     return r !== undefined;
   }
 
+  async exitAtReset(on: boolean): Promise<void> {
+    if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
+    // QEMU 6.0 and later change the reboot action of a running machine; it covers system_reset too.
+    await this.qmp.execute('set-action', { reboot: on ? 'shutdown' : 'reset' });
+  }
+
   async hostReset(): Promise<void> {
     if (!this.qmp || this.qmp.isClosed) throw new LabError('VM_GONE', `${this.id} is not running`);
     // system_reset is carried out later by QEMU's main loop: resuming a panicked guest before
