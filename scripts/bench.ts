@@ -1,30 +1,29 @@
 /**
  * `npm run bench`: every boot-cost figure of the lab in one run, printed and written to
  * results/bench/bench-<time>.json. Figures, not assertions: the host may be shared and loaded.
- * Each comparison runs its two sides side by side (two loops at the same time, each starting its
- * next cycle when the last ends) and pairs their cycle times by time window: two boots in the
- * same seconds see the same shared host, two boots a few seconds apart do not (measured here:
- * the ratio of two raw boots started together varies by 3%, of two started apart by ~18%). Each
- * ratio is the geometric mean of the per-window ratios, with its 95% bootstrap interval.
+ * Each comparison runs its two sides in lockstep pairs (scripts/bench/lockstep.ts): both cycles
+ * of a pair start at the same moment, and a raw boot fills in while the slower one ends. Two
+ * boots started together see the same shared host; two boots a few seconds apart do not
+ * (measured here: 3.3% against about 18% spread of their ratio). Each ratio is the geometric mean
+ * of the per-pair ratios, with its 95% bootstrap interval and the number of pairs.
  *
- *   npm run bench                       cycles, scaling, memory, detect, matrix (plan): about 19 min under TCG
+ *   npm run bench                       cycles, scaling, memory, detect, matrix (plan): about 18 min under TCG
  *   npm run bench -- cycles scaling     only those sections
- *   BENCH_SCALE=2 npm run bench         twice the windows in every side-by-side span
- *   BENCH_WINDOW_SECONDS=30             longer windows (default 20)
+ *   BENCH_SCALE=2 npm run bench         twice the pairs in every comparison
  *   BENCH_ROUNDS=5                      rounds of the scaling section (default 3)
  *   npm run bench -- cpu                -cpu max against a leaner model under TCG (BENCH_LEAN_CPU, default qemu64)
  *   npm run bench -- matrix-run         also run the kernel matrix for its wall time (about 9 min under TCG)
  *   npm run bench -- agent              the agent's workload overhead (suites/overhead.yaml)
  *
  * Sections:
- * - cycles: A/A (raw PVH beside raw PVH: the method's own spread); a harness warm PVH cycle
- *   (reboot, boot, SSH, boot id, health) beside a raw QEMU PVH boot to the ready marker (the
- *   harness's share of raw throughput, and where a cycle goes); raw bzImage beside raw PVH and
- *   harness warm bzImage beside harness warm PVH (the boot path's gain, same kernel); a harness
- *   cold cycle (a new VM) beside a warm one. The harness process's own CPU per cycle is stated
+ * - cycles: A/A (raw PVH with raw PVH: the method's own spread); a harness warm PVH cycle
+ *   (reboot, boot, SSH, boot id, health) with a raw QEMU PVH boot to the ready marker (the
+ *   harness's share of raw throughput, and where a cycle goes); raw bzImage with raw PVH and
+ *   harness warm bzImage with harness warm PVH (the boot path's gain, same kernel); a harness
+ *   cold cycle (a new VM) with a warm one. The harness process's own CPU per cycle is stated
  *   apart: it runs on the cores both sides share.
  * - scaling: one VM alone against two at once, raw and harness (warm cycles): load 1 and load 2
- *   cannot run together, so these are sequential windows in rounds of alternating order.
+ *   cannot run together, so these are sequential 20 s windows in rounds of alternating order.
  * - memory: the Node process's peak RSS while 8 harness VMs boot at once.
  * - detect: `bootgate detect` on 100 MB console logs (scripts/bench-detect-cli.ts).
  * - matrix: boots per cell of the kernel matrix, own baselines against shared ones (from the plan).
@@ -46,14 +45,13 @@ import { median, pairedRatio, pct, ratioOfMedians } from '../harness/util/stats.
 import { cacheRoot, projectRoot } from '../harness/util/paths.js';
 import { HarnessLoop, rawBoot, type CycleSample, type Entry, type LoopContext } from './bench/boot-loops.js';
 import { compare, line, seconds, type Comparison } from './bench/figures.js';
-import { sideBySide, throughputTogether, type Loop, type SideBySide } from './bench/side-by-side.js';
+import { lockstep, type Lockstep, type Loop } from './bench/lockstep.js';
+import { throughputTogether } from './bench/throughput.js';
 
 const IMAGE = process.env.BENCH_IMAGE ?? 'debian-6.1-generic';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Side-by-side spans are counted in windows of this length; BENCH_SCALE stretches every span. */
-const WINDOW_MS = Number(process.env.BENCH_WINDOW_SECONDS ?? 20) * 1000;
+/** Multiplies the pairs of every lockstep comparison. */
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-const span = (windows: number): number => Math.max(1, Math.round(windows * SCALE)) * WINDOW_MS;
 const ENTRIES: Entry[] = ['bzimage', 'pvh'];
 
 const report: Record<string, unknown> = {};
@@ -87,43 +85,47 @@ const coldLoop = (x: LoopContext, label: string): Loop<CycleSample> => ({
   },
 });
 
-/** Runs two loops side by side for `windows` windows; `a` is the denominator's side of the ratio b/a. */
-async function pair<A, B>(what: string, a: Loop<A>, b: Loop<B>, windows: number, target?: string): Promise<{ c: Comparison | undefined; run: SideBySide<A, B> }> {
-  console.log(`  ${what}: ${a.label} beside ${b.label}, ${span(windows) / 1000} s`);
-  const run = await sideBySide(a, b, span(windows), WINDOW_MS, ac.signal, (m) => console.log(m));
-  const c = compare(what, { label: a.label, xs: run.pairs.a }, { label: b.label, xs: run.pairs.b }, target);
-  console.log(line(c));
+/**
+ * Runs two loops in lockstep for `pairs` pairs (BENCH_SCALE stretches it); `a` is the
+ * denominator's side of the ratio b/a. A raw PVH boot fills in while the slower side ends.
+ */
+async function pair<A, B>(x: LoopContext, what: string, a: Loop<A>, b: Loop<B>, pairs: number, target?: string): Promise<{ c: Comparison | undefined; run: Lockstep<A, B> }> {
+  const n = Math.max(2, Math.round(pairs * SCALE));
+  console.log(`  ${what}: ${a.label} with ${b.label}, ${n} pairs`);
+  const run = await lockstep(a, b, n, (stop) => rawBoot(x, 'pvh', undefined, stop), ac.signal, (m) => console.log(m));
+  const c = compare(what, { label: a.label, xs: ms(run.a) }, { label: b.label, xs: ms(run.b) }, target);
+  console.log(line(c) + ` [${Math.round(run.wallMs / 1000)} s]`);
   return { c, run };
 }
 
-const ms = <D>(xs: { ms: number }[]): number[] => xs.map((s) => s.ms);
+const ms = (xs: { ms: number }[]): number[] => xs.map((s) => s.ms);
 const details = <D>(xs: { detail?: D }[]): D[] => xs.flatMap((s) => (s.detail === undefined ? [] : [s.detail]));
 
 async function cycles(x: LoopContext): Promise<void> {
-  // Every comparison runs its two sides at the same time (side by side), paired by window: two
-  // boots in the same seconds see the same shared host, two a few seconds apart do not.
+  // Every comparison runs its two sides in lockstep: two boots started together see the same
+  // shared host, two a few seconds apart do not.
   const warm = new Map<Entry, HarnessLoop>(ENTRIES.map((e) => [e, new HarnessLoop(x, e, `warm-${e}`)]));
   try {
     // A warm loop needs a booted guest to reboot: its first (cold) boot is not a sample.
     for (const l of warm.values()) await l.cycle('cold');
-    console.log(`== cycles (${x.accel}, side by side, ${WINDOW_MS / 1000} s windows)`);
-    const aa = await pair('A/A: raw PVH / raw PVH (the method\'s own spread; 1 expected)', rawLoop(x, 'pvh', 'raw PVH (1)'), rawLoop(x, 'pvh', 'raw PVH (2)'), 4);
+    console.log(`== cycles (${x.accel}, in lockstep pairs)`);
+    const aa = await pair(x, 'A/A: raw PVH / raw PVH (the method\'s own spread; 1 expected)', rawLoop(x, 'pvh', 'raw PVH (1)'), rawLoop(x, 'pvh', 'raw PVH (2)'), 10);
     // Cycles per minute go as 1/time: raw time over harness time is the harness's share of raw throughput.
-    const thr = await pair('harness warm cycle throughput / raw QEMU to marker (PVH)', warmLoop(warm.get('pvh')!, 'harness warm PVH'), rawLoop(x, 'pvh', 'raw PVH'), 12, '>= 0.90');
-    const rawPath = await pair('boot to marker, PVH / bzImage (raw QEMU)', rawLoop(x, 'bzimage', 'raw bzImage'), rawLoop(x, 'pvh', 'raw PVH'), 5, '<= 0.70');
-    const harPath = await pair('harness warm cycle, PVH / bzImage', warmLoop(warm.get('bzimage')!, 'harness warm bzImage'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 4);
-    const wc = await pair('warm cycle time / cold cycle time (PVH)', coldLoop(x, 'harness cold PVH'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 6);
+    const thr = await pair(x, 'harness warm cycle throughput / raw QEMU to marker (PVH)', warmLoop(warm.get('pvh')!, 'harness warm PVH'), rawLoop(x, 'pvh', 'raw PVH'), 44, '>= 0.90');
+    const rawPath = await pair(x, 'boot to marker, PVH / bzImage (raw QEMU)', rawLoop(x, 'bzimage', 'raw bzImage'), rawLoop(x, 'pvh', 'raw PVH'), 8, '<= 0.70');
+    const harPath = await pair(x, 'harness warm cycle, PVH / bzImage', warmLoop(warm.get('bzimage')!, 'harness warm bzImage'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 6);
+    const wc = await pair(x, 'warm cycle time / cold cycle time (PVH)', coldLoop(x, 'harness cold PVH'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 12);
     const w = details(thr.run.a);
     const cold = details(wc.run.a);
     // The harness process runs on the same cores as both sides, so its CPU slows both alike and
-    // the side-by-side ratio does not show it: it is stated apart, per harness cycle.
+    // the paired ratio does not show it: it is stated apart, per harness cycle.
     const nodeCpuPerCycleMs = thr.run.nodeCpuMs / Math.max(1, thr.run.a.length);
     const medianCycle = median(ms(thr.run.a));
     const charged = thr.c && round3(thr.c.ratio * (1 - nodeCpuPerCycleMs / medianCycle));
     const figures = {
       aa: aa.c,
       throughputWarm: thr.c,
-      // Cold against raw was not run side by side: it is the product of the two ratios that were.
+      // Cold against raw was not paired: it is the product of the two ratios that were.
       throughputColdDerived: thr.c && wc.c ? round3(thr.c.ratio * wc.c.ratio) : undefined,
       warmVsCold: wc.c,
       harnessProcess: { cpuMsPerWarmCycle: Math.round(nodeCpuPerCycleMs), shareOfCycle: round3(nodeCpuPerCycleMs / medianCycle), throughputWarmCharged: charged },
@@ -134,8 +136,8 @@ async function cycles(x: LoopContext): Promise<void> {
     console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
     console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
     const path = { rawBootToMarker: rawPath.c, harnessWarmCycle: harPath.c };
-    const keep = <A, B>(r: SideBySide<A, B>) => ({ spanMs: r.spanMs, windowMs: r.windowMs, windows: r.pairs, a: r.a, b: r.b });
-    report.cycles = { pairing: `side by side, ${WINDOW_MS / 1000} s windows`, pvh: figures, bootPath: path, samples: { aa: keep(aa.run), throughput: keep(thr.run), rawPath: keep(rawPath.run), harnessPath: keep(harPath.run), warmVsCold: keep(wc.run) } };
+    const keep = <A, B>(r: Lockstep<A, B>) => ({ wallMs: Math.round(r.wallMs), a: r.a, b: r.b });
+    report.cycles = { pairing: 'lockstep: both sides of a pair start together; a raw PVH boot fills in while the slower one ends', pvh: figures, bootPath: path, samples: { aa: keep(aa.run), throughput: keep(thr.run), rawPath: keep(rawPath.run), harnessPath: keep(harPath.run), warmVsCold: keep(wc.run) } };
   } finally {
     for (const l of warm.values()) await l.dispose();
   }
@@ -152,7 +154,7 @@ async function cpuModel(x: LoopContext): Promise<void> {
   }
   const lean = process.env.BENCH_LEAN_CPU ?? 'qemu64';
   console.log('== cpu model (TCG)');
-  const { c, run } = await pair(`raw boot to marker, -cpu ${lean} / -cpu max (PVH, TCG)`, rawLoop(x, 'pvh', 'max'), rawLoop(x, 'pvh', lean, lean), 6);
+  const { c, run } = await pair(x, `raw boot to marker, -cpu ${lean} / -cpu max (PVH, TCG)`, rawLoop(x, 'pvh', 'max'), rawLoop(x, 'pvh', lean, lean), 12);
   report.cpuModel = { lean, comparison: c, samples: { max: ms(run.a), [lean]: ms(run.b) } };
 }
 
@@ -289,6 +291,8 @@ report.host = { cpus: cpus().length, loadAtStart: loadavg().map((l) => round3(l)
 console.log(`bench: ${IMAGE}, ${ROUNDS} rounds, ${cpus().length} cpus, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const dir = await mkdtemp(join(tmpdir(), 'bootgate-bench-'));
 try {
+  // Detection first: right after eight VMs the host is still busy (its load average lags behind).
+  if (wants('detect')) await detect();
   const needsVm = ['cycles', 'scaling', 'memory', 'cpu'].some(wants);
   if (needsVm) {
     const image = await new ImageCatalog(projectRoot(), cacheRoot()).ensure(IMAGE, (s) => console.log(`  image: ${s}`));
@@ -299,7 +303,6 @@ try {
     if (wants('cpu')) await cpuModel(x);
     if (wants('memory')) await memory(x, 8);
   }
-  if (wants('detect')) await detect();
   if (wants('matrix')) await matrix(args.includes('matrix-run'));
   if (wants('agent')) await agentCost();
 } finally {

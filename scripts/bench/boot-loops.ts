@@ -36,8 +36,11 @@ export interface LoopContext {
 
 let serial = 0;
 
-/** A raw QEMU boot of the image, the harness's command line (with another -cpu when given), to the ready marker: ms from spawn. */
-export async function rawBoot(x: LoopContext, entry: Entry, cpu?: string): Promise<number> {
+/**
+ * A raw QEMU boot of the image, the harness's command line (with another -cpu when given), to
+ * the ready marker: ms from spawn. `stop` kills it before then (it rejects).
+ */
+export async function rawBoot(x: LoopContext, entry: Entry, cpu?: string, stop?: AbortSignal): Promise<number> {
   const id = `raw-${++serial}`;
   const workDir = join(x.dir, id);
   await mkdir(workDir, { recursive: true });
@@ -68,7 +71,14 @@ export async function rawBoot(x: LoopContext, entry: Entry, cpu?: string): Promi
           child.kill('SIGKILL');
         }
       });
-      child.once('exit', (c) => (ms !== undefined ? resolve(ms) : reject(new Error(`raw QEMU exited ${c} before the ready marker`))));
+      const kill = () => child.kill('SIGKILL');
+      for (const sig of [x.signal, stop]) sig?.addEventListener('abort', kill, { once: true });
+      child.once('exit', (c) => {
+        for (const sig of [x.signal, stop]) sig?.removeEventListener('abort', kill);
+        if (ms !== undefined) resolve(ms);
+        else reject(new Error(stop?.aborted || x.signal.aborted ? 'raw QEMU stopped' : `raw QEMU exited ${c} before the ready marker`));
+      });
+      if (stop?.aborted || x.signal.aborted) kill();
     });
   } finally {
     await rm(workDir, { recursive: true, force: true });
