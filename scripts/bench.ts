@@ -19,8 +19,9 @@
  * - cycles: A/A (raw PVH with raw PVH: the method's own spread); a harness warm PVH cycle
  *   (reboot, boot, SSH, boot id, health) with a raw QEMU PVH boot to the ready marker (the
  *   harness's share of raw throughput, and where a cycle goes); raw bzImage with raw PVH and
- *   harness warm bzImage with harness warm PVH (the boot path's gain, same kernel); a harness
- *   cold cycle (a new VM) with a warm one. The harness process's own CPU per cycle is stated
+ *   harness warm bzImage with harness warm PVH (the boot path's gain, same kernel); under TCG a
+ *   warm cycle reset in place with one in a new process (boot.warmReboot); a harness cold cycle
+ *   (a new VM) with a warm one. The harness process's own CPU per cycle is stated
  *   apart: it runs on the cores both sides share.
  * - scaling: one VM alone against two at once, raw and harness (warm cycles): load 1 and load 2
  *   cannot run together, so these are sequential 20 s windows in rounds of alternating order.
@@ -114,6 +115,18 @@ async function cycles(x: LoopContext): Promise<void> {
     const thr = await pair(x, 'harness warm cycle throughput / raw QEMU to marker (PVH)', warmLoop(warm.get('pvh')!, 'harness warm PVH'), rawLoop(x, 'pvh', 'raw PVH'), 44, '>= 0.90');
     const rawPath = await pair(x, 'boot to marker, PVH / bzImage (raw QEMU)', rawLoop(x, 'bzimage', 'raw bzImage'), rawLoop(x, 'pvh', 'raw PVH'), 8, '<= 0.70');
     const harPath = await pair(x, 'harness warm cycle, PVH / bzImage', warmLoop(warm.get('bzimage')!, 'harness warm bzImage'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 6);
+    // The warm reboot's path under TCG: reset in place (before) against a new process (after, boot.warmReboot auto).
+    // Under KVM both are a reset in place: nothing to compare.
+    let reboot: Awaited<ReturnType<typeof pair<CycleSample, CycleSample>>> | undefined;
+    if (x.accel === 'tcg') {
+      const inPlace = new HarnessLoop(x, 'pvh', 'warm-reset', 'reset');
+      try {
+        await inPlace.cycle('cold');
+        reboot = await pair(x, 'harness warm cycle, new process / reset in place (PVH)', warmLoop(inPlace, 'warm reset in place'), warmLoop(warm.get('pvh')!, 'warm new process'), 10);
+      } finally {
+        await inPlace.dispose();
+      }
+    }
     const wc = await pair(x, 'warm cycle time / cold cycle time (PVH)', coldLoop(x, 'harness cold PVH'), warmLoop(warm.get('pvh')!, 'harness warm PVH'), 12);
     const w = details(thr.run.a);
     const cold = details(wc.run.a);
@@ -135,9 +148,9 @@ async function cycles(x: LoopContext): Promise<void> {
     console.log(`  harness cold cycle throughput / raw (raw/warm times warm/cold): ${figures.throughputColdDerived ?? '-'}`);
     console.log(`  where a warm cycle goes (medians): reboot ${seconds(figures.medians.warm.rebootMs)}, boot to marker ${seconds(figures.medians.warm.markerMs)}, SSH and boot id ${seconds(figures.medians.warm.sshMs)}, health ${seconds(figures.medians.warm.healthMs)}`);
     console.log(`  where a cold cycle goes (medians): QEMU start to marker ${seconds(figures.medians.cold.markerMs)}, SSH and boot id ${seconds(figures.medians.cold.sshMs)}, health ${seconds(figures.medians.cold.healthMs)}`);
-    const path = { rawBootToMarker: rawPath.c, harnessWarmCycle: harPath.c };
+    const path = { rawBootToMarker: rawPath.c, harnessWarmCycle: harPath.c, warmRebootNewProcess: reboot?.c };
     const keep = <A, B>(r: Lockstep<A, B>) => ({ wallMs: Math.round(r.wallMs), a: r.a, b: r.b });
-    report.cycles = { pairing: 'lockstep: both sides of a pair start together; a raw PVH boot fills in while the slower one ends', pvh: figures, bootPath: path, samples: { aa: keep(aa.run), throughput: keep(thr.run), rawPath: keep(rawPath.run), harnessPath: keep(harPath.run), warmVsCold: keep(wc.run) } };
+    report.cycles = { pairing: 'lockstep: both sides of a pair start together; a raw PVH boot fills in while the slower one ends', pvh: figures, bootPath: path, samples: { aa: keep(aa.run), throughput: keep(thr.run), rawPath: keep(rawPath.run), harnessPath: keep(harPath.run), ...(reboot ? { warmReboot: keep(reboot.run) } : {}), warmVsCold: keep(wc.run) } };
   } finally {
     for (const l of warm.values()) await l.dispose();
   }

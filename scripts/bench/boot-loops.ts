@@ -21,8 +21,8 @@ const MARK = 'bootgate-ready';
 export type Entry = BootPolicy['kernelEntry'];
 
 /** The boot policy of the benchmark: no soak or settle (those are policy, not cost), a long timeout for a loaded host. */
-export function benchBoot(entry: Entry): BootPolicy {
-  return bootSchema.parse({ soak: '0s', settle: '0s', timeout: '300s', kernelEntry: entry });
+export function benchBoot(entry: Entry, warmReboot: BootPolicy['warmReboot'] = 'auto'): BootPolicy {
+  return bootSchema.parse({ soak: '0s', settle: '0s', timeout: '300s', kernelEntry: entry, warmReboot });
 }
 
 export interface LoopContext {
@@ -112,6 +112,7 @@ export class HarnessLoop {
     private readonly x: LoopContext,
     entry: Entry,
     private readonly name: string,
+    warmReboot: BootPolicy['warmReboot'] = 'auto',
   ) {
     this.vm = new CellVm({
       runDir: x.dir,
@@ -120,7 +121,7 @@ export class HarnessLoop {
       image: x.image,
       provider: x.provider,
       guest: guestOsFor('linux'),
-      boot: benchBoot(entry),
+      boot: benchBoot(entry, warmReboot),
       labKey: x.labKey,
       signal: x.signal,
     });
