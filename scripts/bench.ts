@@ -7,12 +7,12 @@
  * (measured here: 3.3% against about 18% spread of their ratio). Each ratio is the geometric mean
  * of the per-pair ratios, with its 95% bootstrap interval and the number of pairs.
  *
- *   npm run bench                       cycles, scaling, memory, detect, matrix (plan): about 18 min under TCG
+ *   npm run bench                       detect, cycles, scaling, memory, matrix (plan): about 17 min under TCG
  *   npm run bench -- cycles scaling     only those sections
  *   BENCH_SCALE=2 npm run bench         twice the pairs in every comparison
  *   BENCH_ROUNDS=5                      rounds of the scaling section (default 3)
  *   npm run bench -- cpu                -cpu max against a leaner model under TCG (BENCH_LEAN_CPU, default qemu64)
- *   npm run bench -- matrix-run         also run the kernel matrix for its wall time (about 9 min under TCG)
+ *   npm run bench -- matrix-run         also run the kernel matrix for its wall time (about 6 min under TCG)
  *   npm run bench -- agent              the agent's workload overhead (suites/overhead.yaml)
  *
  * Sections:
