@@ -1,3 +1,4 @@
+import type { WarmRestart } from './warm-reboot.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signatureOf, type CrashRecord } from '../results/crash-record.js';
 import { bootDetectorFor } from '../detect/registry.js';
@@ -34,7 +35,7 @@ export interface BootObservation {
   selftest?: SelftestRecord;
   error?: string;
   /** A warm boot: how the guest's reboot was carried out (boot.warmReboot). */
-  restart?: 'reset' | 'new-process';
+  restart?: WarmRestart;
   /** The VM is paused at a panic (needs a host reset) or gone (needs a cold boot). */
   vmState: 'running' | 'paused' | 'exited';
   /** `bootgate-phase` marks the guest printed before ready (name -> kernel uptime ms). */

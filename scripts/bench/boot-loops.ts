@@ -15,6 +15,7 @@ import { freeLoopbackPort } from '../../harness/providers/qemu/free-port.js';
 import { qemuArgs } from '../../harness/providers/qemu/qemu-args.js';
 import type { MachineSpec, Provider } from '../../harness/providers/provider.js';
 import { bootSourceOf, CellVm, kernelArgsOf, type StartKind } from '../../harness/run/cell-vm.js';
+import type { WarmRestart } from '../../harness/run/warm-reboot.js';
 
 const MARK = 'bootgate-ready';
 
@@ -99,7 +100,7 @@ export interface CycleSample {
   /** For warm cycles: from the reboot request to the guest's reset (QMP RESET), or to the new QEMU process's start. */
   rebootMs?: number;
   /** For warm cycles: how the reboot was carried out. */
-  restart?: 'reset' | 'new-process';
+  restart?: WarmRestart;
 }
 
 /** A harness cell VM that boots again and again: cold first, then warm reboots, each timed. */
